@@ -1,0 +1,96 @@
+// Machine-wide facts under a filesystem root: CPU vendor/family, kernel, command line, config, NUMA, IOMMU.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { HostInfo } from './types.js';
+
+function readText(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** `CONFIG_X=y` lines into a map; `# CONFIG_X is not set` becomes "n". */
+export function parseKernelConfig(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const set = /^(CONFIG_[A-Za-z0-9_]+)=(.*)$/.exec(line);
+    if (set) out.set(set[1], set[2].replace(/^"(.*)"$/, '$1'));
+    const unset = /^# (CONFIG_[A-Za-z0-9_]+) is not set/.exec(line);
+    if (unset) out.set(unset[1], 'n');
+  }
+  return out;
+}
+
+/** First processor's vendor_id and cpu family from /proc/cpuinfo text. */
+export function parseCpuinfo(text: string): { vendor: string | null; family: number | null } {
+  const vendor = /^vendor_id\s*:\s*(\S+)/m.exec(text)?.[1] ?? null;
+  const fam = /^cpu family\s*:\s*(\d+)/m.exec(text)?.[1];
+  return { vendor, family: fam === undefined ? null : parseInt(fam, 10) };
+}
+
+/** "0-1,3" -> [0,1,3] */
+export function parseCpuList(text: string): number[] {
+  const out: number[] = [];
+  for (const part of text.trim().split(',')) {
+    if (!part) continue;
+    const [a, b] = part.split('-').map((x) => parseInt(x, 10));
+    if (Number.isNaN(a)) continue;
+    for (let i = a; i <= (Number.isNaN(b) || b === undefined ? a : b); i++) out.push(i);
+  }
+  return out;
+}
+
+export function readHostInfo(root: string, live: boolean): HostInfo {
+  const cpu = readText(path.join(root, 'proc/cpuinfo'));
+  const { vendor, family } = cpu ? parseCpuinfo(cpu) : { vendor: null, family: null };
+  const cmdline = readText(path.join(root, 'proc/cmdline'))?.trim() ?? null;
+  let release = readText(path.join(root, 'proc/sys/kernel/osrelease'))?.trim() ?? null;
+  if (!release) {
+    const version = readText(path.join(root, 'proc/version'));
+    release = version ? /Linux version (\S+)/.exec(version)?.[1] ?? null : null;
+  }
+  let kernelConfig: Map<string, string> | null = null;
+  try {
+    const gz = fs.readFileSync(path.join(root, 'proc/config.gz'));
+    kernelConfig = parseKernelConfig(gunzipSync(gz).toString('utf8'));
+  } catch {
+    const text = release ? readText(path.join(root, 'boot', `config-${release}`)) : null;
+    if (text) kernelConfig = parseKernelConfig(text);
+  }
+  const online = readText(path.join(root, 'sys/devices/system/node/online'));
+  const numaNodes = online ? parseCpuList(online) : null;
+
+  let iommuEnabled: boolean | null = null;
+  let iommuGroupTypes: Map<string, string> | null = null;
+  try {
+    iommuEnabled = fs.readdirSync(path.join(root, 'sys/class/iommu')).length > 0;
+  } catch {
+    iommuEnabled = null;
+  }
+  try {
+    const groupsDir = path.join(root, 'sys/kernel/iommu_groups');
+    const groups = fs.readdirSync(groupsDir);
+    iommuGroupTypes = new Map();
+    for (const g of groups) {
+      const t = readText(path.join(groupsDir, g, 'type'));
+      if (t) iommuGroupTypes.set(g, t.trim());
+    }
+    if (iommuEnabled === null) iommuEnabled = groups.length > 0;
+  } catch {
+    /* no iommu_groups: either no IOMMU or not captured */
+  }
+  return {
+    cpuVendor: vendor,
+    cpuFamily: family,
+    cmdline,
+    kernelRelease: release,
+    kernelConfig,
+    numaNodes,
+    iommuEnabled,
+    iommuGroupTypes,
+    isRoot: live ? process.getuid?.() === 0 : null,
+  };
+}

@@ -1,0 +1,68 @@
+// Picks the access method from the options (--dump, --root, live /), reads, and builds the Fabric.
+import * as fs from 'node:fs';
+import { UserError } from '../errors.js';
+import { PciIds } from '../model/pci-ids.js';
+import { buildFabric } from '../model/topology.js';
+import type { Fabric } from '../model/types.js';
+import type { SourceOptions } from '../commands/shared.js';
+import { parseLspciDump } from './dump.js';
+import { readSysfsFabric, type ConfigReader } from './sysfs.js';
+import type { RawFabric } from './types.js';
+
+const SYSTEM_PCI_IDS = ['/usr/share/misc/pci.ids', '/usr/share/hwdata/pci.ids', '/usr/share/pci.ids'];
+
+export function loadPciIds(file?: string): PciIds | null {
+  if (file) {
+    try {
+      return new PciIds(fs.readFileSync(file, 'latin1'));
+    } catch (e) {
+      throw new UserError(`--pci-ids ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    }
+  }
+  for (const f of SYSTEM_PCI_IDS) {
+    try {
+      return new PciIds(fs.readFileSync(f, 'latin1'));
+    } catch {
+      /* try the next location */
+    }
+  }
+  return null;
+}
+
+export function readDumpFile(file: string): RawFabric {
+  let text: string;
+  try {
+    const st = fs.statSync(file);
+    if (st.isDirectory()) throw new UserError(`--dump ${file}: is a directory (expected an lspci -x dump file)`);
+    text = fs.readFileSync(file, 'latin1');
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`--dump ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
+  }
+  if (text.includes('\u0000')) throw new UserError(`--dump ${file}: binary data, not an lspci text dump`);
+  return parseLspciDump(text, file);
+}
+
+/** The native addon reports exactly how many config bytes the kernel gave; fall back to fs without it. */
+async function nativeConfigReader(): Promise<ConfigReader | undefined> {
+  if (process.env.P2P_NO_NATIVE === '1') return undefined;
+  try {
+    const addon = await import('../native/addon.js');
+    if (!addon.addonStatus().loaded) return undefined;
+    return (file, max) => addon.readConfigSpace(file, max);
+  } catch {
+    return undefined;
+  }
+}
+
+export async function loadRawFabric(opts: SourceOptions): Promise<RawFabric> {
+  if (opts.dump) return readDumpFile(opts.dump);
+  const root = opts.root ?? '/';
+  return readSysfsFabric(root, { readConfig: await nativeConfigReader() });
+}
+
+export async function loadFabric(opts: SourceOptions): Promise<Fabric> {
+  const raw = await loadRawFabric(opts);
+  return buildFabric(raw, { pciIds: loadPciIds(opts.pciIds) });
+}

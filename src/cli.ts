@@ -1,0 +1,19 @@
+// Builds the yargs parser from the command list; knows nothing about process exit.
+import yargs from 'yargs';
+import { commands } from './commands/index.js';
+
+export function buildCli(argv: string[]) {
+  let y = yargs(argv)
+    .scriptName('p2p')
+    .usage('$0 <command> [options]\n\nPCIe fabric and peer-to-peer DMA explorer.')
+    .strict()
+    .recommendCommands()
+    .demandCommand(1, 'Give a command (try: p2p topo)')
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(110, process.stdout.columns || 80))
+    .epilog('Sources: live sysfs by default; --root DIR reads a captured tree; --dump FILE reads lspci -x output.');
+  for (const c of commands) y = y.command(c);
+  return y;
+}

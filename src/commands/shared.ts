@@ -1,0 +1,44 @@
+// What every command shares: the output sink, the source options (--root/--dump/--pci-ids/--json) and the exit code.
+import type { Argv } from 'yargs';
+
+/** Where a command writes. Tests pass a collecting IO; main passes the process's streams. */
+export interface CommandIO {
+  out(text: string): void;
+  err(text: string): void;
+  /** stdout is a terminal (colour, progress bars, TUI allowed). */
+  isTTY: boolean;
+  /** Colour allowed (a TTY without NO_COLOR, or FORCE_COLOR). */
+  color: boolean;
+  /** Terminal width in columns (80 when unknown). */
+  columns: number;
+}
+
+export interface SourceOptions {
+  root?: string;
+  dump?: string;
+  pciIds?: string;
+}
+
+let exitCode = 0;
+/** Commands report their exit status here; only src/main.ts turns it into process.exit. */
+export function setExitCode(code: number): void {
+  exitCode = Math.max(exitCode, code);
+}
+export function takeExitCode(): number {
+  const c = exitCode;
+  exitCode = 0;
+  return c;
+}
+
+/** --root, --dump, --pci-ids: where the fabric is read from. */
+export function withSourceOptions<T>(y: Argv<T>) {
+  return y
+    .option('root', { type: 'string', describe: 'Read sysfs/procfs under this directory (a captured tree or snapshot) instead of /', group: 'Source:' })
+    .option('dump', { type: 'string', describe: 'Read an lspci -x/-xxx/-xxxx hex dump instead of sysfs', group: 'Source:' })
+    .option('pci-ids', { type: 'string', describe: 'pci.ids file for vendor/device names', group: 'Source:' })
+    .conflicts('root', 'dump');
+}
+
+export function withJsonOption<T>(y: Argv<T>) {
+  return y.option('json', { type: 'boolean', default: false, describe: 'Machine-readable JSON on stdout' });
+}

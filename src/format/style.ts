@@ -1,0 +1,34 @@
+// Semantic colours for text views; one place decides whether colour is on, so piped output stays plain.
+import { Chalk, type ChalkInstance } from 'chalk';
+
+export interface Style {
+  c: ChalkInstance;
+  alias(s: string): string;
+  bdf(s: string): string;
+  dim(s: string): string;
+  ok(s: string): string;
+  warn(s: string): string;
+  bad(s: string): string;
+  heading(s: string): string;
+  kind(s: string): string;
+}
+
+export function makeStyle(color: boolean): Style {
+  const c = new Chalk({ level: color ? 2 : 0 });
+  return {
+    c,
+    alias: (s) => c.bold.cyan(s),
+    bdf: (s) => c.white(s),
+    dim: (s) => c.gray(s),
+    ok: (s) => c.green(s),
+    warn: (s) => c.yellow(s),
+    bad: (s) => c.red(s),
+    heading: (s) => c.bold(s),
+    kind: (s) => c.magenta(s),
+  };
+}
+
+/** "8GT/s x16", "16GT/s x4 (cap 16GT/s x16)" */
+export function formatSpeed(gts: number | null): string {
+  return gts === null ? '?' : `${gts}GT/s`;
+}

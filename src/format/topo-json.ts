@@ -1,0 +1,102 @@
+// The stable JSON shape of `p2p topo --json` (documented in docs/topo-json.md); bump schemaVersion on breaking change.
+import type { AcsBitName, Device, Fabric } from '../model/types.js';
+
+export const TOPO_SCHEMA_VERSION = 1;
+
+export interface TopoDeviceJson {
+  bdf: string;
+  parent: string | null;
+  children: string[];
+  hostBridge: string;
+  vendorId: string | null;
+  deviceId: string | null;
+  classCode: string | null;
+  subsystemVendorId: string | null;
+  subsystemDeviceId: string | null;
+  revision: string | null;
+  vendorName: string | null;
+  deviceName: string | null;
+  className: string | null;
+  kind: string;
+  portType: string | null;
+  alias: string | null;
+  names: string[];
+  driver: string | null;
+  numaNode: number | null;
+  iommuGroup: string | null;
+  link: { speed: number | null; width: number | null; maxSpeed: number | null; maxWidth: number | null; downtrained: boolean | null } | null;
+  mps: number | null;
+  mrrs: number | null;
+  acs: { capable: AcsBitName[]; enabled: AcsBitName[] | null } | null;
+  capabilities: { offset: number; id: number; name: string; extended: boolean }[];
+  capabilitiesComplete: boolean;
+  secondaryBus: number | null;
+  subordinateBus: number | null;
+  p2pmem: { size: number | null; available: number | null; published: boolean | null } | null;
+  configBytes: number;
+}
+
+export interface TopoJson {
+  schemaVersion: number;
+  source: { method: string; location: string };
+  host: { cpuVendor: string | null; cpuFamily: number | null; kernelRelease: string | null; numaNodes: number[] | null; iommuEnabled: boolean | null };
+  devices: TopoDeviceJson[];
+  warnings: string[];
+}
+
+/** True when the link runs below what this end is capable of; null when either side is unknown. */
+export function isDowntrained(link: Device['link']): boolean | null {
+  if (!link || link.speed === null || link.width === null || link.maxSpeed === null || link.maxWidth === null) return null;
+  return link.speed < link.maxSpeed || link.width < link.maxWidth;
+}
+
+export function deviceToJson(d: Device): TopoDeviceJson {
+  return {
+    bdf: d.bdf,
+    parent: d.parent,
+    children: d.children,
+    hostBridge: d.hostBridge,
+    vendorId: d.vendorId,
+    deviceId: d.deviceId,
+    classCode: d.classCode,
+    subsystemVendorId: d.subsystemVendorId,
+    subsystemDeviceId: d.subsystemDeviceId,
+    revision: d.revision,
+    vendorName: d.vendorName,
+    deviceName: d.deviceName,
+    className: d.className,
+    kind: d.kind,
+    portType: d.portType,
+    alias: d.alias,
+    names: d.names,
+    driver: d.driver,
+    numaNode: d.numaNode,
+    iommuGroup: d.iommuGroup,
+    link: d.link ? { ...d.link, downtrained: isDowntrained(d.link) } : null,
+    mps: d.mps,
+    mrrs: d.mrrs,
+    acs: d.acs ? { capable: d.acs.capable, enabled: d.acs.enabled } : null,
+    capabilities: d.capabilities.caps.map((c) => ({ offset: c.offset, id: c.id, name: c.name, extended: c.extended })),
+    capabilitiesComplete: d.capabilities.complete,
+    secondaryBus: d.secondaryBus,
+    subordinateBus: d.subordinateBus,
+    p2pmem: d.p2pmem ?? null,
+    configBytes: d.configBytes,
+  };
+}
+
+export function fabricToJson(f: Fabric): TopoJson {
+  return {
+    schemaVersion: TOPO_SCHEMA_VERSION,
+    source: f.source,
+    host: {
+      cpuVendor: f.host.cpuVendor,
+      cpuFamily: f.host.cpuFamily,
+      kernelRelease: f.host.kernelRelease,
+      numaNodes: f.host.numaNodes,
+      iommuEnabled: f.host.iommuEnabled,
+    },
+    devices: f.devices.map(deviceToJson),
+    warnings: f.warnings,
+  };
+}

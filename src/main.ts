@@ -1,0 +1,46 @@
+// Entry point: parse, run, turn errors into one line and an exit code. The only place that exits the process.
+import { UserError } from './errors.js';
+import { takeExitCode } from './commands/shared.js';
+
+async function main(argv: string[]): Promise<number> {
+  const { buildCli } = await import('./cli.js');
+  let parseFailed: string | null = null;
+  const cli = buildCli(argv).fail((msg, err, y) => {
+    if (err) throw err;
+    parseFailed = msg;
+    process.stderr.write(y.help() as unknown as string);
+  });
+  await cli.parseAsync();
+  if (parseFailed) return 2;
+  return takeExitCode();
+}
+
+function report(e: unknown): number {
+  if (e instanceof UserError) {
+    process.stderr.write(`p2p: ${e.message}\n`);
+    return e.exitCode;
+  }
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code === 'EPIPE') return 0;
+  if (err?.code === 'EACCES' || err?.code === 'EPERM') {
+    process.stderr.write(`p2p: permission denied${err.path ? `: ${err.path}` : ''} (try as root)\n`);
+    return 2;
+  }
+  process.stderr.write(`p2p: internal error: ${err?.message ?? String(e)}\n`);
+  if (process.env.P2P_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
+  else process.stderr.write('p2p: set P2P_DEBUG=1 for details, and please report this\n');
+  return 70;
+}
+
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+});
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.exitCode = report(e);
+  },
+);

@@ -1,0 +1,32 @@
+// Friendly names: the kernel's own (nvme0, enp1s0f0, mlx5_0) where known, else gpu0/nvme0/nic0/acc0 by BDF order.
+import type { Device, DeviceKind } from './types.js';
+
+const PREFIX: Partial<Record<DeviceKind, string>> = {
+  gpu: 'gpu', nvme: 'nvme', nic: 'nic', accelerator: 'acc', storage: 'disk',
+};
+
+/** Devices must be in BDF order. Sets `alias` in place. */
+export function assignAliases(devices: Device[]): void {
+  const counters = new Map<string, number>();
+  const taken = new Set<string>();
+  for (const d of devices) for (const n of d.names) taken.add(n);
+  const next = (prefix: string): string => {
+    let n = counters.get(prefix) ?? 0;
+    while (taken.has(`${prefix}${n}`)) n++;
+    counters.set(prefix, n + 1);
+    taken.add(`${prefix}${n}`);
+    return `${prefix}${n}`;
+  };
+  for (const d of devices) {
+    const nvme = d.names.find((n) => /^nvme\d+$/.test(n));
+    const net = d.raw.classNames?.net?.[0];
+    const rdma = d.raw.classNames?.infiniband?.[0];
+    if (d.kind === 'nvme' && nvme) d.alias = nvme;
+    else if (d.kind === 'nic' && (net || rdma)) d.alias = net ?? rdma!;
+    else if (d.kind === 'gpu') d.alias = next('gpu');
+    else {
+      const prefix = PREFIX[d.kind];
+      d.alias = prefix ? next(prefix) : null;
+    }
+  }
+}

@@ -1,0 +1,63 @@
+// Decides what a function is (GPU, NVMe, NIC, switch port...) from its class code, port type and place.
+import type { DeviceKind, PortType } from './types.js';
+
+/** Vendors whose display-class functions are compute GPUs (not BMC or management graphics). */
+const GPU_VENDORS = new Set(['10de', '1002', '8086', '1ed5', '1e3e']);
+
+export interface ClassifyInput {
+  classCode: string | null;
+  vendorId: string | null;
+  portType: PortType | null;
+  /** The function sits on a root bus (no upstream bridge). */
+  onRootBus: boolean;
+  parentKind: DeviceKind | null;
+  hasChildren: boolean;
+}
+
+export function classifyEndpoint(classCode: string | null, vendorId: string | null): DeviceKind {
+  if (!classCode) return 'endpoint';
+  const base = classCode.slice(0, 2);
+  const sub = classCode.slice(0, 4);
+  if (classCode === '010802') return 'nvme';
+  if (base === '01') return 'storage';
+  if (base === '02') return 'nic';
+  if (base === '03') return vendorId && GPU_VENDORS.has(vendorId) ? 'gpu' : 'endpoint';
+  if (sub === '0b40' || base === '12') return 'accelerator';
+  if (sub === '0600') return 'host-bridge';
+  return 'endpoint';
+}
+
+export function isBridgeClass(classCode: string | null): boolean {
+  return classCode !== null && (classCode.startsWith('0604') || classCode.startsWith('0609') || classCode.startsWith('0607'));
+}
+
+export function classify(input: ClassifyInput): DeviceKind {
+  if (!isBridgeClass(input.classCode)) return classifyEndpoint(input.classCode, input.vendorId);
+  switch (input.portType) {
+    case 'root-port':
+      return 'root-port';
+    case 'upstream':
+      return 'switch-upstream';
+    case 'downstream':
+      return 'switch-downstream';
+    case null:
+    case 'unknown':
+      break;
+    default:
+      return 'bridge';
+  }
+  // Port type unreadable (non-root sees 64 bytes): infer from the bridge's place in the tree.
+  if (input.onRootBus) return 'root-port';
+  if (input.parentKind === 'switch-upstream') return 'switch-downstream';
+  if ((input.parentKind === 'root-port' || input.parentKind === 'switch-downstream') && input.hasChildren) {
+    return 'switch-upstream';
+  }
+  return 'bridge';
+}
+
+/** Kinds that move data by DMA and so can be P2P clients or providers. */
+export const DMA_KINDS: ReadonlySet<DeviceKind> = new Set(['gpu', 'nvme', 'nic', 'accelerator', 'storage']);
+
+export function isBridgeKind(kind: DeviceKind): boolean {
+  return kind === 'root-port' || kind === 'switch-upstream' || kind === 'switch-downstream' || kind === 'bridge';
+}

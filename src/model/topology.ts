@@ -1,0 +1,227 @@
+// Builds the Fabric (devices linked into a tree, decoded, named) from what an access method read.
+import type { RawDevice, RawFabric, RawResource } from '../access/types.js';
+import { decodeAcs, ACS_EXT_CAP_ID } from './caps/acs.js';
+import { decodeExpress, type ExpressInfo } from './caps/express.js';
+import { findCapability, walkCapabilities } from './caps/walk.js';
+import { classify, isBridgeClass } from './classify.js';
+import { assignAliases } from './aliases.js';
+import type { PciIds } from './pci-ids.js';
+import { BUILTIN_CLASS_NAMES } from './pci-ids.js';
+import type { Bar, Device, Fabric, LinkState } from './types.js';
+
+const BDF_RE = /^([0-9a-f]{4,8}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$/;
+
+function hex(n: number, width: number): string {
+  return n.toString(16).padStart(width, '0');
+}
+
+/** "8.0 GT/s PCIe", "8 GT/s", "2.5 GT/s" -> 8 / 2.5; "Unknown" -> null. */
+export function parseSysfsSpeed(text: string | null | undefined): number | null {
+  if (!text) return null;
+  const m = /^(\d+(?:\.\d+)?)\s*GT\/s/.exec(text.trim());
+  return m ? parseFloat(m[1]) : null;
+}
+
+export function compareBdf(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function barsFromResources(resources: RawResource[] | undefined): Bar[] {
+  if (!resources) return [];
+  const bars: Bar[] = [];
+  for (const r of resources) {
+    if (r.index > 6 || (r.start === 0n && r.end === 0n)) continue;
+    const io = Boolean(r.flags & 0x100);
+    bars.push({
+      index: r.index,
+      start: r.start,
+      size: r.end - r.start + 1n,
+      kind: r.index === 6 ? 'rom' : io ? 'io' : 'mem',
+      is64: Boolean(r.flags & 0x100000),
+      prefetchable: Boolean(r.flags & 0x2000),
+    });
+  }
+  return bars;
+}
+
+function linkFrom(raw: RawDevice, express: ExpressInfo | null): LinkState | null {
+  const sysfs: LinkState = {
+    speed: parseSysfsSpeed(raw.currentLinkSpeed),
+    width: raw.currentLinkWidth ?? null,
+    maxSpeed: parseSysfsSpeed(raw.maxLinkSpeed),
+    maxWidth: raw.maxLinkWidth ?? null,
+  };
+  const haveSysfs = sysfs.speed !== null || sysfs.width !== null || sysfs.maxSpeed !== null || sysfs.maxWidth !== null;
+  if (express) {
+    if (!express.link) return null;
+    // Config space is the authority; sysfs fills only what could not be read.
+    return {
+      speed: express.link.speed ?? sysfs.speed,
+      width: express.link.width ?? sysfs.width,
+      maxSpeed: express.link.maxSpeed ?? sysfs.maxSpeed,
+      maxWidth: express.link.maxWidth ?? sysfs.maxWidth,
+    };
+  }
+  return haveSysfs ? sysfs : null;
+}
+
+export interface BuildOptions {
+  pciIds?: PciIds | null;
+}
+
+export function buildFabric(raw: RawFabric, opts: BuildOptions = {}): Fabric {
+  const warnings = [...raw.warnings];
+  const ids = opts.pciIds ?? null;
+  const devices: Device[] = [];
+  const byBdf = new Map<string, Device>();
+  const expressOf = new Map<string, ExpressInfo | null>();
+
+  for (const r of [...raw.devices].sort((a, b) => compareBdf(a.bdf, b.bdf))) {
+    const m = BDF_RE.exec(r.bdf);
+    if (!m) {
+      warnings.push(`${r.bdf}: not a PCI address; skipped`);
+      continue;
+    }
+    const cfg = r.config;
+    const cfgVendor = cfg.u16(0x00);
+    const vendorId = cfgVendor !== undefined && cfgVendor !== 0xffff ? hex(cfgVendor, 4) : r.vendorId ?? null;
+    const cfgDevice = cfg.u16(0x02);
+    const deviceId = cfgDevice !== undefined && cfgVendor !== 0xffff ? hex(cfgDevice, 4) : r.deviceId ?? null;
+    const cfgClass = cfg.u32(0x08);
+    const classCode = cfgClass !== undefined ? hex(cfgClass >>> 8, 6) : r.classCode ?? null;
+    const revision = cfgClass !== undefined ? hex(cfgClass & 0xff, 2) : r.revision ?? null;
+    const headerByte = cfg.u8(0x0e);
+    const headerType = headerByte === undefined ? null : headerByte & 0x7f;
+    // Type 1 (PCI-PCI) and type 2 (CardBus) bridges keep bus numbers at the same offsets.
+    const isBridgeHeader = headerType === 1 || headerType === 2;
+    const walk = walkCapabilities(cfg);
+    for (const e of walk.errors) warnings.push(`${r.bdf}: ${e}`);
+    const expCap = findCapability(walk, 0x10);
+    const express = expCap ? decodeExpress(cfg, expCap.offset) : null;
+    expressOf.set(r.bdf, express);
+    const acsCap = findCapability(walk, ACS_EXT_CAP_ID, true);
+    const ssv = !isBridgeHeader ? cfg.u16(0x2c) : undefined;
+    const ssd = !isBridgeHeader ? cfg.u16(0x2e) : undefined;
+    const names = [
+      ...(r.classNames?.nvme ?? []), ...(r.classNames?.block ?? []), ...(r.classNames?.net ?? []),
+      ...(r.classNames?.infiniband ?? []), ...(r.classNames?.drm ?? []),
+    ];
+    const dev: Device = {
+      bdf: r.bdf,
+      domain: parseInt(m[1], 16),
+      bus: parseInt(m[2], 16),
+      slot: parseInt(m[3], 16),
+      func: parseInt(m[4], 16),
+      parent: null,
+      children: [],
+      hostBridge: '',
+      vendorId,
+      deviceId,
+      classCode,
+      subsystemVendorId: ssv !== undefined ? hex(ssv, 4) : r.subsystemVendorId ?? null,
+      subsystemDeviceId: ssd !== undefined ? hex(ssd, 4) : r.subsystemDeviceId ?? null,
+      revision,
+      headerType,
+      vendorName: vendorId && ids ? ids.vendorName(vendorId) : null,
+      deviceName: vendorId && deviceId && ids ? ids.deviceName(vendorId, deviceId) : null,
+      className: classCode ? (ids?.className(classCode) ?? BUILTIN_CLASS_NAMES[classCode.slice(0, 4)] ?? null) : null,
+      kind: 'endpoint',
+      alias: null,
+      names,
+      driver: r.driver ?? null,
+      numaNode: r.numaNode ?? null,
+      iommuGroup: r.iommuGroup ?? null,
+      localCpuList: r.localCpuList ?? null,
+      portType: express?.portType ?? null,
+      secondaryBus: isBridgeHeader ? cfg.u8(0x19) ?? null : null,
+      subordinateBus: isBridgeHeader ? cfg.u8(0x1a) ?? null : null,
+      link: linkFrom(r, express),
+      mps: express?.mps ?? null,
+      mpsSupported: express?.mpsSupported ?? null,
+      mrrs: express?.mrrs ?? null,
+      relaxedOrdering: express?.relaxedOrdering ?? null,
+      acs: acsCap ? decodeAcs(cfg, acsCap.offset) : null,
+      capabilities: walk,
+      bars: barsFromResources(r.resources),
+      p2pmem: r.p2pmem ?? null,
+      physfn: r.physfn ?? null,
+      config: cfg,
+      configBytes: cfg.length,
+      raw: r,
+    };
+    devices.push(dev);
+    byBdf.set(dev.bdf, dev);
+  }
+
+  // Parents: the sysfs path when the source has one, else bus numbers as lspci rebuilds them.
+  const bridgeBySecondary = new Map<string, Device>();
+  for (const d of devices) {
+    if (d.secondaryBus !== null && d.secondaryBus > d.bus) {
+      const key = `${d.domain}:${d.secondaryBus}`;
+      if (!bridgeBySecondary.has(key)) bridgeBySecondary.set(key, d);
+    }
+  }
+  for (const d of devices) {
+    const given = d.raw.parentBdf;
+    if (given !== undefined) {
+      if (given !== null && !byBdf.has(given)) {
+        warnings.push(`${d.bdf}: upstream bridge ${given} is not readable; attached to the root`);
+        d.parent = null;
+      } else {
+        d.parent = given;
+      }
+    } else {
+      const bridge = bridgeBySecondary.get(`${d.domain}:${d.bus}`);
+      d.parent = bridge && bridge !== d ? bridge.bdf : null;
+    }
+  }
+  // Break any cycle a corrupt dump could create, so every walk up terminates.
+  for (const d of devices) {
+    const seen = new Set<string>([d.bdf]);
+    let p = d.parent;
+    while (p) {
+      if (seen.has(p)) {
+        warnings.push(`${d.bdf}: bridge bus numbers form a loop; ${d.bdf} attached to the root`);
+        d.parent = null;
+        break;
+      }
+      seen.add(p);
+      p = byBdf.get(p)?.parent ?? null;
+    }
+  }
+  for (const d of devices) {
+    if (d.parent) byBdf.get(d.parent)!.children.push(d.bdf);
+  }
+  for (const d of devices) d.children.sort(compareBdf);
+
+  // Kinds top-down so bridges without readable port type can be inferred from their parents.
+  const roots = devices.filter((d) => d.parent === null);
+  const order: Device[] = [];
+  const stack = [...roots].reverse();
+  while (stack.length) {
+    const d = stack.pop()!;
+    order.push(d);
+    for (let i = d.children.length - 1; i >= 0; i--) stack.push(byBdf.get(d.children[i])!);
+  }
+  for (const d of order) {
+    const parent = d.parent ? byBdf.get(d.parent)! : null;
+    d.kind = classify({
+      classCode: d.classCode,
+      vendorId: d.vendorId,
+      portType: d.portType,
+      onRootBus: parent === null,
+      parentKind: parent?.kind ?? null,
+      hasChildren: d.children.length > 0 || (isBridgeClass(d.classCode) && d.secondaryBus !== null && d.subordinateBus !== null && d.subordinateBus > d.secondaryBus),
+    });
+    d.hostBridge = parent ? parent.hostBridge : d.raw.hostBridge ?? `pci${hex(d.domain, 4)}:${hex(d.bus, 2)}`;
+  }
+  assignAliases(devices);
+  return {
+    devices,
+    byBdf,
+    roots,
+    host: raw.host,
+    source: raw.source,
+    warnings,
+  };
+}

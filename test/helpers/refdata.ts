@@ -1,0 +1,47 @@
+// Locates ../shared/refdata beside the checkout and unpacks the real machines' sysfs trees once per run.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Repository root (tests run from dist/test/..., three levels below it). */
+export const REPO_ROOT = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+export const SHARED = process.env.P2P_SHARED ?? path.resolve(REPO_ROOT, '../shared');
+export const REFDATA = path.join(SHARED, 'refdata');
+export const PCIUTILS_DUMPS = path.join(REFDATA, 'lspci/pciutils-tests');
+export const HWLOC_TREES = ['32intel64-2p8co2t+8ve', '40intel64-2g2n4c+pcilocality', '2pa-pcidomain32bits', 'nvidiagpunumanodes'];
+
+export function haveRefdata(): boolean {
+  return fs.existsSync(REFDATA);
+}
+
+const unpacked = new Map<string, string>();
+
+/** Unpacks hwloc/NAME/NAME.tar.bz2 into a temp dir and returns the filesystem root inside it. */
+export function hwlocRoot(name: string): string {
+  const cached = unpacked.get(name);
+  if (cached) return cached;
+  const dest = fs.mkdtempSync(path.join(os.tmpdir(), `p2p-hwloc-`));
+  execFileSync('tar', ['xjf', path.join(REFDATA, 'hwloc', name, `${name}.tar.bz2`), '-C', dest]);
+  const entries = fs.readdirSync(dest);
+  const root = entries.length === 1 ? path.join(dest, entries[0]) : dest;
+  unpacked.set(name, root);
+  return root;
+}
+
+export function pciutilsDumps(): string[] {
+  return fs
+    .readdirSync(PCIUTILS_DUMPS)
+    .filter((f) => !f.startsWith('COPYING') && fs.statSync(path.join(PCIUTILS_DUMPS, f)).isFile())
+    .sort();
+}
+
+export function haveCommand(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
