@@ -5,10 +5,10 @@ import { takeExitCode } from './commands/shared.js';
 async function main(argv: string[]): Promise<number> {
   const { buildCli } = await import('./cli.js');
   let parseFailed: string | null = null;
-  const cli = buildCli(argv).fail((msg, err, y) => {
+  const cli = buildCli(argv).fail((msg, err) => {
     if (err) throw err;
     parseFailed = msg;
-    process.stderr.write(y.help() as unknown as string);
+    process.stderr.write(`p2p: ${msg}\np2p: see 'p2p --help' for usage\n`);
   });
   await cli.parseAsync();
   if (parseFailed) return 2;

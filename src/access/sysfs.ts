@@ -11,18 +11,29 @@ const BDF_IN_PATH = /([0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7])/g;
 
 export type ConfigReader = (file: string, max: number) => { bytes: Uint8Array; length: number };
 
+// Sysfs attributes are small; one shared buffer and open/read/close beats readFileSync's extra fstat.
+const attrBuf = Buffer.allocUnsafe(65536);
+
 function readText(file: string): string | null {
+  let fd: number;
   try {
-    return fs.readFileSync(file, 'latin1').trim();
+    fd = fs.openSync(file, 'r');
   } catch {
     return null;
   }
-}
-
-function readHexId(file: string): string | null {
-  const t = readText(file);
-  if (t === null || !/^0x[0-9a-fA-F]+$/.test(t)) return null;
-  return t.slice(2).toLowerCase();
+  try {
+    let got = 0;
+    while (got < attrBuf.length) {
+      const n = fs.readSync(fd, attrBuf, got, attrBuf.length - got, null);
+      if (n <= 0) break;
+      got += n;
+    }
+    return attrBuf.toString('latin1', 0, got).trim();
+  } catch {
+    return null;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 function readInt(file: string): number | null {
@@ -198,14 +209,28 @@ export function readSysfsFabric(rootArg: string, opts: SysfsOptions = {}): RawFa
 
   for (const { bdf, dir, viaLink } of pending) {
     dirs.set(bdf, dir);
-    let config = ConfigSpace.empty();
-    const cfgFile = path.join(dir, 'config');
+    // One readdir tells which attributes exist: failed opens cost far more than a directory listing.
+    let present: Set<string>;
     try {
-      const r = readConfig(cfgFile, 4096);
-      config = new ConfigSpace(r.bytes, r.length);
+      present = new Set(fs.readdirSync(dir));
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') warnings.push(`${bdf}: cannot read config space (${code ?? (e as Error).message})`);
+      warnings.push(`${bdf}: cannot list ${path.relative(root, dir)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); skipped`);
+      continue;
+    }
+    const file = (name: string) => (present.has(name) ? path.join(dir, name) : null);
+    const text = (name: string) => {
+      const f = file(name);
+      return f ? readText(f) : null;
+    };
+    let config = ConfigSpace.empty();
+    const cfgFile = file('config');
+    if (cfgFile) {
+      try {
+        const r = readConfig(cfgFile, 4096);
+        config = new ConfigSpace(r.bytes, r.length);
+      } catch (e) {
+        warnings.push(`${bdf}: cannot read config space (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
     }
     let parentBdf: string | null | undefined;
     let hostBridge: string | null = null;
@@ -218,29 +243,45 @@ export function readSysfsFabric(rootArg: string, opts: SysfsOptions = {}): RawFa
       const hb = parts.find((p) => /^pci[0-9a-f]{4,8}:[0-9a-f]{2}$/.test(p));
       hostBridge = hb ?? null;
     }
-    const iommuGroup = linkBase(path.join(dir, 'iommu_group'));
-    const physfn = linkBase(path.join(dir, 'physfn'));
+    // The header's IDs are in the first 64 bytes, which everyone can read; sysfs is needed only when
+    // config is missing, or for SR-IOV VFs whose config reads 0xffff there.
+    const idsFromSysfs = config.length < 64 || config.u16(0) === 0xffff;
+    // Link registers sit in the Express capability, past 64 bytes: non-root readers need sysfs for them.
+    const linkFromSysfs = config.length < 256;
+    const hexAttr = (name: string) => {
+      const t = text(name);
+      return t !== null && /^0x[0-9a-fA-F]+$/.test(t) ? t.slice(2).toLowerCase() : null;
+    };
+    const intAttr = (name: string) => {
+      const t = text(name);
+      return t !== null && /^-?\d+$/.test(t) ? parseInt(t, 10) : null;
+    };
+    const linkAttr = (name: string) => {
+      const f = file(name);
+      return f ? linkBase(f) : null;
+    };
+    const physfn = linkAttr('physfn');
     devices.set(bdf, {
       bdf,
       config,
       parentBdf,
       hostBridge,
-      vendorId: readHexId(path.join(dir, 'vendor')),
-      deviceId: readHexId(path.join(dir, 'device')),
-      classCode: readHexId(path.join(dir, 'class'))?.padStart(6, '0') ?? null,
-      subsystemVendorId: readHexId(path.join(dir, 'subsystem_vendor')),
-      subsystemDeviceId: readHexId(path.join(dir, 'subsystem_device')),
-      revision: readHexId(path.join(dir, 'revision')),
-      driver: linkBase(path.join(dir, 'driver')),
-      numaNode: readInt(path.join(dir, 'numa_node')),
-      iommuGroup,
-      localCpuList: readText(path.join(dir, 'local_cpulist')),
-      currentLinkSpeed: readText(path.join(dir, 'current_link_speed')),
-      currentLinkWidth: readInt(path.join(dir, 'current_link_width')),
-      maxLinkSpeed: readText(path.join(dir, 'max_link_speed')),
-      maxLinkWidth: readInt(path.join(dir, 'max_link_width')),
-      resources: parseResources(readText(path.join(dir, 'resource'))),
-      p2pmem: readP2pmem(dir),
+      vendorId: idsFromSysfs ? hexAttr('vendor') : undefined,
+      deviceId: idsFromSysfs ? hexAttr('device') : undefined,
+      classCode: idsFromSysfs ? hexAttr('class')?.padStart(6, '0') ?? null : undefined,
+      subsystemVendorId: idsFromSysfs ? hexAttr('subsystem_vendor') : undefined,
+      subsystemDeviceId: idsFromSysfs ? hexAttr('subsystem_device') : undefined,
+      revision: idsFromSysfs ? hexAttr('revision') : undefined,
+      driver: linkAttr('driver'),
+      numaNode: intAttr('numa_node'),
+      iommuGroup: linkAttr('iommu_group'),
+      localCpuList: text('local_cpulist'),
+      currentLinkSpeed: linkFromSysfs ? text('current_link_speed') : undefined,
+      currentLinkWidth: linkFromSysfs ? intAttr('current_link_width') : undefined,
+      maxLinkSpeed: linkFromSysfs ? text('max_link_speed') : undefined,
+      maxLinkWidth: linkFromSysfs ? intAttr('max_link_width') : undefined,
+      resources: parseResources(text('resource')),
+      p2pmem: present.has('p2pmem') ? readP2pmem(dir) : null,
       classNames: classNames.get(bdf),
       physfn: physfn && BDF_RE.test(physfn) ? physfn : null,
       origin: path.relative(root, dir) || dir,

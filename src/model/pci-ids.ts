@@ -8,6 +8,7 @@ export class PciIds {
   private readonly text: string;
   private readonly classStart: number;
   private readonly vendorCache = new Map<string, { name: string; start: number; end: number } | null>();
+  private readonly deviceCache = new Map<string, string | null>();
 
   constructor(text: string) {
     this.text = text;
@@ -42,6 +43,16 @@ export class PciIds {
   }
 
   deviceName(vendor: string, device: string): string | null {
+    const key = `${vendor}:${device}`;
+    let name = this.deviceCache.get(key);
+    if (name === undefined) {
+      name = this.lookupDevice(vendor, device);
+      this.deviceCache.set(key, name);
+    }
+    return name;
+  }
+
+  private lookupDevice(vendor: string, device: string): string | null {
     const block = this.vendorBlock(vendor);
     if (!block) return null;
     const needle = `\n\t${device.toLowerCase()}  `;

@@ -155,7 +155,11 @@ export function buildFabric(raw: RawFabric, opts: BuildOptions = {}): Fabric {
 
   // Parents: the sysfs path when the source has one, else bus numbers as lspci rebuilds them.
   const bridgeBySecondary = new Map<string, Device>();
+  // Secondary above own bus is what makes parent links acyclic; a bridge that breaks it is ignored.
   for (const d of devices) {
+    if (d.secondaryBus !== null && d.secondaryBus <= d.bus && d.raw.parentBdf === undefined) {
+      warnings.push(`${d.bdf}: bridge claims secondary bus ${hex(d.secondaryBus, 2)}, not above its own bus; devices behind it cannot be placed`);
+    }
     if (d.secondaryBus !== null && d.secondaryBus > d.bus) {
       const key = `${d.domain}:${d.secondaryBus}`;
       if (!bridgeBySecondary.has(key)) bridgeBySecondary.set(key, d);
@@ -173,20 +177,6 @@ export function buildFabric(raw: RawFabric, opts: BuildOptions = {}): Fabric {
     } else {
       const bridge = bridgeBySecondary.get(`${d.domain}:${d.bus}`);
       d.parent = bridge && bridge !== d ? bridge.bdf : null;
-    }
-  }
-  // Break any cycle a corrupt dump could create, so every walk up terminates.
-  for (const d of devices) {
-    const seen = new Set<string>([d.bdf]);
-    let p = d.parent;
-    while (p) {
-      if (seen.has(p)) {
-        warnings.push(`${d.bdf}: bridge bus numbers form a loop; ${d.bdf} attached to the root`);
-        d.parent = null;
-        break;
-      }
-      seen.add(p);
-      p = byBdf.get(p)?.parent ?? null;
     }
   }
   for (const d of devices) {
