@@ -1,0 +1,82 @@
+// Start-up and scan cost of `p2p topo --json` against `lspci -tv` on the same trees, in one run.
+// Usage: npm run build && node dist/bench/topo-bench.js [--runs N]   (prints a Markdown table)
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateFabric } from './gen-fabric.js';
+
+const REPO = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const P2P = path.join(REPO, 'bin/p2p.js');
+const REFDATA = path.resolve(REPO, '../shared/refdata/hwloc');
+const runsArg = process.argv.indexOf('--runs');
+const RUNS = runsArg > 0 ? parseInt(process.argv[runsArg + 1], 10) : 15;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Median wall time in ms of a command, run RUNS times after one warm-up. */
+function time(cmd: string, args: string[]): number {
+  const times: number[] = [];
+  for (let i = 0; i <= RUNS; i++) {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+    if (i > 0) times.push(ms);
+  }
+  return median(times);
+}
+
+function lspciArgs(root: string): string[] {
+  return ['-A', 'linux-sysfs', '-O', `sysfs.path=${root}/sys/bus/pci`, '-tv'];
+}
+
+function unpack(name: string, into: string): string {
+  spawnSync('tar', ['xjf', path.join(REFDATA, name, `${name}.tar.bz2`), '-C', into]);
+  const dirs = fs.readdirSync(into);
+  return path.join(into, dirs.find((d) => name.startsWith(d.slice(0, 12)))!);
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'p2p-bench-'));
+const lines: string[] = [];
+const out = (s: string) => {
+  lines.push(s);
+  process.stdout.write(s + '\n');
+};
+try {
+  out(`Machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}, load ${os.loadavg()[0].toFixed(2)}, node ${process.version}, ${RUNS} runs each, median wall ms`);
+  out('');
+  const node0 = time(process.execPath, ['-e', '0']);
+  const help = time(process.execPath, [P2P, '--help']);
+  out('| input | functions | node -e 0 | p2p --help | p2p topo --json | overhead over node | lspci -tv | p2p / lspci |');
+  out('|---|---|---|---|---|---|---|---|');
+  for (const name of ['32intel64-2p8co2t+8ve', '40intel64-2g2n4c+pcilocality', '2pa-pcidomain32bits']) {
+    const dir = fs.mkdtempSync(path.join(tmp, 'ref-'));
+    const root = unpack(name, dir);
+    const n = fs.readdirSync(path.join(root, 'sys/bus/pci/devices')).length;
+    const p2p = time(process.execPath, [P2P, 'topo', '--json', '--root', root]);
+    const lspci = time('lspci', lspciArgs(root));
+    out(`| ${name} | ${n} | ${node0.toFixed(0)} | ${help.toFixed(0)} | ${p2p.toFixed(0)} | ${(p2p - node0).toFixed(0)} | ${lspci.toFixed(0)} | ${(p2p / lspci).toFixed(1)} |`);
+  }
+  // Per-function cost: the slope between a small and a large generated fabric of the same shape.
+  const small = path.join(tmp, 'gen-small');
+  const large = path.join(tmp, 'gen-large');
+  const nSmall = generateFabric(small, { functions: 200 });
+  const nLarge = generateFabric(large, { functions: 2000 });
+  const pS = time(process.execPath, [P2P, 'topo', '--json', '--root', small]);
+  const pL = time(process.execPath, [P2P, 'topo', '--json', '--root', large]);
+  const lS = time('lspci', lspciArgs(small));
+  const lL = time('lspci', lspciArgs(large));
+  out(`| generated | ${nSmall} | | | ${pS.toFixed(0)} | | ${lS.toFixed(0)} | ${(pS / lS).toFixed(1)} |`);
+  out(`| generated | ${nLarge} | | | ${pL.toFixed(0)} | | ${lL.toFixed(0)} | ${(pL / lL).toFixed(1)} |`);
+  const perP2p = ((pL - pS) / (nLarge - nSmall)) * 1000;
+  const perLspci = ((lL - lS) / (nLarge - nSmall)) * 1000;
+  out('');
+  out(`Per-function cost (slope ${nSmall} -> ${nLarge}): p2p topo --json ${perP2p.toFixed(0)} µs, lspci -tv ${perLspci.toFixed(0)} µs, ratio ${(perP2p / perLspci).toFixed(2)}`);
+} finally {
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
