@@ -7,7 +7,6 @@ export function buildCli(argv: string[]) {
     .scriptName('p2p')
     .usage('$0 <command> [options]\n\nPCIe fabric and peer-to-peer DMA explorer.')
     .strict()
-    .recommendCommands()
     .demandCommand(1, 'Give a command (try: p2p topo)')
     .help()
     .alias('h', 'help')

@@ -4,14 +4,12 @@ import { takeExitCode } from './commands/shared.js';
 
 async function main(argv: string[]): Promise<number> {
   const { buildCli } = await import('./cli.js');
-  let parseFailed: string | null = null;
+  // Throwing from fail() stops yargs before any handler runs; report() prints the one line.
   const cli = buildCli(argv).fail((msg, err) => {
     if (err) throw err;
-    parseFailed = msg;
-    process.stderr.write(`p2p: ${msg}\np2p: see 'p2p --help' for usage\n`);
+    throw new UserError(`${msg} (see 'p2p --help')`, 2);
   });
   await cli.parseAsync();
-  if (parseFailed) return 2;
   return takeExitCode();
 }
 

@@ -31,6 +31,16 @@ export function parseCpuinfo(text: string): { vendor: string | null; family: num
   return { vendor, family: fam === undefined ? null : parseInt(fam, 10) };
 }
 
+/** The architecture a /proc/cpuinfo was written on: each kernel port prints its own fields. */
+export function archFromCpuinfo(text: string): string | null {
+  if (/^vendor_id\s*:\s*IBM\/S390/m.test(text)) return 's390x';
+  if (/^vendor_id\s*:/m.test(text) || /^flags\s*:.*\b(fpu|sse2)\b/m.test(text)) return 'x64';
+  if (/^CPU implementer\s*:/m.test(text)) return 'arm64';
+  if (/^cpu\s*:\s*POWER/m.test(text)) return 'ppc64';
+  if (/^isa\s*:\s*rv/m.test(text)) return 'riscv64';
+  return null;
+}
+
 /** "0-1,3" -> [0,1,3] */
 export function parseCpuList(text: string): number[] {
   const out: number[] = [];
@@ -85,6 +95,7 @@ export function readHostInfo(root: string, live: boolean): HostInfo {
   return {
     cpuVendor: vendor,
     cpuFamily: family,
+    arch: cpu ? archFromCpuinfo(cpu) : live ? process.arch : null,
     cmdline,
     kernelRelease: release,
     kernelConfig,

@@ -52,6 +52,8 @@ export interface RawDevice {
 export interface HostInfo {
   cpuVendor: string | null; // "GenuineIntel", "AuthenticAMD", ...
   cpuFamily: number | null;
+  /** CPU architecture as Node names it (x64, arm64, ppc64...), from /proc/cpuinfo's shape under a root. */
+  arch: string | null;
   cmdline: string | null;
   kernelRelease: string | null;
   kernelConfig: Map<string, string> | null;
@@ -72,7 +74,7 @@ export interface RawFabric {
 
 export function emptyHostInfo(): HostInfo {
   return {
-    cpuVendor: null, cpuFamily: null, cmdline: null, kernelRelease: null, kernelConfig: null,
+    cpuVendor: null, cpuFamily: null, arch: null, cmdline: null, kernelRelease: null, kernelConfig: null,
     numaNodes: null, iommuEnabled: null, iommuGroupTypes: null, isRoot: null,
   };
 }

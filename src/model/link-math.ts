@@ -1,0 +1,101 @@
+// PCIe link arithmetic: line encoding, TLP efficiency at a payload size, per-direction throughput ceilings.
+// Pure functions; the formula is documented in docs/p2p-rules.md ("Link ceiling").
+import type { LinkState } from './types.js';
+
+/** Bytes a posted memory-write TLP carries besides its payload (non-flit links): framing/STP 4
+ *  (sequence number included) + 4-DW header 16 (64-bit address) + LCRC 4. No ECRC, no prefixes. */
+export const TLP_OVERHEAD_BYTES = 24;
+/** In flit mode (64 GT/s) framing, sequence and CRC live in the flit; a TLP pays only its 4-DW header. */
+export const FLIT_TLP_OVERHEAD_BYTES = 16;
+/** Payload bytes per 256-byte flit at 64 GT/s (the rest is DLP, CRC and FEC). */
+export const FLIT_PAYLOAD_BYTES = 236;
+/** The smallest Max_Payload_Size every PCIe device supports; used when the real one is unknown. */
+export const MIN_MPS = 128;
+
+export type LineEncoding = '8b/10b' | '128b/130b' | '1b/1b flit';
+
+export function lineEncoding(gts: number): LineEncoding {
+  if (gts <= 5) return '8b/10b';
+  if (gts < 64) return '128b/130b';
+  return '1b/1b flit';
+}
+
+/** Fraction of raw bits that carry data after line encoding (flit mode: data bytes per flit). */
+export function encodingEfficiency(gts: number): number {
+  switch (lineEncoding(gts)) {
+    case '8b/10b': return 8 / 10;
+    case '128b/130b': return 128 / 130;
+    default: return FLIT_PAYLOAD_BYTES / 256;
+  }
+}
+
+/** Data-link bytes per second in one direction after line encoding: GT/s x lanes x encoding / 8. */
+export function rawLinkBytesPerSecond(gts: number, width: number): number {
+  return (gts * 1e9 * width * encodingEfficiency(gts)) / 8;
+}
+
+export function tlpOverheadBytes(gts: number): number {
+  return lineEncoding(gts) === '1b/1b flit' ? FLIT_TLP_OVERHEAD_BYTES : TLP_OVERHEAD_BYTES;
+}
+
+/** Share of TLP bytes that are payload when every TLP carries a full MPS payload. */
+export function tlpEfficiency(mps: number, gts = 16): number {
+  if (!(mps > 0)) throw new RangeError(`MPS must be positive, got ${mps}`);
+  return mps / (mps + tlpOverheadBytes(gts));
+}
+
+export interface LinkCeiling {
+  speed: number;
+  width: number;
+  encoding: LineEncoding;
+  mps: number;
+  /** True when the MPS was unknown and MIN_MPS was used. */
+  mpsAssumed: boolean;
+  rawBytesPerSecond: number;
+  bytesPerSecond: number;
+  /** The arithmetic, spelled out for humans. */
+  formula: string;
+}
+
+/**
+ * Per-direction payload ceiling of one link:
+ *   GT/s x width x encoding / 8 x MPS / (MPS + TLP overhead)
+ * Ignores DLLP traffic (ACK/NAK, flow-control updates) and read-request overhead, so real transfers
+ * land a few percent lower still.
+ */
+export function linkCeiling(speed: number, width: number, mps: number | null): LinkCeiling {
+  if (!(speed > 0) || !(width > 0)) throw new RangeError(`bad link ${speed} GT/s x${width}`);
+  const mpsAssumed = mps === null || !(mps > 0);
+  const m = mpsAssumed ? MIN_MPS : (mps as number);
+  const raw = rawLinkBytesPerSecond(speed, width);
+  const eff = tlpEfficiency(m, speed);
+  const bytesPerSecond = raw * eff;
+  const enc = lineEncoding(speed);
+  const encText = enc === '8b/10b' ? '8/10' : enc === '128b/130b' ? '128/130' : `${FLIT_PAYLOAD_BYTES}/256`;
+  const formula =
+    `${speed} GT/s x ${width} x ${encText} / 8 x ${m}/(${m}+${tlpOverheadBytes(speed)}) = ${formatBytesPerSecond(bytesPerSecond)}` +
+    (mpsAssumed ? ` (MPS unknown: ${MIN_MPS} assumed)` : '');
+  return { speed, width, encoding: enc, mps: m, mpsAssumed, rawBytesPerSecond: raw, bytesPerSecond, formula };
+}
+
+/** The link's speed and width as negotiated, falling back to capability only when the current state is unknown. */
+export function effectiveLink(link: LinkState | null): { speed: number; width: number; fromCapability: boolean } | null {
+  if (!link) return null;
+  if (link.speed && link.width) return { speed: link.speed, width: link.width, fromCapability: false };
+  if (link.maxSpeed && link.maxWidth) return { speed: link.maxSpeed, width: link.maxWidth, fromCapability: true };
+  return null;
+}
+
+/** "28.8 GB/s" (decimal units, like link speeds). */
+export function formatBytesPerSecond(bps: number): string {
+  if (bps >= 1e9) return `${(bps / 1e9).toFixed(bps >= 1e11 ? 0 : 1)} GB/s`;
+  if (bps >= 1e6) return `${(bps / 1e6).toFixed(0)} MB/s`;
+  return `${bps.toFixed(0)} B/s`;
+}
+
+/** "16 GT/s x16" or "?" parts where unknown. */
+export function formatLink(speed: number | null, width: number | null): string {
+  const s = speed === null ? '?' : `${Number.isInteger(speed) ? speed : speed.toFixed(1)} GT/s`;
+  const w = width === null ? 'x?' : `x${width}`;
+  return `${s} ${w}`;
+}

@@ -1,0 +1,154 @@
+// The pair matrix behind `p2p matrix`: which endpoints, and for every ordered pair the legend and
+// the kernel's P2PDMA verdict. Pure data; formatting lives in src/format/matrix-text.ts.
+import type { Device, DeviceKind, Fabric } from '../types.js';
+import { KERNEL_ALLOW_LIST } from './allow-list.js';
+import { computeP2pdma, type P2pdmaOptions } from './kernel-rules.js';
+import { classifyLegend, numaOf } from './legend.js';
+import type { Legend, MapType, P2pFix, P2pReason } from './types.js';
+
+/** Kinds shown by default: what does DMA to peers. Any p2pmem provider is shown too. */
+export const DEFAULT_MATRIX_KINDS: readonly DeviceKind[] = ['gpu', 'accelerator', 'nvme', 'nic'];
+export const ENDPOINT_KINDS: readonly DeviceKind[] = ['gpu', 'accelerator', 'nvme', 'storage', 'nic', 'endpoint'];
+/** Names accepted by --class (a kind, or an alias for one). */
+export const CLASS_ALIASES: Record<string, DeviceKind> = {
+  gpu: 'gpu', gpus: 'gpu',
+  nvme: 'nvme', ssd: 'nvme',
+  nic: 'nic', nics: 'nic', net: 'nic', rdma: 'nic',
+  accelerator: 'accelerator', accel: 'accelerator',
+  storage: 'storage',
+  endpoint: 'endpoint', other: 'endpoint',
+};
+
+export interface EndpointSelection {
+  classes?: readonly DeviceKind[];
+  all?: boolean;
+}
+
+export function isEndpoint(d: Device): boolean {
+  return ENDPOINT_KINDS.includes(d.kind);
+}
+
+export function hasP2pmem(d: Device): boolean {
+  return !!d.p2pmem && (d.p2pmem.size ?? 0) > 0;
+}
+
+/** Endpoints in display order: by kind group (as in DEFAULT_MATRIX_KINDS), then BDF. */
+export function selectEndpoints(fabric: Fabric, sel: EndpointSelection = {}): Device[] {
+  const kinds = sel.classes && sel.classes.length ? sel.classes : null;
+  const picked = fabric.devices.filter((d) => {
+    if (!isEndpoint(d)) return false;
+    if (kinds) return kinds.includes(d.kind);
+    if (sel.all) return true;
+    return DEFAULT_MATRIX_KINDS.includes(d.kind) || hasP2pmem(d);
+  });
+  const rank = (d: Device) => {
+    const i = ENDPOINT_KINDS.indexOf(d.kind);
+    return i < 0 ? ENDPOINT_KINDS.length : i;
+  };
+  return picked.sort((a, b) => rank(a) - rank(b) || (a.bdf < b.bdf ? -1 : a.bdf > b.bdf ? 1 : 0));
+}
+
+export interface MatrixDevice {
+  bdf: string;
+  label: string;
+  kind: DeviceKind;
+  name: string | null;
+  names: string[];
+  hostBridge: string;
+  numaNode: number | null;
+  cpuAffinity: string | null;
+  iommuGroup: string | null;
+  p2pmem: { size: number | null; published: boolean | null } | null;
+}
+
+export interface MatrixPair {
+  client: string;
+  provider: string;
+  legend: Legend | null;
+  legendWhy: string;
+  p2pdma: {
+    mapType: MapType | null;
+    verdict: string;
+    possible: MapType[];
+    distance: number | null;
+    hops: number;
+    commonUpstream: string | null;
+    /** One sentence per reason (the same messages as `causes`). */
+    reasons: string[];
+    /** The reasons with their code and the device that caused each. */
+    causes: P2pReason[];
+    fixes: P2pFix[];
+    notes: string[];
+  };
+}
+
+export interface MatrixReport {
+  allowList: { kernel: string; source: string };
+  host: { cpuVendor: string | null; cpuFamily: number | null; iommuEnabled: boolean | null; numaNodes: number[] | null };
+  devices: MatrixDevice[];
+  pairs: MatrixPair[];
+}
+
+/** Short column label: alias, else first kernel name, else kind + index (GPU0, NVME1...). */
+export function labelDevices(devs: readonly Device[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const counters = new Map<string, number>();
+  const used = new Set<string>();
+  for (const d of devs) {
+    let label = d.alias ?? d.names[0] ?? null;
+    if (!label || used.has(label)) {
+      const prefix = d.kind === 'endpoint' ? 'DEV' : d.kind === 'accelerator' ? 'ACC' : d.kind.toUpperCase();
+      let n = counters.get(prefix) ?? 0;
+      while (used.has(`${prefix}${n}`)) n++;
+      label = `${prefix}${n}`;
+      counters.set(prefix, n + 1);
+    }
+    used.add(label);
+    out.set(d.bdf, label);
+  }
+  return out;
+}
+
+export function buildMatrix(fabric: Fabric, devs: readonly Device[], opts: P2pdmaOptions = {}): MatrixReport {
+  const labels = labelDevices(devs);
+  const devices: MatrixDevice[] = devs.map((d) => ({
+    bdf: d.bdf,
+    label: labels.get(d.bdf) ?? d.bdf,
+    kind: d.kind,
+    name: d.deviceName ?? d.className,
+    names: d.names,
+    hostBridge: d.hostBridge,
+    numaNode: numaOf(fabric, d),
+    cpuAffinity: d.localCpuList,
+    iommuGroup: d.iommuGroup,
+    p2pmem: d.p2pmem ? { size: d.p2pmem.size, published: d.p2pmem.published } : null,
+  }));
+  const pairs: MatrixPair[] = [];
+  for (const client of devs) {
+    for (const provider of devs) {
+      const lg = classifyLegend(fabric, client, provider);
+      const v = computeP2pdma(fabric, client, provider, opts);
+      pairs.push({
+        client: client.bdf,
+        provider: provider.bdf,
+        legend: lg.legend,
+        legendWhy: lg.why,
+        p2pdma: {
+          mapType: v.mapType, verdict: v.verdict, possible: v.possible, distance: v.distance, hops: v.hops,
+          commonUpstream: v.commonUpstream, reasons: v.reasons.map((r) => r.message), causes: v.reasons,
+          fixes: v.fixes, notes: v.notes,
+        },
+      });
+    }
+  }
+  const list = opts.allowList ?? KERNEL_ALLOW_LIST;
+  return {
+    allowList: { kernel: list.kernel, source: list.source },
+    host: {
+      cpuVendor: fabric.host.cpuVendor, cpuFamily: fabric.host.cpuFamily,
+      iommuEnabled: fabric.host.iommuEnabled, numaNodes: fabric.host.numaNodes,
+    },
+    devices,
+    pairs,
+  };
+}
