@@ -2,11 +2,13 @@
 import type { CommandModule } from 'yargs';
 import { matrixCommand } from './matrix.js';
 import { pathCommand } from './path.js';
+import { showCommand } from './show.js';
 import { topoCommand } from './topo.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
   topoCommand,
+  showCommand,
   matrixCommand,
   pathCommand,
 ];

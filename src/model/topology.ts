@@ -3,6 +3,7 @@ import type { RawDevice, RawFabric, RawResource } from '../access/types.js';
 import { decodeAcs, ACS_EXT_CAP_ID } from './caps/acs.js';
 import { decodeExpress, type ExpressInfo } from './caps/express.js';
 import { findCapability, walkCapabilities } from './caps/walk.js';
+import { decodeSsvid, SSVID_CAP_ID } from './caps/ssvid.js';
 import { classify, isBridgeClass } from './classify.js';
 import { assignAliases } from './aliases.js';
 import type { PciIds } from './pci-ids.js';
@@ -100,6 +101,9 @@ export function buildFabric(raw: RawFabric, opts: BuildOptions = {}): Fabric {
     const express = expCap ? decodeExpress(cfg, expCap.offset) : null;
     expressOf.set(r.bdf, express);
     const acsCap = findCapability(walk, ACS_EXT_CAP_ID, true);
+    // Type 0 headers carry subsystem IDs at 0x2c; bridges use the Subsystem capability instead.
+    const ssvidCap = isBridgeHeader ? findCapability(walk, SSVID_CAP_ID) : undefined;
+    const ssvid = ssvidCap ? decodeSsvid(cfg, ssvidCap.offset) : null;
     const ssv = !isBridgeHeader ? cfg.u16(0x2c) : undefined;
     const ssd = !isBridgeHeader ? cfg.u16(0x2e) : undefined;
     const names = [
@@ -118,8 +122,8 @@ export function buildFabric(raw: RawFabric, opts: BuildOptions = {}): Fabric {
       vendorId,
       deviceId,
       classCode,
-      subsystemVendorId: ssv !== undefined ? hex(ssv, 4) : r.subsystemVendorId ?? null,
-      subsystemDeviceId: ssd !== undefined ? hex(ssd, 4) : r.subsystemDeviceId ?? null,
+      subsystemVendorId: ssv !== undefined ? hex(ssv, 4) : ssvid?.subsystemVendorId ?? r.subsystemVendorId ?? null,
+      subsystemDeviceId: ssd !== undefined ? hex(ssd, 4) : ssvid?.subsystemDeviceId ?? r.subsystemDeviceId ?? null,
       revision,
       headerType,
       vendorName: vendorId && ids ? ids.vendorName(vendorId) : null,

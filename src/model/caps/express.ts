@@ -47,7 +47,7 @@ const LNKCTL_FLAGS = [
 ] as const;
 const LNKSTA_FLAGS = [[10, 'TrErr'], [11, 'Train'], [12, 'SlotClk'], [13, 'DLActive'], [14, 'BWMgmt'], [15, 'ABWMgmt']] as const;
 const SLTCAP_FLAGS = [
-  [0, 'AttnBtn'], [1, 'PwrCtrl'], [2, 'MRL'], [3, 'AttnInd'], [4, 'PwrInd'], [5, 'HotPlug-Surprise'], [6, 'HotPlug'],
+  [0, 'AttnBtn'], [1, 'PwrCtrl'], [2, 'MRL'], [3, 'AttnInd'], [4, 'PwrInd'], [6, 'HotPlug'], [5, 'Surprise'],
   [17, 'Interlock'], [18, 'NoCompl'],
 ] as const;
 const SLTCTL_FLAGS = [
@@ -55,8 +55,9 @@ const SLTCTL_FLAGS = [
   [10, 'Power'], [11, 'Interlock'],
 ] as const;
 const SLTSTA_FLAGS = [
-  [0, 'AttnBtn'], [1, 'PowerFlt'], [2, 'MRL'], [3, 'CmdCplt'], [4, 'PresDet'], [5, 'MRLOpen'],
-  [6, 'PresenceDetected'], [7, 'Interlock'], [8, 'LinkChg'],
+  // State bits first (MRL open, card present), then the change-event bits.
+  [0, 'AttnBtn'], [1, 'PowerFlt'], [5, 'MRL'], [4, 'CmdCplt'], [6, 'PresDet'], [7, 'Interlock'],
+  [2, 'MRLChanged'], [3, 'PresDetChanged'], [8, 'LinkStateChanged'],
 ] as const;
 const ROOTCTL_FLAGS = [[0, 'ErrCorrectable'], [1, 'ErrNon-Fatal'], [2, 'ErrFatal'], [3, 'PMEIntEna'], [4, 'CRSVisible']] as const;
 const DEVCAP2_FLAGS = [
@@ -250,7 +251,8 @@ export function decodeExpress(cfg: ConfigSpace, offset: number): ExpressInfo {
       }
       const lnkCtl2 = cfg.u16(offset + 0x30);
       const lnkSta2 = cfg.u16(offset + 0x32);
-      if (lnkCtl2 !== undefined) targetSpeed = linkSpeedFromCode(lnkCtl2 & 0xf);
+      // Hardwired to 0 is allowed for ports that only do 2.5 GT/s (PCIe 3.0 spec, 7.8.19).
+      if (lnkCtl2 !== undefined) targetSpeed = (lnkCtl2 & 0xf) === 0 ? 2.5 : linkSpeedFromCode(lnkCtl2 & 0xf);
       link2 = {
         supportedSpeeds,
         cap2Flags: flags(lnkCap2, LNKCAP2_FLAGS),
