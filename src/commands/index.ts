@@ -1,5 +1,6 @@
 // The explicit list of commands (no commandDir: it is unreliable under ESM). Each module is light; work loads lazily.
 import type { CommandModule } from 'yargs';
+import { benchCommand } from './bench.js';
 import { matrixCommand } from './matrix.js';
 import { pathCommand } from './path.js';
 import { showCommand } from './show.js';
@@ -11,4 +12,5 @@ export const commands: CommandModule<any, any>[] = [
   showCommand,
   matrixCommand,
   pathCommand,
+  benchCommand,
 ];

@@ -1,0 +1,22 @@
+// Addon entry point: registers every native function. The typed facade is src/native/addon.ts.
+#include <napi.h>
+
+#include "bench_worker.h"
+#include "config_space.h"
+
+namespace p2p {
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("readConfigSpace", Napi::Function::New(env, ReadConfigSpace, "readConfigSpace"));
+  exports.Set("ioUringProbe", Napi::Function::New(env, IoUringProbe, "ioUringProbe"));
+  exports.Set("statSource", Napi::Function::New(env, StatSource, "statSource"));
+  exports.Set("probeCuFile", Napi::Function::New(env, ProbeCuFile, "probeCuFile"));
+  exports.Set("startBench", Napi::Function::New(env, StartBench, "startBench"));
+  exports.Set("abiVersion", Napi::Number::New(env, 1));
+  return exports;
+}
+
+}  // namespace p2p
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return p2p::Init(env, exports); }
+NODE_API_MODULE(p2p_native, InitModule)

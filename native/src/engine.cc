@@ -1,0 +1,827 @@
+#include "engine.h"
+
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <condition_variable>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "cufile_loader.h"
+#include "uring.h"
+#include "util.h"
+
+namespace p2p {
+
+// ------------------------------------------------------------------------------------------------
+// Histogram
+// ------------------------------------------------------------------------------------------------
+
+unsigned Histogram::Index(uint64_t v) {
+  if (v < 64) return static_cast<unsigned>(v);
+  unsigned msb = 63u - static_cast<unsigned>(__builtin_clzll(v));  // >= 6
+  unsigned sub = static_cast<unsigned>((v >> (msb - 5)) & 31u);
+  return 64u + (msb - 6u) * 32u + sub;
+}
+uint64_t Histogram::BucketLow(unsigned idx) {
+  if (idx < 64) return idx;
+  unsigned msb = (idx - 64u) / 32u + 6u;
+  uint64_t sub = (idx - 64u) % 32u;
+  return (32u + sub) << (msb - 5u);
+}
+uint64_t Histogram::BucketHigh(unsigned idx) {
+  if (idx < 64) return idx + 1;
+  unsigned msb = (idx - 64u) / 32u + 6u;
+  uint64_t low = BucketLow(idx);
+  uint64_t width = 1ull << (msb - 5u);
+  return (UINT64_MAX - low < width) ? UINT64_MAX : low + width;
+}
+void Histogram::Add(uint64_t ns) {
+  counts_[Index(ns)]++;
+  n_++;
+  sum_ += ns;
+  if (ns < min_) min_ = ns;
+  if (ns > max_) max_ = ns;
+}
+void Histogram::Merge(const Histogram& o) {
+  for (unsigned i = 0; i < kBuckets; i++) counts_[i] += o.counts_[i];
+  n_ += o.n_;
+  sum_ += o.sum_;
+  if (o.n_) {
+    min_ = std::min(min_, o.min_);
+    max_ = std::max(max_, o.max_);
+  }
+}
+uint64_t Histogram::Quantile(double q) const {
+  if (!n_) return 0;
+  if (q <= 0) return min_;
+  if (q >= 1) return max_;
+  // rank of the q-th sample (1-based, nearest-rank)
+  uint64_t rank = static_cast<uint64_t>(q * static_cast<double>(n_));
+  if (static_cast<double>(rank) < q * static_cast<double>(n_)) rank++;
+  if (rank == 0) rank = 1;
+  uint64_t cum = 0;
+  for (unsigned i = 0; i < kBuckets; i++) {
+    cum += counts_[i];
+    if (cum >= rank) {
+      uint64_t lo = BucketLow(i), hi = BucketHigh(i);
+      uint64_t mid = lo + (hi - lo - 1) / 2;
+      return std::min(std::max(mid, min_), max_);
+    }
+  }
+  return max_;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Helpers
+// ------------------------------------------------------------------------------------------------
+
+namespace {
+
+inline uint64_t NowNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);  // vDSO; cannot fail for CLOCK_MONOTONIC
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+/** getrusage for this thread; zeros if the kernel refuses (never expected). */
+inline void ThreadUsage(rusage* ru) {
+  if (getrusage(RUSAGE_THREAD, ru) != 0) std::memset(ru, 0, sizeof *ru);
+}
+
+inline double TvSec(const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; }
+
+inline uint64_t XorShift(uint64_t* s) {
+  uint64_t x = *s;
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+  *s = x;
+  return x;
+}
+
+constexpr uint64_t kNoOffset = UINT64_MAX;
+
+/** Anonymous, page-aligned host memory (also the bounce staging area). */
+class Mapping {
+ public:
+  Mapping() = default;
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+  ~Mapping() {
+    if (p_) munmap(p_, len_);
+  }
+  /** Private anonymous memory, populated. Buffers of 2 MiB or more are 2 MiB-aligned and asked for
+   *  transparent huge pages: fewer pages to pin per O_DIRECT request and fewer DMA segments. */
+  bool MapAnon(size_t len, int* err) {
+    constexpr size_t kHuge = 2u << 20;
+    const char* noThp = std::getenv("P2P_NO_THP");  // for like-for-like comparisons with tools that use 4K pages
+    const bool huge = len >= kHuge && !(noThp && std::strcmp(noThp, "1") == 0);
+    if (huge) len = (len + kHuge - 1) / kHuge * kHuge;
+    const size_t mapLen = huge ? len + kHuge : len;
+    void* p = mmap(nullptr, mapLen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) { *err = errno; return false; }
+    uint8_t* base = static_cast<uint8_t*>(p);
+    if (huge) {
+      uintptr_t a = (reinterpret_cast<uintptr_t>(base) + kHuge - 1) & ~static_cast<uintptr_t>(kHuge - 1);
+      uint8_t* aligned = reinterpret_cast<uint8_t*>(a);
+      size_t head = static_cast<size_t>(aligned - base);
+      size_t tail = mapLen - head - len;
+      if ((head && munmap(base, head) != 0) || (tail && munmap(aligned + len, tail) != 0)) {
+        *err = errno;
+        munmap(base, mapLen);  // the part not yet unmapped; EINVAL on holes is harmless
+        return false;
+      }
+      base = aligned;
+      // A hint: THP may be disabled ("never"); then plain pages are used.
+      if (madvise(base, len, MADV_HUGEPAGE) != 0) { /* not fatal */ }
+    }
+    p_ = base;
+    len_ = len;
+    std::memset(p_, 0, len_);  // fault everything in now, outside the timed window
+    return true;
+  }
+  bool MapShared(int fd, size_t len, int* err) {
+    void* p = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) { *err = errno; return false; }
+    p_ = static_cast<uint8_t*>(p);
+    len_ = len;
+    return true;
+  }
+  uint8_t* data() const { return p_; }
+  size_t size() const { return len_; }
+
+ private:
+  uint8_t* p_ = nullptr;
+  size_t len_ = 0;
+};
+
+size_t PageRound(size_t n) {
+  long ps = sysconf(_SC_PAGESIZE);
+  size_t p = ps > 0 ? static_cast<size_t>(ps) : 4096u;
+  return (n + p - 1) / p * p;
+}
+
+/** Destination memory: `slots` blocks of `bs` bytes. */
+class DestMemory {
+ public:
+  virtual ~DestMemory() = default;
+  /** CPU-addressable pointer to a slot, or nullptr (GPU memory). */
+  virtual uint8_t* HostPtr(size_t slot) = 0;
+  /** host -> destination slot */
+  virtual bool CopyIn(size_t slot, const uint8_t* src, size_t n, std::string* err) {
+    (void)err;
+    std::memcpy(HostPtr(slot), src, n);
+    return true;
+  }
+  /** destination slot -> host */
+  virtual bool CopyOut(size_t slot, uint8_t* dst, size_t n, std::string* err) {
+    (void)err;
+    std::memcpy(dst, HostPtr(slot), n);
+    return true;
+  }
+  /** Called once on every thread that touches this memory (CUDA context). */
+  virtual bool BindThread(std::string* err) { (void)err; return true; }
+};
+
+class HostDest : public DestMemory {
+ public:
+  HostDest(size_t bs) : bs_(bs) {}
+  bool Init(size_t slots, SetupError* e) {
+    int err = 0;
+    if (!m_.MapAnon(PageRound(slots * bs_), &err)) {
+      e->err = err;
+      e->message = ErrnoMessage(err, "mmap", "host buffer of " + std::to_string(slots * bs_) + " bytes");
+      return false;
+    }
+    return true;
+  }
+  uint8_t* HostPtr(size_t slot) override { return m_.data() + slot * bs_; }
+
+ private:
+  size_t bs_;
+  Mapping m_;
+};
+
+class P2pmemDest : public DestMemory {
+ public:
+  P2pmemDest(size_t bs) : bs_(bs) {}
+  bool Init(const std::string& allocatePath, size_t slots, SetupError* e) {
+    int fd = open(allocatePath.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+      e->err = errno;
+      e->message = ErrnoMessage(e->err, "open", allocatePath);
+      return false;
+    }
+    fd_.reset(fd);
+    int err = 0;
+    size_t len = PageRound(slots * bs_);
+    if (!m_.MapShared(fd_.get(), len, &err)) {
+      e->err = err;
+      e->message = ErrnoMessage(err, "mmap", allocatePath + " (" + std::to_string(len) + " bytes of p2pmem)");
+      return false;
+    }
+    return true;
+  }
+  uint8_t* HostPtr(size_t slot) override { return m_.data() + slot * bs_; }
+
+ private:
+  size_t bs_;
+  Mapping m_;  // declared after fd_: unmapped first
+  Fd fd_;
+};
+
+std::string CuErr(const char* what, int code) { return std::string(what) + " failed (CUresult " + std::to_string(code) + ")"; }
+std::string CuFileErr(const char* what, CUfileError_t e) {
+  return std::string(what) + " failed (cuFile error " + std::to_string(e.err) + ", CUresult " + std::to_string(e.cu_err) + ")";
+}
+
+class GpuDest : public DestMemory {
+ public:
+  GpuDest(size_t bs) : bs_(bs) {}
+  ~GpuDest() override {
+    const CuApi& a = lib_.api();
+    if (!a.cuInit) return;  // nothing was loaded
+    if (bufRegistered_) a.cuFileBufDeregister(reinterpret_cast<const void*>(static_cast<uintptr_t>(base_)));
+    if (handle_) a.cuFileHandleDeregister(handle_);
+    if (driverOpen_) a.cuFileDriverClose();
+    if (base_) a.cuMemFree(base_);
+    if (ctxRetained_) a.cuDevicePrimaryCtxRelease(dev_);
+  }
+  bool Init(const EngineOptions& o, size_t slots, int fd, bool needCuFile, SetupError* e) {
+    CuLoadResult r = lib_.Load(o.cufileLib, o.cudaLib, needCuFile);
+    if (!r.stage.empty()) {
+      e->message = std::string(needCuFile ? "cuFile" : "CUDA") + " unavailable (" + r.stage + "): " + r.reason;
+      return false;
+    }
+    const CuApi& a = lib_.api();
+    int rc;
+    if ((rc = a.cuInit(0)) != 0) { e->message = CuErr("cuInit", rc); return false; }
+    if ((rc = a.cuDeviceGet(&dev_, o.gpuOrdinal)) != 0) { e->message = CuErr("cuDeviceGet", rc); return false; }
+    if ((rc = a.cuDevicePrimaryCtxRetain(&ctx_, dev_)) != 0) { e->message = CuErr("cuDevicePrimaryCtxRetain", rc); return false; }
+    ctxRetained_ = true;
+    if ((rc = a.cuCtxSetCurrent(ctx_)) != 0) { e->message = CuErr("cuCtxSetCurrent", rc); return false; }
+    size_ = slots * bs_;
+    if ((rc = a.cuMemAlloc(&base_, size_)) != 0) { e->message = CuErr("cuMemAlloc", rc); base_ = 0; return false; }
+    if (!needCuFile) return true;
+    CUfileError_t fe = a.cuFileDriverOpen();
+    if (fe.err != 0) { e->message = CuFileErr("cuFileDriverOpen", fe); return false; }
+    driverOpen_ = true;
+    CUfileDescr_t d;
+    std::memset(&d, 0, sizeof d);
+    d.type = kCuFileHandleTypeOpaqueFd;
+    d.handle.fd = fd;
+    d.fs_ops = nullptr;
+    fe = a.cuFileHandleRegister(&handle_, &d);
+    if (fe.err != 0) { handle_ = nullptr; e->message = CuFileErr("cuFileHandleRegister", fe); return false; }
+    fe = a.cuFileBufRegister(reinterpret_cast<const void*>(static_cast<uintptr_t>(base_)), size_, 0);
+    if (fe.err != 0) { e->message = CuFileErr("cuFileBufRegister", fe); return false; }
+    bufRegistered_ = true;
+    return true;
+  }
+  uint8_t* HostPtr(size_t) override { return nullptr; }
+  bool CopyIn(size_t slot, const uint8_t* src, size_t n, std::string* err) override {
+    int rc = lib_.api().cuMemcpyHtoD(base_ + slot * bs_, src, n);
+    if (rc != 0) { *err = CuErr("cuMemcpyHtoD", rc); return false; }
+    return true;
+  }
+  bool CopyOut(size_t slot, uint8_t* dst, size_t n, std::string* err) override {
+    int rc = lib_.api().cuMemcpyDtoH(dst, base_ + slot * bs_, n);
+    if (rc != 0) { *err = CuErr("cuMemcpyDtoH", rc); return false; }
+    return true;
+  }
+  bool BindThread(std::string* err) override {
+    int rc = lib_.api().cuCtxSetCurrent(ctx_);
+    if (rc != 0) { *err = CuErr("cuCtxSetCurrent", rc); return false; }
+    return true;
+  }
+  ssize_t Read(size_t slot, size_t n, uint64_t off) {
+    return lib_.api().cuFileRead(handle_, reinterpret_cast<void*>(static_cast<uintptr_t>(base_)), n,
+                                 static_cast<off_t>(off), static_cast<off_t>(slot * bs_));
+  }
+  ssize_t Write(size_t slot, size_t n, uint64_t off) {
+    return lib_.api().cuFileWrite(handle_, reinterpret_cast<const void*>(static_cast<uintptr_t>(base_)), n,
+                                  static_cast<off_t>(off), static_cast<off_t>(slot * bs_));
+  }
+
+ private:
+  size_t bs_;
+  CuLibrary lib_;
+  CUdevice dev_ = 0;
+  CUcontext ctx_ = nullptr;
+  bool ctxRetained_ = false;
+  CUdeviceptr base_ = 0;
+  size_t size_ = 0;
+  bool driverOpen_ = false;
+  CUfileHandle_t handle_ = nullptr;
+  bool bufRegistered_ = false;
+};
+
+/** Block offsets for one stream: sequential over its share of the range (wrapping), or uniform random. */
+struct OffsetGen {
+  uint64_t first = 0, count = 1, pos = 0, nblocks = 1, rng = 1;
+  bool random = false;
+  uint64_t Next() {
+    if (random) return XorShift(&rng) % nblocks;
+    uint64_t b = first + pos;
+    if (++pos == count) pos = 0;
+    return b;
+  }
+};
+
+struct alignas(64) StreamState {
+  std::atomic<uint64_t> bytes{0};
+  std::atomic<uint64_t> ios{0};
+  Histogram hist;
+  double copySec = 0;
+  rusage usage{};
+  bool registered = false;
+  int registerErr = 0;
+};
+
+struct Shared {
+  const EngineOptions* o = nullptr;
+  int fd = -1;
+  DestMemory* dest = nullptr;
+  GpuDest* gpu = nullptr;        // set for cuFile direct
+  HostDest* staging = nullptr;   // bounce mode only
+  uint64_t nblocks = 0;
+  uint64_t deadlineNs = UINT64_MAX;
+  std::atomic<bool> stop{false};
+  std::vector<uint64_t> lastOffset;  // per slot; each slot is owned by one thread
+  std::mutex mu;
+  std::condition_variable cv;
+  unsigned finished = 0;
+  std::string error, errorCode;
+
+  void Fail(int e, const std::string& msg) {
+    std::lock_guard<std::mutex> g(mu);
+    if (error.empty()) {
+      error = msg;
+      errorCode = e ? ErrnoName(e) : "EIO";
+    }
+    stop.store(true, std::memory_order_relaxed);
+  }
+  void Finished() {
+    std::lock_guard<std::mutex> g(mu);
+    finished++;
+    cv.notify_all();
+  }
+};
+
+std::string IoWhat(bool write, uint64_t off) {
+  return std::string(write ? "write" : "read") + " at offset " + std::to_string(off);
+}
+
+/** The buffer an I/O for `slot` uses: staging in bounce mode, the destination otherwise. */
+inline uint8_t* IoBuf(Shared& sh, size_t slot) {
+  return sh.staging ? sh.staging->HostPtr(slot) : sh.dest->HostPtr(slot);
+}
+
+/** Bounce copies around one I/O; returns false (and fails the run) on error. */
+bool BeforeIo(Shared& sh, StreamState& st, size_t slot) {
+  if (!sh.staging || !sh.o->write) return true;
+  uint64_t t0 = NowNs();
+  std::string err;
+  bool ok = sh.dest->CopyOut(slot, sh.staging->HostPtr(slot), sh.o->blockSize, &err);
+  st.copySec += static_cast<double>(NowNs() - t0) / 1e9;
+  if (!ok) sh.Fail(0, err);
+  return ok;
+}
+bool AfterIo(Shared& sh, StreamState& st, size_t slot) {
+  if (!sh.staging || sh.o->write) return true;
+  uint64_t t0 = NowNs();
+  std::string err;
+  bool ok = sh.dest->CopyIn(slot, sh.staging->HostPtr(slot), sh.o->blockSize, &err);
+  st.copySec += static_cast<double>(NowNs() - t0) / 1e9;
+  if (!ok) sh.Fail(0, err);
+  return ok;
+}
+
+OffsetGen MakeGen(const Shared& sh, unsigned stream, unsigned streams) {
+  OffsetGen g;
+  g.nblocks = sh.nblocks;
+  g.random = sh.o->random;
+  g.rng = (sh.o->seed ? sh.o->seed : 1) * 0x9E3779B97F4A7C15ull + stream * 0xD1B54A32D192ED03ull + 1;
+  if (sh.nblocks >= streams) {
+    g.first = sh.nblocks * stream / streams;
+    g.count = sh.nblocks * (stream + 1) / streams - g.first;
+  } else {
+    g.first = 0;
+    g.count = sh.nblocks;
+  }
+  if (g.count == 0) g.count = 1;
+  return g;
+}
+
+uint64_t Budget(const EngineOptions& o, unsigned stream, unsigned streams) {
+  if (o.totalBytes == 0) return UINT64_MAX;
+  uint64_t blocks = (o.totalBytes + o.blockSize - 1) / o.blockSize;
+  return blocks / streams + (stream < blocks % streams ? 1 : 0);
+}
+
+// ---- io_uring stream: one ring, queueDepth slots ----
+void UringStream(Shared& sh, StreamState& st, unsigned w) {
+  const EngineOptions& o = *sh.o;
+  const unsigned qd = o.queueDepth;
+  const size_t slot0 = static_cast<size_t>(w) * qd;
+  std::string err;
+  if (!sh.dest->BindThread(&err)) { sh.Fail(0, err); return; }
+  Ring ring;
+  int e = 0;
+  std::string msg;
+  if (!ring.Init(qd, &e, &msg)) { sh.Fail(e, msg); return; }
+  if (o.registerBuffers) {
+    std::vector<iovec> iov(qd);
+    for (unsigned i = 0; i < qd; i++) {
+      iov[i].iov_base = IoBuf(sh, slot0 + i);
+      iov[i].iov_len = o.blockSize;
+    }
+    int re = 0;
+    st.registered = ring.RegisterBuffers(iov, &re);
+    st.registerErr = re;
+  }
+  const bool fixed = st.registered;
+  const uint8_t op = o.write ? (fixed ? IORING_OP_WRITE_FIXED : IORING_OP_WRITE)
+                             : (fixed ? IORING_OP_READ_FIXED : IORING_OP_READ);
+  OffsetGen gen = MakeGen(sh, w, o.workers);
+  const uint64_t budget = Budget(o, w, o.workers);
+  uint64_t issued = 0, bytes = 0, ios = 0;
+  std::vector<uint64_t> submitNs(qd), slotOff(qd);
+  std::vector<unsigned> freeSlots;
+  freeSlots.reserve(qd);
+  for (unsigned i = qd; i-- > 0;) freeSlots.push_back(i);
+  unsigned inflight = 0;
+  bool stopping = false;
+  for (;;) {
+    if (!stopping && sh.stop.load(std::memory_order_relaxed)) stopping = true;
+    uint64_t now = NowNs();
+    while (!stopping && !freeSlots.empty() && issued < budget) {
+      unsigned s = freeSlots.back();
+      if (!BeforeIo(sh, st, slot0 + s)) { stopping = true; break; }
+      io_uring_sqe* sqe = ring.GetSqe();
+      if (!sqe) break;  // cannot happen: ring entries >= qd
+      freeSlots.pop_back();
+      uint64_t off = o.rangeOffset + gen.Next() * o.blockSize;
+      sqe->opcode = op;
+      sqe->fd = sh.fd;
+      sqe->addr = reinterpret_cast<uint64_t>(IoBuf(sh, slot0 + s));
+      sqe->len = o.blockSize;
+      sqe->off = off;
+      if (fixed) sqe->buf_index = static_cast<uint16_t>(s);
+      sqe->user_data = s;
+      submitNs[s] = now;
+      slotOff[s] = off;
+      issued++;
+      inflight++;
+    }
+    if (inflight == 0) break;
+    int r = ring.SubmitAndWait(1);
+    if (r < 0) {
+      sh.Fail(-r, ErrnoMessage(-r, "io_uring_enter", ""));
+      // Nothing more can be reaped reliably; the ring's close waits for in-flight requests.
+      break;
+    }
+    now = NowNs();
+    ring.Reap([&](const io_uring_cqe& c) {
+      unsigned s = static_cast<unsigned>(c.user_data);
+      if (s >= qd) return;  // not ours (cannot happen)
+      st.hist.Add(now - submitNs[s]);
+      inflight--;
+      freeSlots.push_back(s);
+      if (c.res < 0) {
+        sh.Fail(-c.res, ErrnoMessage(-c.res, o.write ? "write" : "read", "") + " at offset " + std::to_string(slotOff[s]));
+        stopping = true;
+        return;
+      }
+      if (static_cast<uint32_t>(c.res) != o.blockSize) {
+        sh.Fail(EIO, "short " + IoWhat(o.write, slotOff[s]) + ": " + std::to_string(c.res) + " of " +
+                         std::to_string(o.blockSize) + " bytes");
+        stopping = true;
+        return;
+      }
+      if (!AfterIo(sh, st, slot0 + s)) { stopping = true; return; }
+      sh.lastOffset[slot0 + s] = slotOff[s];
+      bytes += o.blockSize;
+      ios++;
+    });
+    st.bytes.store(bytes, std::memory_order_relaxed);
+    st.ios.store(ios, std::memory_order_relaxed);
+    if (now >= sh.deadlineNs) sh.stop.store(true, std::memory_order_relaxed);
+  }
+  ThreadUsage(&st.usage);
+}
+
+// ---- blocking stream: one slot; pread/pwrite, or cuFileRead/cuFileWrite ----
+void SyncStream(Shared& sh, StreamState& st, unsigned t, unsigned threads) {
+  const EngineOptions& o = *sh.o;
+  std::string err;
+  if (!sh.dest->BindThread(&err)) { sh.Fail(0, err); ThreadUsage(&st.usage); return; }
+  OffsetGen gen = MakeGen(sh, t, threads);
+  const uint64_t budget = Budget(o, t, threads);
+  const size_t slot = t;
+  uint64_t bytes = 0, ios = 0;
+  for (uint64_t i = 0; i < budget && !sh.stop.load(std::memory_order_relaxed); i++) {
+    if (!BeforeIo(sh, st, slot)) break;
+    uint64_t off = o.rangeOffset + gen.Next() * o.blockSize;
+    uint64_t t0 = NowNs();
+    ssize_t r;
+    int e = 0;
+    if (sh.gpu) {
+      r = o.write ? sh.gpu->Write(slot, o.blockSize, off) : sh.gpu->Read(slot, o.blockSize, off);
+      if (r < 0) e = (r == -1) ? errno : static_cast<int>(-r);
+    } else {
+      do {
+        r = o.write ? pwrite(sh.fd, IoBuf(sh, slot), o.blockSize, static_cast<off_t>(off))
+                    : pread(sh.fd, IoBuf(sh, slot), o.blockSize, static_cast<off_t>(off));
+      } while (r < 0 && errno == EINTR);
+      if (r < 0) e = errno;
+    }
+    uint64_t t1 = NowNs();
+    st.hist.Add(t1 - t0);
+    if (r < 0) {
+      sh.Fail(e, ErrnoMessage(e, sh.gpu ? (o.write ? "cuFileWrite" : "cuFileRead") : (o.write ? "pwrite" : "pread"), "") +
+                     " at offset " + std::to_string(off));
+      break;
+    }
+    if (static_cast<uint64_t>(r) != o.blockSize) {
+      sh.Fail(EIO, "short " + IoWhat(o.write, off) + ": " + std::to_string(r) + " of " + std::to_string(o.blockSize) + " bytes");
+      break;
+    }
+    if (!AfterIo(sh, st, slot)) break;
+    sh.lastOffset[slot] = off;
+    bytes += o.blockSize;
+    ios++;
+    st.bytes.store(bytes, std::memory_order_relaxed);
+    st.ios.store(ios, std::memory_order_relaxed);
+    if (t1 >= sh.deadlineNs) sh.stop.store(true, std::memory_order_relaxed);
+  }
+  ThreadUsage(&st.usage);
+}
+
+/** Compare what is in the destination with a host read of the same source range. */
+void Verify(Shared& sh, EngineResult* out) {
+  const EngineOptions& o = *sh.o;
+  std::vector<size_t> withData;
+  for (size_t s = 0; s < sh.lastOffset.size(); s++)
+    if (sh.lastOffset[s] != kNoOffset) withData.push_back(s);
+  if (o.verifySlots == 0 || withData.empty()) return;
+  std::string err;
+  if (!sh.dest->BindThread(&err)) { out->verifyChecked = false; out->verifyError = err; return; }
+  // test hook: damage the destination after the run
+  if (o.testCorruptByte >= 0) {
+    size_t s = withData[0];
+    size_t b = static_cast<size_t>(o.testCorruptByte) % o.blockSize;
+    std::vector<uint8_t> tmp(o.blockSize);
+    if (sh.dest->CopyOut(s, tmp.data(), o.blockSize, &err)) {
+      tmp[b] ^= 0xFF;
+      sh.dest->CopyIn(s, tmp.data(), o.blockSize, &err);
+    }
+  }
+  std::vector<size_t> pick;
+  if (o.verifySlots < 0 || static_cast<uint64_t>(o.verifySlots) >= withData.size()) {
+    pick = withData;
+  } else {
+    size_t n = static_cast<size_t>(o.verifySlots);
+    for (size_t i = 0; i < n; i++) pick.push_back(withData[i * withData.size() / n]);
+  }
+  int flags = O_RDONLY | O_CLOEXEC | (o.direct ? O_DIRECT : 0);
+  int fd = open(o.path.c_str(), flags);
+  if (fd < 0) { out->verifyError = ErrnoMessage(errno, "open", o.path); return; }
+  Fd guard(fd);
+  Mapping fileBuf, destBuf;
+  int e = 0;
+  if (!fileBuf.MapAnon(PageRound(o.blockSize), &e) || !destBuf.MapAnon(PageRound(o.blockSize), &e)) {
+    out->verifyError = ErrnoMessage(e, "mmap", "verify buffer");
+    return;
+  }
+  out->verifyChecked = true;
+  for (size_t s : pick) {
+    uint64_t off = sh.lastOffset[s];
+    size_t got = 0;
+    while (got < o.blockSize) {
+      ssize_t r = pread(fd, fileBuf.data() + got, o.blockSize - got, static_cast<off_t>(off + got));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) {
+        out->verifyChecked = false;
+        out->verifyError = r < 0 ? ErrnoMessage(errno, "pread", o.path) + " at offset " + std::to_string(off + got)
+                                 : "unexpected EOF at offset " + std::to_string(off + got);
+        return;
+      }
+      got += static_cast<size_t>(r);
+    }
+    if (!sh.dest->CopyOut(s, destBuf.data(), o.blockSize, &err)) {
+      out->verifyChecked = false;
+      out->verifyError = err;
+      return;
+    }
+    // read: the file is the truth; write: what we sent (the destination) is the truth
+    const uint8_t* expect = o.write ? destBuf.data() : fileBuf.data();
+    const uint8_t* actual = o.write ? fileBuf.data() : destBuf.data();
+    out->slotsCompared++;
+    out->bytesCompared += o.blockSize;
+    if (std::memcmp(expect, actual, o.blockSize) != 0) {
+      for (size_t i = 0; i < o.blockSize; i++) {
+        if (expect[i] != actual[i]) {
+          int64_t bad = static_cast<int64_t>(off + i);
+          if (out->verifyOk || bad < out->firstBadOffset) {
+            out->firstBadOffset = bad;
+            out->expected = expect[i];
+            out->actual = actual[i];
+          }
+          out->verifyOk = false;
+          break;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------------------------------------
+// RunEngine
+// ------------------------------------------------------------------------------------------------
+
+bool RunEngine(const EngineOptions& o, const std::atomic<bool>& cancel, const ProgressFn& progress,
+               EngineResult* out, SetupError* se) {
+  if (o.blockSize == 0 || o.blockSize % 512 != 0) { se->message = "block size must be a multiple of 512"; return false; }
+  if (o.direct && o.rangeOffset % 512 != 0) { se->message = "range offset must be a multiple of 512 with O_DIRECT"; return false; }
+  if (o.rangeLength < o.blockSize) { se->message = "source range is smaller than one block"; return false; }
+  if (o.queueDepth == 0 || o.workers == 0) { se->message = "queue depth and workers must be >= 1"; return false; }
+  if (o.totalBytes == 0 && o.durationMs == 0) { se->message = "set a byte limit or a duration"; return false; }
+
+  const bool cufileDirect = o.dest == EngineOptions::Dest::CuFile && !o.bounce;
+  // Engine choice
+  std::string engine;
+  if (cufileDirect) {
+    engine = "cufile";
+  } else if (o.engine == EngineOptions::Engine::Psync) {
+    engine = "psync";
+  } else {
+    std::string why;
+    if (ProbeIoUring(&why)) {
+      engine = "io_uring";
+    } else if (o.engine == EngineOptions::Engine::IoUring) {
+      se->err = EPERM;
+      se->message = "io_uring unavailable: " + why;
+      return false;
+    } else {
+      engine = "psync";
+      out->engineNote = "io_uring unavailable (" + why + "); used the pread/pwrite thread pool";
+    }
+  }
+  const bool sync = engine != "io_uring";
+  const unsigned threads = sync ? std::min<unsigned>(o.workers * o.queueDepth, 1024u) : o.workers;
+  const size_t slots = sync ? threads : static_cast<size_t>(o.workers) * o.queueDepth;
+  if (sync && o.workers * o.queueDepth > 1024u && out->engineNote.empty())
+    out->engineNote = "thread pool capped at 1024 threads";
+  out->engine = engine;
+  out->threads = threads;
+
+  // Source
+  int flags = (o.write ? O_RDWR : O_RDONLY) | O_CLOEXEC | (o.direct ? O_DIRECT : 0);
+  int fd = open(o.path.c_str(), flags);
+  if (fd < 0) {
+    se->err = errno;
+    se->message = ErrnoMessage(se->err, "open", o.path) + (o.direct && errno == EINVAL ? " (O_DIRECT not supported here?)" : "");
+    return false;
+  }
+  Fd src(fd);
+
+  // Destination and staging
+  std::unique_ptr<DestMemory> dest;
+  GpuDest* gpu = nullptr;
+  switch (o.dest) {
+    case EngineOptions::Dest::Host: {
+      auto h = std::make_unique<HostDest>(o.blockSize);
+      if (!h->Init(slots, se)) return false;
+      dest = std::move(h);
+      break;
+    }
+    case EngineOptions::Dest::P2pmem: {
+      auto p = std::make_unique<P2pmemDest>(o.blockSize);
+      if (!p->Init(o.allocatePath, slots, se)) return false;
+      dest = std::move(p);
+      break;
+    }
+    case EngineOptions::Dest::CuFile: {
+      auto g = std::make_unique<GpuDest>(o.blockSize);
+      if (!g->Init(o, slots, src.get(), cufileDirect, se)) return false;
+      if (cufileDirect) gpu = g.get();
+      dest = std::move(g);
+      break;
+    }
+  }
+  std::unique_ptr<HostDest> staging;
+  if (o.bounce) {
+    staging = std::make_unique<HostDest>(o.blockSize);
+    if (!staging->Init(slots, se)) return false;
+  }
+  // Write mode: the destination holds the data to send: one pseudo-random block in every slot.
+  if (o.write) {
+    std::vector<uint8_t> pat(o.blockSize);
+    uint64_t r = o.seed ^ 0xA5A5A5A5DEADBEEFull;
+    if (!r) r = 1;
+    for (size_t i = 0; i + 8 <= pat.size(); i += 8) {
+      uint64_t v = XorShift(&r);
+      std::memcpy(&pat[i], &v, 8);
+    }
+    std::string err;
+    if (!dest->BindThread(&err)) { se->message = err; return false; }
+    for (size_t s = 0; s < slots; s++) {
+      if (!dest->CopyIn(s, pat.data(), o.blockSize, &err)) { se->message = err; return false; }
+    }
+  }
+
+  Shared sh;
+  sh.o = &o;
+  sh.fd = src.get();
+  sh.dest = dest.get();
+  sh.gpu = gpu;
+  sh.staging = staging.get();
+  sh.nblocks = o.rangeLength / o.blockSize;
+  sh.lastOffset.assign(slots, kNoOffset);
+  std::vector<std::unique_ptr<StreamState>> st;
+  for (unsigned i = 0; i < threads; i++) st.push_back(std::make_unique<StreamState>());
+
+  rusage ru0{}, ru1{};
+  if (getrusage(RUSAGE_SELF, &ru0) != 0) std::memset(&ru0, 0, sizeof ru0);
+  const uint64_t start = NowNs();
+  if (o.durationMs) sh.deadlineNs = start + o.durationMs * 1000000ull;
+  std::vector<std::thread> pool;
+  pool.reserve(threads);
+  try {
+    for (unsigned i = 0; i < threads; i++) {
+      pool.emplace_back([&sh, &st, i, sync, threads] {
+        if (sync) SyncStream(sh, *st[i], i, threads);
+        else UringStream(sh, *st[i], i);
+        sh.Finished();
+      });
+    }
+  } catch (const std::system_error& ex) {
+    sh.Fail(EAGAIN, std::string("cannot start I/O thread: ") + ex.what());
+  }
+  const unsigned started = static_cast<unsigned>(pool.size());
+  {
+    std::unique_lock<std::mutex> lk(sh.mu);
+    const auto interval = std::chrono::milliseconds(std::max<uint32_t>(o.progressIntervalMs, 20));
+    while (sh.finished < started) {
+      sh.cv.wait_for(lk, interval);
+      if (cancel.load(std::memory_order_relaxed)) {
+        out->cancelled = true;
+        sh.stop.store(true, std::memory_order_relaxed);
+      }
+      if (NowNs() >= sh.deadlineNs) sh.stop.store(true, std::memory_order_relaxed);
+      if (progress && sh.finished < started) {
+        uint64_t b = 0, n = 0;
+        for (auto& s : st) { b += s->bytes.load(std::memory_order_relaxed); n += s->ios.load(std::memory_order_relaxed); }
+        lk.unlock();
+        progress(b, n, static_cast<double>(NowNs() - start) / 1e9);
+        lk.lock();
+      }
+    }
+  }
+  for (auto& t : pool) t.join();
+  const uint64_t end = NowNs();
+  if (getrusage(RUSAGE_SELF, &ru1) != 0) ru1 = ru0;  // CPU then reads as 0 rather than garbage
+
+  out->elapsedSec = static_cast<double>(end - start) / 1e9;
+  out->userSec = TvSec(ru1.ru_utime) - TvSec(ru0.ru_utime);
+  out->sysSec = TvSec(ru1.ru_stime) - TvSec(ru0.ru_stime);
+  bool anyRegistered = false;
+  int regErr = 0;
+  for (unsigned i = 0; i < started; i++) {
+    StreamState& s = *st[i];
+    out->bytes += s.bytes.load();
+    out->ios += s.ios.load();
+    out->latency.Merge(s.hist);
+    out->copySec += s.copySec;
+    out->threadUserSec += TvSec(s.usage.ru_utime);
+    out->threadSysSec += TvSec(s.usage.ru_stime);
+    anyRegistered = anyRegistered || s.registered;
+    if (s.registerErr) regErr = s.registerErr;
+  }
+  out->registeredBuffers = anyRegistered;
+  if (engine == "io_uring" && o.registerBuffers && !anyRegistered && regErr)
+    out->registerNote = "IORING_REGISTER_BUFFERS refused: " + ErrnoMessage(regErr, "io_uring_register", "") + "; used plain reads";
+  out->error = sh.error;
+  out->errorCode = sh.errorCode;
+  Verify(sh, out);
+  return true;
+}
+
+}  // namespace p2p

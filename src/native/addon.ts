@@ -1,0 +1,298 @@
+// The one door to the native addon (build/Release/p2p_native.node). Nothing else imports the binary.
+// The binary is loaded lazily on first use; when it cannot load, every call throws AddonUnavailableError
+// (a UserError: one line for the user) and addonStatus() says why. `--help` and offline commands never load it.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../errors.js';
+
+// ---------------------------------------------------------------------------------------------
+// Types
+// ---------------------------------------------------------------------------------------------
+
+/** Result of readConfigSpace. */
+export interface ConfigSpaceRead {
+  /** The bytes really read (length === `length`). */
+  bytes: Uint8Array;
+  /** How many bytes were read: 64 for a non-root reader of a 4096-byte sysfs `config`, 0 for an empty file. */
+  length: number;
+  /** Set when a read error (not the open) stopped reading early: "EIO: Input/output error". */
+  error?: string;
+}
+
+export interface AddonStatus {
+  loaded: boolean;
+  /** Why the addon is not usable (build failed, disabled by P2P_NO_ADDON, ABI mismatch...). */
+  error?: string;
+  /** Where the binary was looked for / loaded from. */
+  path?: string;
+}
+
+/** Is io_uring usable by this process right now? (a real io_uring_setup attempt). */
+export interface IoUringProbe {
+  available: boolean;
+  /** Why not: "io_uring_setup: EPERM (...) — kernel.io_uring_disabled=2" etc. */
+  reason?: string;
+}
+
+/** Facts about a bench source (file or block device), read with fstat/ioctl. */
+export interface SourceStat {
+  kind: 'file' | 'block' | 'other';
+  /** Bytes (file size, or BLKGETSIZE64 for a block device). */
+  size: number;
+  /** Logical block size (BLKSSZGET) for a block device; 512 assumed for files. */
+  logicalBlockSize: number;
+  /** Device number of a block device (major:minor), else of the filesystem holding the file. */
+  major: number;
+  minor: number;
+  /** Whether open(O_RDONLY|O_DIRECT) succeeded; if not, why. */
+  directOk: boolean;
+  directError?: string;
+}
+
+/** Result of probing for GPUDirect Storage (libcufile + libcuda loaded with dlopen). */
+export interface CuFileProbe {
+  available: boolean;
+  /** The stage that failed: 'dlopen-cufile', 'dlopen-cuda', 'symbol', 'cuInit', 'no-device', 'driver-open'. */
+  stage?: string;
+  /** One-line reason (dlerror text, missing symbol name, CUDA/cuFile error code). */
+  reason?: string;
+  /** Missing symbol, when stage === 'symbol'. */
+  missingSymbol?: string;
+  cufileLib: string;
+  cudaLib: string;
+  /** Number of CUDA devices (when cuInit worked). */
+  deviceCount?: number;
+  /** PCI bus ids of the CUDA devices ("0000:01:00.0"), index = CUDA ordinal. */
+  devicePciIds?: string[];
+}
+
+export type NativeDestination =
+  | { kind: 'host' }
+  /** `/sys/bus/pci/devices/BDF/p2pmem/allocate`, mmap'd MAP_SHARED. */
+  | { kind: 'p2pmem'; allocatePath: string }
+  /** GPU memory via cuFile (direct) or cuMemcpyHtoD (bounce). */
+  | { kind: 'cufile'; gpuOrdinal: number; cufileLib?: string; cudaLib?: string };
+
+export interface NativeBenchOptions {
+  /** Source file or block device. */
+  path: string;
+  /** false (default): source -> destination. true: destination -> source (overwrites the source range!). */
+  write: boolean;
+  /** Open with O_DIRECT (default true). */
+  direct: boolean;
+  /** 'auto' uses io_uring when it works and falls back to the pread/pwrite thread pool, saying why. */
+  engine: 'auto' | 'io_uring' | 'psync';
+  dest: NativeDestination;
+  /** 'direct': I/O lands in the destination memory. 'bounce': I/O into host staging, then a CPU copy. */
+  mode: 'direct' | 'bounce';
+  blockSize: number;
+  queueDepth: number;
+  workers: number;
+  /** Source byte range used; I/O wraps around inside it. */
+  rangeOffset: number;
+  rangeLength: number;
+  /** Stop after this many bytes (0: no byte limit). */
+  totalBytes: number;
+  /** Stop after this many milliseconds (0: no time limit). At least one limit must be set. */
+  durationMs: number;
+  pattern: 'seq' | 'rand';
+  /** Try IORING_REGISTER_BUFFERS (falls back to plain reads when the kernel refuses, saying why). */
+  registerBuffers: boolean;
+  /** -1: verify every destination slot after the run; 0: no verification; N>0: N sampled slots. */
+  verifySlots: number;
+  progressIntervalMs: number;
+  seed: number;
+  /** Test hook: flip this byte of destination slot 0 after the run, before verification. */
+  testCorruptByte?: number;
+}
+
+export interface LatencyStats {
+  /** Nanoseconds; percentiles come from a log-linear histogram (about 3% resolution). */
+  min: number;
+  mean: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+export interface VerifyResult {
+  /** False when verification was skipped (verifySlots 0, or the run failed before data moved). */
+  checked: boolean;
+  ok: boolean;
+  slotsCompared: number;
+  bytesCompared: number;
+  /** Source byte offset of the first mismatch. */
+  firstBadOffset?: number;
+  expected?: number;
+  actual?: number;
+  /** Why verification could not run (read-back error...). */
+  error?: string;
+}
+
+export interface NativeBenchResult {
+  /** Engine that really ran. 'cufile' for GPU direct. */
+  engine: 'io_uring' | 'psync' | 'cufile';
+  /** Why a different engine than requested ran (fallback reason). */
+  engineNote?: string;
+  registeredBuffers: boolean;
+  registerNote?: string;
+  threads: number;
+  bytes: number;
+  ios: number;
+  elapsedSec: number;
+  latencyNs: LatencyStats;
+  /** Whole-process CPU (getrusage RUSAGE_SELF) over the run. */
+  cpu: { userSec: number; sysSec: number };
+  /** CPU of the I/O threads only (RUSAGE_THREAD, summed). */
+  threadCpu: { userSec: number; sysSec: number };
+  /** Seconds spent in bounce copies (staging <-> destination), summed over threads. */
+  copySec: number;
+  /** First I/O error (errno name, offset) — the run stops there. */
+  error?: string;
+  errorCode?: string;
+  verify: VerifyResult;
+  cancelled: boolean;
+}
+
+export interface NativeProgress {
+  bytes: number;
+  ios: number;
+  elapsedSec: number;
+}
+
+export interface BenchHandle {
+  promise: Promise<NativeBenchResult>;
+  /** Ask the engine to stop soon; the promise then resolves with cancelled: true. */
+  cancel(): void;
+}
+
+/** The raw binary's shape (checked loosely at load). */
+interface NativeBinding {
+  abiVersion: number;
+  readConfigSpace(path: string, maxBytes: number): ConfigSpaceRead;
+  ioUringProbe(): IoUringProbe;
+  statSource(path: string): SourceStat;
+  probeCuFile(cufileLib: string, cudaLib: string): CuFileProbe;
+  startBench(opts: NativeBenchOptions, onProgress: ((p: NativeProgress) => void) | undefined): BenchHandle;
+}
+
+const ABI_VERSION = 1;
+
+// ---------------------------------------------------------------------------------------------
+// Loading
+// ---------------------------------------------------------------------------------------------
+
+/** The addon could not be loaded: a one-line user-facing error. */
+export class AddonUnavailableError extends UserError {
+  constructor(reason: string) {
+    super(`native addon unavailable: ${reason} (rebuild it with: npx node-gyp rebuild)`);
+    this.name = 'AddonUnavailableError';
+  }
+}
+
+let binding: NativeBinding | null = null;
+let loadError: string | undefined;
+let loadedPath: string | undefined;
+let tried = false;
+
+function candidatePaths(): string[] {
+  if (process.env.P2P_NATIVE_ADDON) return [resolve(process.env.P2P_NATIVE_ADDON)];
+  const here = dirname(fileURLToPath(import.meta.url));
+  // dist/src/native/addon.js -> <pkg>/build/Release; src/native/addon.ts (ts loaders) -> <pkg>/build/Release
+  return [
+    resolve(here, '../../../build/Release/p2p_native.node'),
+    resolve(here, '../../build/Release/p2p_native.node'),
+  ];
+}
+
+function load(): NativeBinding | null {
+  if (tried) return binding;
+  tried = true;
+  if (process.env.P2P_NO_ADDON === '1') {
+    loadError = 'disabled by P2P_NO_ADDON=1';
+    return null;
+  }
+  const candidates = candidatePaths();
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) {
+    loadedPath = candidates[0];
+    loadError = `${candidates[0]} not found (node-gyp build failed or was skipped at install)`;
+    return null;
+  }
+  loadedPath = found;
+  try {
+    const req = createRequire(import.meta.url);
+    const b = req(found) as NativeBinding;
+    if (typeof b?.readConfigSpace !== 'function') throw new Error('not a p2p_native addon');
+    if (b.abiVersion !== ABI_VERSION) throw new Error(`addon ABI ${b.abiVersion}, expected ${ABI_VERSION}: rebuild it`);
+    binding = b;
+  } catch (e) {
+    loadError = `cannot load ${found}: ${(e as Error).message.split('\n')[0]}`;
+    binding = null;
+  }
+  return binding;
+}
+
+function native(): NativeBinding {
+  const b = load();
+  if (!b) throw new AddonUnavailableError(loadError ?? 'unknown reason');
+  return b;
+}
+
+/** Whether the native addon is loaded (loads it on first call) and, if not, why. Never throws. */
+export function addonStatus(): AddonStatus {
+  const b = load();
+  return b ? { loaded: true, path: loadedPath } : { loaded: false, error: loadError, path: loadedPath };
+}
+
+/** Test helper: forget the load attempt so env changes (P2P_NO_ADDON, P2P_NATIVE_ADDON) take effect. */
+export function resetAddonForTests(): void {
+  binding = null;
+  loadError = undefined;
+  loadedPath = undefined;
+  tried = false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Functions
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Read up to `maxBytes` of a file with pread, stopping at EOF, a short read or a read error.
+ * For `/sys/bus/pci/devices/BDF/config` a non-root user gets 64 bytes of 4096; `length` says how many
+ * bytes were really read (never pad them with zeros). Throws an Error with `.code` (ENOENT, EACCES...)
+ * when the file cannot be opened; TypeError for bad arguments.
+ */
+export function readConfigSpace(path: string, maxBytes: number): ConfigSpaceRead {
+  return native().readConfigSpace(path, maxBytes);
+}
+
+/** Try io_uring_setup (P2P_IO_URING_DISABLE=1 simulates a kernel/seccomp refusal). */
+export function ioUringProbe(): IoUringProbe {
+  return native().ioUringProbe();
+}
+
+/** fstat/ioctl facts for a bench source. Throws with `.code` when it cannot be opened. */
+export function statSource(path: string): SourceStat {
+  return native().statSource(path);
+}
+
+/**
+ * dlopen libcufile and libcuda, resolve every symbol the bench uses, call cuInit and count devices,
+ * then cuFileDriverOpen. Never throws for a missing library or symbol: `available: false` with the stage.
+ */
+export function probeCuFile(libs: { cufileLib?: string; cudaLib?: string } = {}): CuFileProbe {
+  return native().probeCuFile(libs.cufileLib ?? 'libcufile.so.0', libs.cudaLib ?? 'libcuda.so.1');
+}
+
+/**
+ * Run one bench off the JS thread. Setup failures (open, mmap, ring setup, cuFile) reject the promise
+ * with an Error carrying `.code`; I/O errors during the run resolve with `error` set (the run stops there).
+ * `onProgress` is called a few times per second from the JS thread.
+ */
+export function startBench(opts: NativeBenchOptions, onProgress?: (p: NativeProgress) => void): BenchHandle {
+  return native().startBench(opts, onProgress);
+}

@@ -1,0 +1,73 @@
+// Shared by the native and bench tests: a temp dir that supports O_DIRECT, random source files,
+// the repo root, and the fake CUDA/cuFile libraries compiled on demand.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { statSource } from '../../src/native/addon.js';
+
+export const repoRoot = (() => {
+  let d = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(d, 'package.json')) || !existsSync(join(d, 'binding.gyp'))) {
+    const up = dirname(d);
+    if (up === d) throw new Error('repo root not found');
+    d = up;
+  }
+  return d;
+})();
+
+/** A fresh temp dir on a filesystem where O_DIRECT works (tmpfs does not): os.tmpdir(), else /var/tmp. */
+export function directTempDir(prefix = 'p2p-test-'): string {
+  for (const base of [tmpdir(), '/var/tmp', repoRoot]) {
+    let dir: string | null = null;
+    try {
+      dir = mkdtempSync(join(base, prefix));
+      const probe = join(dir, 'probe');
+      writeFileSync(probe, Buffer.alloc(4096));
+      if (statSource(probe).directOk) return dir;
+    } catch {
+      // try the next base
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
+  throw new Error('no directory supporting O_DIRECT found');
+}
+
+/** Write `bytes` random bytes to dir/name and return [path, contents]. */
+export function randomFile(dir: string, name: string, bytes: number): [string, Buffer] {
+  const buf = randomBytes(bytes);
+  const p = join(dir, name);
+  writeFileSync(p, buf);
+  return [p, buf];
+}
+
+export interface FakeCuda {
+  dir: string;
+  cuda: string;
+  cufile: string;
+  cudaMissingSymbol: string;
+}
+
+let fake: FakeCuda | null | undefined;
+/** Compile the fake libcuda/libcufile (test/native/fixtures) once; null when no C compiler. */
+export function fakeCuda(): FakeCuda | null {
+  if (fake !== undefined) return fake;
+  const src = join(repoRoot, 'test/native/fixtures');
+  const dir = resolve(directTempDir('p2p-fakecuda-'));
+  mkdirSync(dir, { recursive: true });
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const cc = (out: string, file: string, extra: string[] = []) =>
+    execFileSync('cc', ['-shared', '-fPIC', '-O1', ...extra, '-o', join(dir, out), join(src, file)], { stdio: 'pipe' });
+  try {
+    cc('libcuda.so.1', 'fake_cuda.c');
+    cc('libcufile.so.0', 'fake_cufile.c');
+    mkdirSync(join(dir, 'missing'));
+    cc('missing/libcuda.so.1', 'fake_cuda.c', ['-DOMIT_SYMBOL']);
+    fake = { dir, cuda: join(dir, 'libcuda.so.1'), cufile: join(dir, 'libcufile.so.0'), cudaMissingSymbol: join(dir, 'missing/libcuda.so.1') };
+  } catch {
+    fake = null;
+  }
+  return fake;
+}
