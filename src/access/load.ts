@@ -45,7 +45,7 @@ export function readDumpFile(file: string): RawFabric {
 }
 
 /** The native addon reports exactly how many config bytes the kernel gave; fall back to fs without it. */
-async function nativeConfigReader(): Promise<ConfigReader | undefined> {
+export async function nativeConfigReader(): Promise<ConfigReader | undefined> {
   if (process.env.P2P_NO_NATIVE === '1') return undefined;
   try {
     const addon = await import('../native/addon.js');
@@ -59,6 +59,11 @@ async function nativeConfigReader(): Promise<ConfigReader | undefined> {
 export async function loadRawFabric(opts: SourceOptions): Promise<RawFabric> {
   if (opts.dump) return readDumpFile(opts.dump);
   const root = opts.root ?? '/';
+  if (opts.root) {
+    // A snapshot archive (p2p snapshot): extracted to a private temp dir, read like a captured tree.
+    const snapshot = await import('./snapshot.js');
+    if (snapshot.isSnapshotPath(opts.root)) return snapshot.readSnapshotFabric(opts.root);
+  }
   return readSysfsFabric(root, { readConfig: await nativeConfigReader() });
 }
 

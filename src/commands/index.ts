@@ -1,9 +1,12 @@
 // The explicit list of commands (no commandDir: it is unreliable under ESM). Each module is light; work loads lazily.
 import type { CommandModule } from 'yargs';
 import { benchCommand } from './bench.js';
+import { diffCommand } from './diff.js';
+import { doctorCommand } from './doctor.js';
 import { matrixCommand } from './matrix.js';
 import { pathCommand } from './path.js';
 import { showCommand } from './show.js';
+import { snapshotCommand } from './snapshot.js';
 import { topoCommand } from './topo.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -12,5 +15,8 @@ export const commands: CommandModule<any, any>[] = [
   showCommand,
   matrixCommand,
   pathCommand,
+  doctorCommand,
   benchCommand,
+  snapshotCommand,
+  diffCommand,
 ];

@@ -1,0 +1,265 @@
+// The facts `p2p doctor` needs besides the fabric, read under a filesystem root (live `/` or a
+// captured tree): loaded modules, cufile.json, io_uring sysctl, kernel log, AER counters, O_DIRECT.
+// Anything the source cannot tell is an unknown Fact with the reason, never a guessed default.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UserError } from '../errors.js';
+import { known, unknown, type AerCounters, type DoctorInput, type EnvFacts, type Fact, type ODirectProbe } from '../model/doctor/types.js';
+import type { SourceOptions } from '../commands/shared.js';
+import { sourceRoot } from './snapshot.js';
+
+export interface DoctorFactOptions {
+  root?: string;
+  dump?: string;
+  /** A bench file to test O_DIRECT on (live machine only). */
+  file?: string;
+  /** A saved kernel log (dmesg output) to read instead of the live one. */
+  dmesg?: string;
+  /** Environment (for CUFILE_ENV_PATH_JSON); defaults to none. */
+  env?: Record<string, string | undefined>;
+  /** Probe io_uring with the native addon (live only); injected so tests need no addon. */
+  ioUringProbe?: () => { available: boolean; reason?: string } | null;
+}
+
+function readText(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function isDir(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Module names from /proc/modules text (first column). */
+export function parseProcModules(text: string): string[] {
+  return text.split('\n').map((l) => l.trim().split(/\s+/)[0]).filter(Boolean);
+}
+
+/** One aer_dev_* file: "RxErr 0\nBadTLP 2\n...\nTOTAL_ERR_COR 2". */
+export function parseAerCounterFile(text: string): { entries: Record<string, number>; total: number | null } {
+  const entries: Record<string, number> = {};
+  let total: number | null = null;
+  for (const line of text.split('\n')) {
+    const m = /^(\S+)\s+(\d+)\s*$/.exec(line.trim());
+    if (!m) continue;
+    const v = parseInt(m[2], 10);
+    if (m[1].startsWith('TOTAL_ERR')) total = v;
+    else entries[m[1]] = v;
+  }
+  if (total === null && Object.keys(entries).length) total = Object.values(entries).reduce((a, b) => a + b, 0);
+  return { entries, total };
+}
+
+export function readAerCounters(root: string): Fact<Map<string, AerCounters>> {
+  const dir = path.join(root, 'sys/bus/pci/devices');
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return unknown('no sys/bus/pci/devices in the source');
+  }
+  const out = new Map<string, AerCounters>();
+  for (const bdf of names) {
+    const base = path.join(dir, bdf);
+    const files = { correctable: 'aer_dev_correctable', nonfatal: 'aer_dev_nonfatal', fatal: 'aer_dev_fatal' } as const;
+    const c: AerCounters = { correctable: null, nonfatal: null, fatal: null, totals: { correctable: null, nonfatal: null, fatal: null } };
+    let any = false;
+    for (const k of Object.keys(files) as (keyof typeof files)[]) {
+      const t = readText(path.join(base, files[k]));
+      if (t === null) continue;
+      any = true;
+      const p = parseAerCounterFile(t);
+      c[k] = p.entries;
+      c.totals[k] = p.total;
+    }
+    if (any) out.set(bdf, c);
+  }
+  return known(out, 'sys/bus/pci/devices/*/aer_dev_*');
+}
+
+/** Strips /dev/kmsg record headers ("6,1234,5678,-;text") and continuation lines. */
+export function parseKmsg(records: string[]): string {
+  const out: string[] = [];
+  for (const r of records) {
+    for (const line of r.split('\n')) {
+      if (!line || line.startsWith(' ')) continue;
+      const semi = line.indexOf(';');
+      out.push(semi >= 0 && /^\d+,\d+,\d+/.test(line) ? line.slice(semi + 1) : line);
+    }
+  }
+  return out.join('\n');
+}
+
+function readLiveKmsg(): Fact<string> {
+  let fd: number;
+  try {
+    fd = fs.openSync('/dev/kmsg', fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return unknown(
+      code === 'EPERM' || code === 'EACCES'
+        ? 'the kernel log is not readable (kernel.dmesg_restrict=1 needs root or CAP_SYSLOG); run as root or pass --dmesg FILE'
+        : `cannot open /dev/kmsg (${code ?? (e as Error).message}); pass --dmesg FILE`,
+    );
+  }
+  const records: string[] = [];
+  const buf = Buffer.alloc(16384);
+  try {
+    for (let i = 0; i < 100000; i++) {
+      let n: number;
+      try {
+        n = fs.readSync(fd, buf, 0, buf.length, null);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') break;
+        if (code === 'EPIPE') continue; // records overwritten while reading: skip ahead
+        if (code === 'EPERM' || code === 'EACCES') return unknown('the kernel log is not readable (needs root or CAP_SYSLOG); pass --dmesg FILE');
+        throw e;
+      }
+      if (n <= 0) break;
+      records.push(buf.subarray(0, n).toString('utf8'));
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return known(parseKmsg(records), '/dev/kmsg');
+}
+
+function mountOf(file: string): { fsType: string | null; mountPoint: string | null } {
+  const info = readText('/proc/self/mountinfo');
+  if (!info) return { fsType: null, mountPoint: null };
+  let real: string;
+  try {
+    real = fs.realpathSync(file);
+  } catch {
+    real = path.resolve(file);
+  }
+  let best: { fsType: string; mountPoint: string } | null = null;
+  for (const line of info.split('\n')) {
+    const parts = line.split(' ');
+    const sep = parts.indexOf('-');
+    if (parts.length < 5 || sep < 0) continue;
+    const mp = parts[4].replace(/\\040/g, ' ');
+    const inside = mp === '/' || real === mp || real.startsWith(mp + '/');
+    if (inside && (!best || mp.length >= best.mountPoint.length)) best = { fsType: parts[sep + 1], mountPoint: mp };
+  }
+  return best ?? { fsType: null, mountPoint: null };
+}
+
+export function probeODirect(file: string): ODirectProbe {
+  if (!fs.existsSync(file)) throw new UserError(`--file ${file}: no such file`);
+  const where = mountOf(file);
+  const O_DIRECT = fs.constants.O_DIRECT;
+  if (O_DIRECT === undefined) return { path: file, ok: false, error: 'O_DIRECT is not defined on this platform', ...where };
+  try {
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | O_DIRECT);
+    fs.closeSync(fd);
+    return { path: file, ok: true, ...where };
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EACCES' || err.code === 'EPERM') throw new UserError(`--file ${file}: permission denied`);
+    if (err.code === 'EISDIR') throw new UserError(`--file ${file}: is a directory (give a file on the filesystem to test)`);
+    return { path: file, ok: false, error: `${err.code ?? 'error'}: ${err.message.replace(/^[A-Z]+: /, '')}`, ...where };
+  }
+}
+
+/** True when the options read the machine p2p runs on (no --dump, --root absent or /). */
+export function isLiveSource(opts: { root?: string; dump?: string }): boolean {
+  return !opts.dump && (!opts.root || path.resolve(opts.root) === '/');
+}
+
+export function gatherDoctorFacts(opts: DoctorFactOptions): EnvFacts {
+  const live = isLiveSource(opts);
+  const env = opts.env ?? {};
+  const dmesgFromFile = (): Fact<string> | null => {
+    if (!opts.dmesg) return null;
+    const t = readText(opts.dmesg);
+    if (t === null) throw new UserError(`--dmesg ${opts.dmesg}: cannot read it`);
+    return known(t, opts.dmesg);
+  };
+  const odirect = (): Fact<ODirectProbe> => {
+    if (!opts.file) return unknown('no bench file given: pass --file PATH to test O_DIRECT on the filesystem that holds it');
+    if (!live) return unknown('--file is tested on the machine p2p runs on, not on a --root/--dump source');
+    return known(probeODirect(opts.file), 'open(O_DIRECT)');
+  };
+
+  if (opts.dump) {
+    const why = 'an lspci dump has no /proc, /sys or /etc';
+    return {
+      live: false,
+      modules: unknown(why),
+      cufile: unknown(why),
+      ioUringDisabled: unknown(why),
+      ioUringProbe: unknown(why),
+      dmesg: dmesgFromFile() ?? unknown('an lspci dump has no kernel log; pass --dmesg FILE (dmesg output from that machine)'),
+      aerCounters: unknown('an lspci dump has no sysfs AER counters'),
+      odirect: odirect(),
+    };
+  }
+
+  // A snapshot archive is read from its extraction (shared with the fabric loader).
+  const root = path.resolve(sourceRoot(opts.root).root);
+  const at = (p: string) => path.join(root, p);
+  const rel = (p: string) => (live ? `/${p}` : root === path.resolve(opts.root ?? '/') ? path.join(opts.root ?? '/', p) : `${opts.root}:${p}`);
+
+  let modules: Fact<string[]>;
+  const procModules = readText(at('proc/modules'));
+  if (procModules !== null) modules = known(parseProcModules(procModules), rel('proc/modules'));
+  else if (isDir(at('sys/module'))) modules = known(fs.readdirSync(at('sys/module')), rel('sys/module'));
+  else modules = unknown('no proc/modules or sys/module in the source');
+
+  let cufile: Fact<{ path: string; text: string } | null>;
+  const envPath = live ? env.CUFILE_ENV_PATH_JSON : undefined;
+  const cufilePath = envPath ? envPath : at('etc/cufile.json');
+  const cufileText = readText(cufilePath);
+  if (cufileText !== null) cufile = known({ path: envPath ?? rel('etc/cufile.json'), text: cufileText }, envPath ? 'CUFILE_ENV_PATH_JSON' : rel('etc/cufile.json'));
+  else if (envPath) cufile = known(null, `CUFILE_ENV_PATH_JSON=${envPath}`);
+  else if (isDir(at('etc'))) cufile = known(null, rel('etc/cufile.json'));
+  else cufile = unknown('the source has no etc/ directory, so cufile.json cannot be looked for');
+
+  let ioUringDisabled: Fact<number | null>;
+  const iou = readText(at('proc/sys/kernel/io_uring_disabled'));
+  if (iou !== null && /^\s*\d+\s*$/.test(iou)) ioUringDisabled = known(parseInt(iou, 10), rel('proc/sys/kernel/io_uring_disabled'));
+  else if (isDir(at('proc/sys/kernel'))) ioUringDisabled = known(null, rel('proc/sys/kernel'));
+  else ioUringDisabled = unknown('no proc/sys/kernel in the source');
+
+  let ioUringProbe: Fact<{ available: boolean; reason?: string }> = unknown(live ? 'native addon not available for a real io_uring_setup' : 'io_uring can only be probed on the live machine');
+  if (live && opts.ioUringProbe) {
+    const r = opts.ioUringProbe();
+    if (r) ioUringProbe = known(r, 'io_uring_setup');
+  }
+
+  let dmesg = dmesgFromFile();
+  if (!dmesg) {
+    if (live) dmesg = readLiveKmsg();
+    else {
+      const saved = ['var/log/dmesg', 'dmesg.txt'].map((p) => ({ p, t: readText(at(p)) })).find((x) => x.t !== null);
+      dmesg = saved ? known(saved.t!, rel(saved.p)) : unknown('a captured tree has no kernel log; pass --dmesg FILE (dmesg output from that machine)');
+    }
+  }
+
+  return {
+    live,
+    modules,
+    cufile,
+    ioUringDisabled,
+    ioUringProbe,
+    dmesg,
+    aerCounters: readAerCounters(root),
+    odirect: odirect(),
+  };
+}
+
+/** Everything `runDoctorChecks` needs from one source: the fabric and the environment facts. */
+export async function loadDoctorInput(opts: SourceOptions & DoctorFactOptions): Promise<DoctorInput> {
+  const { loadFabric } = await import('./load.js');
+  const fabric = await loadFabric(opts);
+  return { fabric, env: gatherDoctorFacts(opts) };
+}
