@@ -1,0 +1,135 @@
+#!/bin/sh
+# p2p lab guest init (PID 1). The root filesystem is the host's, read-only over 9p;
+# the results share (mount tag "results") is the only writable place. This script only
+# gathers raw files there; the host turns them into one JSON result (test/lab/collect.ts).
+# Every step is bounded by `timeout`; the host also kills QEMU when its own deadline passes.
+#
+# Configuration comes from results/guest.env, written by the host:
+#   REPO     checkout path (has bin/p2p.js)      NODE   node binary
+#   ORACLE   oracle binary (guest/oracle.c)       LEN    bytes per oracle read
+#   CMD_TIMEOUT  seconds per p2p command          P2P_COMMANDS  the commands p2p --help lists
+# and results/bench-args.txt (optional): benchmark runs, one per line (see below), run as bench-N.
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+
+say() { echo "p2p-lab: $*" > /dev/console 2>/dev/null || echo "p2p-lab: $*"; }
+poweroff_now() {
+	sync
+	echo o > /proc/sysrq-trigger
+	# Wait with builtins only: the 9p root goes away during power-off, so `sleep` could not be
+	# run, and PID 1 exiting would panic (harmless, but noisy). The host's timeout still bounds this.
+	while :; do :; done
+}
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t tmpfs tmpfs /tmp
+mkdir -p /tmp/res
+if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results /tmp/res; then
+	say "FATAL cannot mount the results share"
+	poweroff_now
+fi
+R=/tmp/res
+say "init started at $(cut -d' ' -f1 /proc/uptime)s"
+echo started > "$R/stage"
+
+if [ ! -r "$R/guest.env" ]; then
+	say "FATAL no guest.env in the results share"
+	poweroff_now
+fi
+. "$R/guest.env"
+export HOME=/tmp NO_COLOR=1 TERM=dumb
+
+# Machine facts.
+uname -r > "$R/uname.txt"
+cat /proc/cmdline > "$R/cmdline.txt"
+cat /proc/cpuinfo > "$R/cpuinfo.txt"
+cut -d' ' -f1 /proc/uptime > "$R/uptime-start.txt"
+
+# lspci's view (the tree the topology must equal).
+timeout 30 lspci -vvv > "$R/lspci-vvv.txt" 2> "$R/lspci-vvv.err"; echo $? > "$R/lspci-vvv.rc"
+timeout 30 lspci -tv > "$R/lspci-tv.txt" 2> "$R/lspci-tv.err"; echo $? > "$R/lspci-tv.rc"
+timeout 30 lspci -t > "$R/lspci-t.txt" 2> /dev/null
+
+# NVMe controllers: name serial bdf block
+: > "$R/drives.txt"
+for c in /sys/class/nvme/nvme*; do
+	[ -e "$c" ] || continue
+	n=${c##*/}
+	serial=$(tr -d ' ' < "$c/serial")
+	bdf=$(readlink -f "$c/device"); bdf=${bdf##*/}
+	blk=-
+	for b in "$c"/"$n"n*; do
+		[ -e "$b" ] && { blk=${b##*/}; break; }
+	done
+	echo "$n $serial $bdf $blk" >> "$R/drives.txt"
+done
+
+# p2pmem providers: bdf size available published
+: > "$R/providers.txt"
+for d in /sys/bus/pci/devices/*; do
+	[ -d "$d/p2pmem" ] || continue
+	echo "${d##*/} $(cat "$d/p2pmem/size") $(cat "$d/p2pmem/available") $(cat "$d/p2pmem/published")" >> "$R/providers.txt"
+done
+say "found $(wc -l < "$R/drives.txt") NVMe controllers, $(wc -l < "$R/providers.txt") p2pmem providers"
+
+# The kernel's verdict for every (client, provider) pair.
+echo oracle > "$R/stage"
+dmesg > "$R/dmesg-boot.txt"
+i=0
+while read -r cname cserial cbdf cblk; do
+	[ "$cblk" = - ] && continue
+	while read -r pbdf psize pavail ppub; do
+		i=$((i + 1))
+		echo "$cbdf $pbdf /dev/$cblk" > "$R/oracle-$i.pair"
+		dmesg -C
+		timeout 30 "$ORACLE" "/dev/$cblk" "$pbdf" "$LEN" < /dev/null > "$R/oracle-$i.json" 2> "$R/oracle-$i.err"
+		echo $? > "$R/oracle-$i.rc"
+		dmesg > "$R/oracle-$i.dmesg"
+	done < "$R/providers.txt"
+done < "$R/drives.txt"
+say "oracle ran $i pairs at $(cut -d' ' -f1 /proc/uptime)s"
+
+# Our own answers. Absent or failing commands are recorded, never fatal.
+run_p2p() {
+	name=$1; shift
+	echo "$*" > "$R/p2p-$name.args"
+	case " $P2P_COMMANDS bench " in
+	*" $1 "*) ;;
+	*) echo absent > "$R/p2p-$name.rc"; return ;;
+	esac
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	timeout "$CMD_TIMEOUT" "$NODE" "$REPO/bin/p2p.js" "$@" < /dev/null > "$R/p2p-$name.out" 2> "$R/p2p-$name.err"
+	echo $? > "$R/p2p-$name.rc"
+	echo "$t0 $(cut -d' ' -f1 /proc/uptime)" > "$R/p2p-$name.time"
+}
+echo p2p > "$R/stage"
+run_p2p topo topo --json
+run_p2p matrix matrix --json
+run_p2p doctor doctor --json
+# Everything p2p read here, for test/lab/snapshot-roundtrip.test.ts to replay on the host.
+run_p2p snapshot snapshot -o "$R/snapshot.tar.gz"
+if [ -s "$R/bench-args.txt" ]; then
+	# Each line: CLIENT_SERIAL PROVIDER_SERIAL ARGS...; {client} {clientDev} {provider} in ARGS
+	# become the client's BDF, its block device and the provider's BDF.
+	j=0
+	while read -r cn pn args; do
+		j=$((j + 1))
+		cb=$(awk -v s="$cn" '$2 == s { print $3 }' "$R/drives.txt")
+		cd=$(awk -v s="$cn" '$2 == s { print $4 }' "$R/drives.txt")
+		pb=$(awk -v s="$pn" '$2 == s { print $3 }' "$R/drives.txt")
+		args=$(echo "$args" | sed "s|{client}|$cb|g; s|{clientDev}|/dev/$cd|g; s|{provider}|$pb|g")
+		# shellcheck disable=SC2086 # one argument list per line, split on blanks
+		run_p2p "bench-$j" $args
+	done < "$R/bench-args.txt"
+fi
+say "p2p commands done at $(cut -d' ' -f1 /proc/uptime)s"
+
+dmesg > "$R/dmesg.txt"
+cut -d' ' -f1 /proc/uptime > "$R/uptime-end.txt"
+echo done > "$R/stage"
+sync
+umount "$R"
+say "powering off"
+poweroff_now
