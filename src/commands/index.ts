@@ -8,6 +8,7 @@ import { pathCommand } from './path.js';
 import { showCommand } from './show.js';
 import { snapshotCommand } from './snapshot.js';
 import { topoCommand } from './topo.js';
+import { tuiCommand } from './tui.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
@@ -17,6 +18,7 @@ export const commands: CommandModule<any, any>[] = [
   pathCommand,
   doctorCommand,
   benchCommand,
+  tuiCommand,
   snapshotCommand,
   diffCommand,
 ];

@@ -1,0 +1,21 @@
+// The top line: one tab per pane (Tab / number keys switch), and where the fabric was read from.
+import type { UiModel } from '../model.js';
+import { VIEW_TITLES, VIEWS, type UiState } from '../state.js';
+import { useTheme } from '../theme.js';
+import { Line, seg, type Seg } from './Line.js';
+
+export function TabBar({ model, state }: { model: UiModel; state: UiState }) {
+  const theme = useTheme();
+  const segs: Seg[] = [];
+  VIEWS.forEach((v, i) => {
+    const active = v === state.view;
+    const text = ` ${i + 1} ${VIEW_TITLES[v]} `;
+    segs.push(active
+      ? seg(text, theme.tab.activeBg ? { color: theme.tab.active, bg: theme.tab.activeBg, bold: true } : { inverse: true, bold: true })
+      : seg(text, { color: theme.tab.inactive }));
+  });
+  const src = model.fabric.source;
+  const where = src.method === 'sysfs' && src.location === '/' ? 'live' : `${src.method} ${src.location.split('/').filter(Boolean).slice(-1)[0] ?? src.location}`;
+  segs.push(seg(`  ${where}`, { color: theme.text.dim }));
+  return <Line segs={segs} width={state.size.columns} />;
+}

@@ -1,0 +1,278 @@
+// The TUI's read-only view model over a Fabric: the collapsible tree (switches drawn as one unit, as
+// `p2p topo` draws them), the visible rows for a filter/search, the endpoints of the pairs matrix and
+// lazily computed pair verdicts and paths. Pure: no React, no I/O. The reducer (state.ts) reads it.
+import type { Device, DeviceKind, Fabric } from '../model/types.js';
+import { isDowntrained } from '../format/topo-json.js';
+import { shortName } from '../format/topo-text.js';
+import { buildPath, type PathReport } from '../model/p2p/path.js';
+import { classifyLegend } from '../model/p2p/legend.js';
+import { computeP2pdma } from '../model/p2p/kernel-rules.js';
+import { labelDevices, selectEndpoints } from '../model/p2p/matrix.js';
+import type { Legend, MapType, P2pdmaVerdict } from '../model/p2p/types.js';
+import type { DetailLine } from './details.js';
+import type { DoctorView } from './doctor.js';
+
+export type NodeKind = 'host-bridge' | 'switch' | 'device' | 'port';
+
+/** One line of the fabric tree. */
+export interface TreeNode {
+  id: string;
+  kind: NodeKind;
+  /** The device this line selects (a port-and-child line selects the child); null for host-bridge headings. */
+  bdf: string | null;
+  /** A switch downstream port drawn on the same line as its single child ("port 19:04.0 → ..."). */
+  port: string | null;
+  /** For host-bridge headings: "pci0000:00". */
+  label: string | null;
+  parent: string | null;
+  children: string[];
+}
+
+/** A tree line as shown: the node plus its drawing prefix and whether it matched the filter. */
+export interface VisibleRow {
+  id: string;
+  prefix: string;
+  /** False for ancestors shown only to give a match its context. */
+  match: boolean;
+  hasChildren: boolean;
+  collapsed: boolean;
+}
+
+export const CLASS_FILTERS = ['all', 'gpu', 'nvme', 'nic', 'accelerator', 'storage', 'bridge', 'other'] as const;
+export type ClassFilter = (typeof CLASS_FILTERS)[number];
+
+const BRIDGE_KINDS: ReadonlySet<DeviceKind> = new Set(['root-port', 'switch-upstream', 'switch-downstream', 'bridge', 'host-bridge']);
+
+export function kindMatches(kind: DeviceKind, filter: ClassFilter): boolean {
+  if (filter === 'all') return true;
+  if (filter === 'bridge') return BRIDGE_KINDS.has(kind);
+  if (filter === 'other') return kind === 'endpoint';
+  return kind === filter;
+}
+
+/** Does the device match a search text (alias, kernel names, full or short BDF, vendor/device/class name)? */
+export function deviceMatches(d: Device, query: string): boolean {
+  const q = query.trim().toLowerCase();
+  if (!q) return true;
+  const hay = [d.alias ?? '', ...d.names, d.bdf, d.deviceName ?? '', d.vendorName ?? '', d.className ?? '', d.driver ?? '', d.kind];
+  return hay.some((h) => h.toLowerCase().includes(q));
+}
+
+export interface PairCell {
+  legend: Legend | null;
+  mapType: MapType | null;
+  verdict: string;
+  /** First reason, for a one-line explanation. */
+  reason: string | null;
+}
+
+export interface UiModel {
+  fabric: Fabric;
+  nodes: Map<string, TreeNode>;
+  roots: string[];
+  /** Tree node id of each device's line. */
+  nodeOfDevice: Map<string, string>;
+  /** Node ids in tree order (depth first), for search "next match". */
+  order: string[];
+  endpoints: Device[];
+  endpointIndex: Map<string, number>;
+  labels: Map<string, string>;
+  /** Visible rows for the collapse set and filter (memoised on the last inputs). */
+  visibleRows(collapsed: Readonly<Record<string, true>>, filter: ClassFilter, query: string): VisibleRow[];
+  pair(client: number, provider: number): PairCell;
+  path(a: string, b: string): PathReport;
+  details(bdf: string): DetailLine[];
+  /** Doctor findings, computed on first use (the checks can take a while on a big fabric). */
+  doctor(): DoctorView;
+  /** Bench: whether it can run on this source, and why not. */
+  benchSources: Device[];
+  benchDestinations: (Device | 'host')[];
+}
+
+export interface ModelOptions {
+  details?: (d: Device) => DetailLine[];
+  doctor?: () => DoctorView;
+}
+
+function byBdf(a: Device, b: Device): number {
+  return a.bdf < b.bdf ? -1 : a.bdf > b.bdf ? 1 : 0;
+}
+
+export function buildTree(fabric: Fabric): { nodes: Map<string, TreeNode>; roots: string[]; nodeOfDevice: Map<string, string> } {
+  const nodes = new Map<string, TreeNode>();
+  const nodeOfDevice = new Map<string, string>();
+  const roots: string[] = [];
+  const add = (n: TreeNode) => {
+    nodes.set(n.id, n);
+    if (n.parent) nodes.get(n.parent)!.children.push(n.id);
+    else roots.push(n.id);
+    return n;
+  };
+  const dev = (bdf: string) => fabric.byBdf.get(bdf);
+
+  const addDevice = (d: Device, parent: string | null, port: string | null): void => {
+    if (nodeOfDevice.has(d.bdf)) return; // a malformed fabric with a cycle or a shared child
+    if (d.kind === 'switch-upstream') {
+      const sw = add({ id: d.bdf, kind: 'switch', bdf: d.bdf, port, label: null, parent, children: [] });
+      nodeOfDevice.set(d.bdf, sw.id);
+      for (const pb of d.children) {
+        const p = dev(pb);
+        if (!p) continue;
+        const below = p.children.map(dev).filter((x): x is Device => !!x);
+        if (p.kind === 'switch-downstream' && below.length === 1 && !nodeOfDevice.has(below[0].bdf)) {
+          nodeOfDevice.set(p.bdf, `${below[0].bdf}`);
+          addDevice(below[0], sw.id, p.bdf);
+        } else if (p.kind === 'switch-downstream' && below.length === 0) {
+          const n = add({ id: p.bdf, kind: 'port', bdf: p.bdf, port: null, label: null, parent: sw.id, children: [] });
+          nodeOfDevice.set(p.bdf, n.id);
+        } else {
+          addDevice(p, sw.id, null);
+        }
+      }
+      return;
+    }
+    const n = add({ id: d.bdf, kind: 'device', bdf: d.bdf, port, label: null, parent, children: [] });
+    nodeOfDevice.set(d.bdf, n.id);
+    for (const c of d.children) {
+      const cd = dev(c);
+      if (cd) addDevice(cd, n.id, null);
+    }
+  };
+
+  const hostOrder: string[] = [];
+  const byHost = new Map<string, Device[]>();
+  for (const r of fabric.roots) {
+    if (!byHost.has(r.hostBridge)) {
+      byHost.set(r.hostBridge, []);
+      hostOrder.push(r.hostBridge);
+    }
+    byHost.get(r.hostBridge)!.push(r);
+  }
+  for (const hb of hostOrder) {
+    const id = `hb:${hb}`;
+    add({ id, kind: 'host-bridge', bdf: null, port: null, label: hb, parent: null, children: [] });
+    for (const r of byHost.get(hb)!.slice().sort(byBdf)) addDevice(r, id, null);
+  }
+  // Anything not reachable from a root (broken parent links) still gets a line.
+  const orphans = fabric.devices.filter((d) => !nodeOfDevice.has(d.bdf));
+  if (orphans.length) {
+    const id = 'hb:(unattached)';
+    add({ id, kind: 'host-bridge', bdf: null, port: null, label: '(unattached)', parent: null, children: [] });
+    for (const d of orphans) addDevice(d, id, null);
+  }
+  return { nodes, roots, nodeOfDevice };
+}
+
+export function buildModel(fabric: Fabric, opts: ModelOptions = {}): UiModel {
+  const { nodes, roots, nodeOfDevice } = buildTree(fabric);
+  const order: string[] = [];
+  const walk = (id: string) => {
+    order.push(id);
+    for (const c of nodes.get(id)!.children) walk(c);
+  };
+  roots.forEach(walk);
+
+  const endpoints = selectEndpoints(fabric);
+  const endpointIndex = new Map(endpoints.map((d, i) => [d.bdf, i]));
+  const labels = labelDevices(fabric.devices);
+
+  // Which nodes match a filter: computed over the tree, ancestors of matches shown for context.
+  let lastKey: { collapsed: Readonly<Record<string, true>>; filter: ClassFilter; query: string } | null = null;
+  let lastRows: VisibleRow[] = [];
+  const visibleRows = (collapsed: Readonly<Record<string, true>>, filter: ClassFilter, query: string): VisibleRow[] => {
+    if (lastKey && lastKey.collapsed === collapsed && lastKey.filter === filter && lastKey.query === query) return lastRows;
+    const filtering = filter !== 'all' || query.trim() !== '';
+    const matches = new Set<string>();
+    const keep = new Set<string>();
+    if (filtering) {
+      for (const id of order) {
+        const n = nodes.get(id)!;
+        if (!n.bdf) continue;
+        const d = fabric.byBdf.get(n.bdf)!;
+        const portDev = n.port ? fabric.byBdf.get(n.port) : undefined;
+        const textOk = deviceMatches(d, query) || (portDev !== undefined && query.trim() !== '' && deviceMatches(portDev, query));
+        if (kindMatches(d.kind, filter) && textOk) {
+          matches.add(id);
+          for (let p: string | null = id; p; p = nodes.get(p)!.parent) keep.add(p);
+        }
+      }
+    }
+    const rows: VisibleRow[] = [];
+    const visit = (id: string, prefix: string, last: boolean, top: boolean) => {
+      if (filtering && !keep.has(id)) return;
+      const n = nodes.get(id)!;
+      const kids = filtering ? n.children.filter((c) => keep.has(c)) : n.children;
+      const isCollapsed = !filtering && collapsed[id] === true && kids.length > 0;
+      rows.push({
+        id,
+        prefix: top ? '' : prefix + (last ? '└─ ' : '├─ '),
+        match: !filtering || matches.has(id),
+        hasChildren: kids.length > 0,
+        collapsed: isCollapsed,
+      });
+      if (isCollapsed) return;
+      const childPrefix = top ? '' : prefix + (last ? '   ' : '│  ');
+      kids.forEach((c, i) => visit(c, childPrefix, i === kids.length - 1, false));
+    };
+    roots.forEach((r) => visit(r, '', true, true));
+    lastKey = { collapsed, filter, query };
+    lastRows = rows;
+    return rows;
+  };
+
+  const pairCache = new Map<string, PairCell>();
+  const pair = (i: number, j: number): PairCell => {
+    const key = `${i},${j}`;
+    let c = pairCache.get(key);
+    if (!c) {
+      const a = endpoints[i];
+      const b = endpoints[j];
+      const lg = classifyLegend(fabric, a, b);
+      const v: P2pdmaVerdict = computeP2pdma(fabric, a, b);
+      c = { legend: lg.legend, mapType: v.mapType, verdict: v.verdict, reason: v.reasons[0]?.message ?? null };
+      pairCache.set(key, c);
+    }
+    return c;
+  };
+  const pathCache = new Map<string, PathReport>();
+  const path = (a: string, b: string): PathReport => {
+    const key = `${a}>${b}`;
+    let p = pathCache.get(key);
+    if (!p) {
+      p = buildPath(fabric, fabric.byBdf.get(a)!, fabric.byBdf.get(b)!);
+      pathCache.set(key, p);
+    }
+    return p;
+  };
+  const detailCache = new Map<string, DetailLine[]>();
+  const details = (bdf: string): DetailLine[] => {
+    let d = detailCache.get(bdf);
+    if (!d) {
+      const dev = fabric.byBdf.get(bdf);
+      d = dev && opts.details ? opts.details(dev) : [];
+      detailCache.set(bdf, d);
+    }
+    return d;
+  };
+
+  let doctorView: DoctorView | undefined;
+  const benchSources = fabric.devices.filter((d) => d.kind === 'nvme').sort(byBdf);
+  const benchDestinations: (Device | 'host')[] = ['host', ...endpoints.filter((d) => d.kind === 'gpu' || d.kind === 'accelerator' || (d.p2pmem && (d.p2pmem.size ?? 0) > 0))];
+
+  return {
+    fabric, nodes, roots, nodeOfDevice, order, endpoints, endpointIndex, labels, visibleRows, pair, path, details,
+    doctor: () => (doctorView ??= opts.doctor ? opts.doctor() : { available: false, note: 'doctor checks are not available', findings: [] }),
+    benchSources, benchDestinations,
+  };
+}
+
+/** Link text for a tree line: "16GT/s x16", downtrained links flagged. */
+export function linkSummary(d: Device): { text: string; downtrained: boolean } | null {
+  const l = d.link;
+  if (!l || (l.speed === null && l.width === null)) return null;
+  const cur = `${l.speed ?? '?'}GT/s x${l.width ?? '?'}`;
+  if (isDowntrained(l)) return { text: `${cur}↓ of ${l.maxSpeed}GT/s x${l.maxWidth}`, downtrained: true };
+  return { text: cur, downtrained: false };
+}
+
+export { shortName };

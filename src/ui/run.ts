@@ -1,0 +1,170 @@
+// `p2p tui` for real: refuse without a terminal, load the fabric (and Ink/React) in parallel, enter the
+// alternate screen, render, wait for quit, restore the terminal on every path. Loaded lazily by
+// src/commands/tui.ts so that `p2p --help` and `p2p topo` never load React.
+import { performance } from 'node:perf_hooks';
+import * as fs from 'node:fs';
+import { UserError } from '../errors.js';
+import type { CommandIO, SourceOptions } from '../commands/shared.js';
+import type { Fabric } from '../model/types.js';
+import { normalizeFindings, type DoctorView } from './doctor.js';
+import { enterAltScreen, HIDE_CURSOR, signalExitCode, type ScreenGuard } from './terminal.js';
+
+export interface TuiOptions extends SourceOptions {
+  /** Open on this device (alias, kernel name or BDF). */
+  device?: string;
+}
+
+export interface TuiStreams {
+  stdout: NodeJS.WriteStream;
+  stdin: NodeJS.ReadStream;
+  env: NodeJS.ProcessEnv;
+}
+
+export const NOT_A_TERMINAL =
+  'p2p tui needs a terminal (stdin and stdout must be a TTY); for pipes and CI use the text commands: p2p topo, p2p show DEVICE, p2p matrix, p2p path A B, p2p doctor';
+
+/** Doctor findings for the Doctor pane, from src/model/doctor (facts gathered as `p2p doctor` does). */
+export async function loadDoctorView(fabric: Fabric, opts: SourceOptions, env: NodeJS.ProcessEnv): Promise<() => DoctorView> {
+  try {
+    const [model, facts] = await Promise.all([import('../model/doctor/index.js'), import('../access/doctor-facts.js')]);
+    return () => {
+      try {
+        const live = facts.isLiveSource(opts);
+        const envFacts = facts.gatherDoctorFacts({ root: opts.root, dump: opts.dump, env: live ? env : {} });
+        const report = model.runDoctorChecks({ fabric, env: envFacts });
+        return { available: true, note: null, findings: normalizeFindings(report.findings) };
+      } catch (e) {
+        return { available: false, note: `doctor could not run: ${(e as Error).message}`, findings: [] };
+      }
+    };
+  } catch (e) {
+    const msg = (e as Error).message;
+    return () => ({ available: false, note: `doctor checks are not available: ${msg}`, findings: [] });
+  }
+}
+
+/** Ink decides at import time whether it runs "in CI" (and then draws only on exit); on a real terminal it must not. */
+async function importInk(env: NodeJS.ProcessEnv): Promise<typeof import('ink')> {
+  const saved: Record<string, string | undefined> = { CI: env.CI, CONTINUOUS_INTEGRATION: env.CONTINUOUS_INTEGRATION };
+  delete env.CI;
+  delete env.CONTINUOUS_INTEGRATION;
+  try {
+    return await import('ink');
+  } finally {
+    for (const [k, v] of Object.entries(saved)) if (v !== undefined) env[k] = v;
+  }
+}
+
+/** P2P_TUI_TRACE=FILE: time of the first frame and of each key-to-redraw, for bench/tui-latency. */
+function startTrace(file: string | undefined, stdout: NodeJS.WriteStream, stdin: NodeJS.ReadStream) {
+  if (!file) return null;
+  const t0 = performance.now();
+  const trace = { startMs: t0, fabricMs: null as number | null, firstFrameMs: null as number | null, keys: [] as { key: string; at: number; drawnAt: number | null }[] };
+  let frameDue = false;
+  const origWrite = stdout.write.bind(stdout) as (...a: unknown[]) => boolean;
+  (stdout as unknown as { write: (...a: unknown[]) => boolean }).write = (...args: unknown[]) => {
+    const r = origWrite(...args);
+    if (frameDue && typeof args[0] === 'string' && args[0].length > 64) {
+      const now = performance.now();
+      frameDue = false;
+      if (trace.firstFrameMs === null) trace.firstFrameMs = now;
+      const pending = trace.keys.find((k) => k.drawnAt === null);
+      if (pending) for (const k of trace.keys) if (k.drawnAt === null) k.drawnAt = now;
+    }
+    return r;
+  };
+  // Keys are stamped when Ink reads them (wrapping read() adds no 'data' listener, which would steal input).
+  const origRead = stdin.read.bind(stdin);
+  (stdin as unknown as { read: (n?: number) => unknown }).read = (n?: number) => {
+    const chunk = origRead(n);
+    if (chunk !== null) trace.keys.push({ key: String(chunk), at: performance.now(), drawnAt: null });
+    return chunk;
+  };
+  return {
+    onRender() {
+      frameDue = true;
+    },
+    fabricLoaded() {
+      trace.fabricMs = performance.now();
+    },
+    finish() {
+      fs.writeFileSync(file, JSON.stringify(trace) + '\n');
+    },
+  };
+}
+
+export async function runTui(opts: TuiOptions, io: CommandIO, streams: TuiStreams = { stdout: process.stdout, stdin: process.stdin, env: process.env }): Promise<number> {
+  const { stdout, stdin, env } = streams;
+  if (!io.isTTY || !stdout.isTTY || !stdin.isTTY) throw new UserError(NOT_A_TERMINAL);
+  const trace = startTrace(env.P2P_TUI_TRACE, stdout, stdin);
+  // React's production build: a fraction of the development build's load and render time.
+  if (process.env.NODE_ENV === undefined) process.env.NODE_ENV = 'production';
+
+  // First the fabric and the light modules; then a plain first frame; Ink and React load after it.
+  const [fabric, modelMod, stateMod, themeMod, detailsMod, benchMod, firstMod] = await Promise.all([
+    import('../access/load.js').then((m) => m.loadFabric(opts)),
+    import('./model.js'),
+    import('./state.js'),
+    import('./theme.js'),
+    import('./details.js'),
+    import('./bench-driver.js'),
+    import('./first-frame.js'),
+  ]);
+  trace?.fabricLoaded();
+  const depth = themeMod.colorDepth(env, stdout);
+  const doctor = await loadDoctorView(fabric, opts, env);
+  const model = modelMod.buildModel(fabric, {
+    details: (d) => detailsMod.deviceDetailLines(fabric, d, depth > 0),
+    doctor,
+  });
+  let device: string | null = null;
+  if (opts.device) {
+    const { resolveDevice } = await import('../model/lookup.js');
+    device = resolveDevice(fabric, opts.device).bdf;
+  }
+  const initial = stateMod.initialState(model, {
+    columns: stdout.columns || 80,
+    rows: stdout.rows || 24,
+    benchRefusal: benchMod.benchRefusal(fabric),
+    device,
+  });
+
+  let instance: { unmount(): void; waitUntilExit(): Promise<unknown> } | null = null;
+  const guard: ScreenGuard = enterAltScreen({
+    stdout,
+    stdin,
+    beforeForcedRestore: () => instance?.unmount(),
+    onSignal: () => instance?.unmount(),
+  });
+  try {
+    if (env.P2P_TUI_TEST_CRASH === 'start') throw new Error('test crash (P2P_TUI_TEST_CRASH=start)');
+    const crashOnKey = env.P2P_TUI_TEST_CRASH === 'key';
+    const onState = crashOnKey
+      ? (s: { marks: string[]; quit: boolean; view: string; size: unknown; selected: string | null }) => {
+          if (s.selected !== initial.selected) throw new Error('test crash (P2P_TUI_TEST_CRASH=key)');
+        }
+      : undefined;
+    // Raw mode now, so keys typed while Ink loads are neither echoed nor line-buffered (Ink reads them later).
+    if (stdin.isTTY && !stdin.isRaw) stdin.setRawMode(true);
+    trace?.onRender();
+    stdout.write(HIDE_CURSOR + firstMod.firstFrame(model, initial));
+    const [ink, React, appMod] = await Promise.all([importInk(env), import('react'), import('./App.js')]);
+    if (guard.signal) return signalExitCode(guard.signal); // stopped while Ink was loading
+    instance = ink.render(
+      React.createElement(appMod.App, {
+        model,
+        initial,
+        theme: themeMod.makeTheme(depth),
+        bench: benchMod.liveBenchDriver(fabric),
+        onState,
+      }),
+      { stdout, stdin, exitOnCtrlC: false, patchConsole: true, maxFps: 60, onRender: trace ? () => trace.onRender() : undefined },
+    );
+    await instance.waitUntilExit();
+  } finally {
+    instance?.unmount();
+    guard.restore();
+    trace?.finish();
+  }
+  return signalExitCode(guard.signal);
+}
