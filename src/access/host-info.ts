@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { HostInfo } from './types.js';
+import { readAttr } from './read-attr.js';
 
 function readText(file: string): string | null {
   try {
@@ -85,7 +86,7 @@ export function readHostInfo(root: string, live: boolean): HostInfo {
     const groups = fs.readdirSync(groupsDir);
     iommuGroupTypes = new Map();
     for (const g of groups) {
-      const t = readText(path.join(groupsDir, g, 'type'));
+      const t = readAttr(path.join(groupsDir, g, 'type'));
       if (t) iommuGroupTypes.set(g, t.trim());
     }
     if (iommuEnabled === null) iommuEnabled = groups.length > 0;

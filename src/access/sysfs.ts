@@ -5,36 +5,12 @@ import { ConfigSpace } from '../model/config-space.js';
 import { UserError } from '../errors.js';
 import type { RawDevice, RawFabric, RawP2pmem, RawResource } from './types.js';
 import { readHostInfo } from './host-info.js';
+import { readAttr as readText } from './read-attr.js';
 
 const BDF_RE = /^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
 const BDF_IN_PATH = /([0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7])/g;
 
 export type ConfigReader = (file: string, max: number) => { bytes: Uint8Array; length: number };
-
-// Sysfs attributes are small; one shared buffer and open/read/close beats readFileSync's extra fstat.
-const attrBuf = Buffer.allocUnsafe(65536);
-
-function readText(file: string): string | null {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    let got = 0;
-    while (got < attrBuf.length) {
-      const n = fs.readSync(fd, attrBuf, got, attrBuf.length - got, null);
-      if (n <= 0) break;
-      got += n;
-    }
-    return attrBuf.toString('latin1', 0, got).trim();
-  } catch {
-    return null;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 function readInt(file: string): number | null {
   const t = readText(file);
@@ -165,27 +141,15 @@ export function readSysfsFabric(rootArg: string, opts: SysfsOptions = {}): RawFa
   const warnings: string[] = [];
   const classNames = readClassNames(root);
   const devices = new Map<string, RawDevice>();
-  const dirs = new Map<string, string>();
 
   const pending: { bdf: string; dir: string; viaLink: boolean }[] = [];
   for (const name of entries.sort()) {
     if (!BDF_RE.test(name)) continue;
     const link = path.join(devicesDir, name);
-    let dir: string | null = link;
-    let viaLink = false;
-    try {
-      if (fs.lstatSync(link).isSymbolicLink()) {
-        dir = resolveUnderRoot(root, link);
-        viaLink = true;
-      }
-    } catch {
-      dir = null;
-    }
-    if (!dir || !fs.existsSync(dir)) {
-      warnings.push(`${name}: sys/bus/pci/devices/${name} is a dangling link; skipped`);
-      continue;
-    }
-    pending.push({ bdf: name, dir, viaLink });
+    // Usually a symlink into sys/devices; some captures hold plain directories (readlink: EINVAL).
+    // Whether the target exists is learnt from the readdir below, which every device needs anyway.
+    const target = resolveUnderRoot(root, link);
+    pending.push({ bdf: name, dir: target ?? link, viaLink: target !== null });
   }
 
   // Bridges that the kernel lists under sys/devices but not under bus/pci/devices (seen on real
@@ -208,12 +172,15 @@ export function readSysfsFabric(rootArg: string, opts: SysfsOptions = {}): RawFa
   }
 
   for (const { bdf, dir, viaLink } of pending) {
-    dirs.set(bdf, dir);
     // One readdir tells which attributes exist: failed opens cost far more than a directory listing.
     let present: Set<string>;
     try {
       present = new Set(fs.readdirSync(dir));
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        warnings.push(`${bdf}: sys/bus/pci/devices/${bdf} is a dangling link; skipped`);
+        continue;
+      }
       warnings.push(`${bdf}: cannot list ${path.relative(root, dir)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); skipped`);
       continue;
     }
