@@ -199,6 +199,12 @@ async function runFabricOnce(specIn: LabSpec, opt: RunOptions): Promise<LabResul
     driveFiles.set(d.name, file);
   }
 
+  // The guest mounts its own /proc, /sys, /dev and a scratch /run over the host's read-only root.
+  for (const [what, p] of [['checkout', opt.root], ['node', opt.node ?? process.execPath], ['oracle', resolve(opt.oracle)]] as const) {
+    if (/^\/(run|proc|sys|dev)(\/|$)/.test(resolve(p))) {
+      throw new Error(`the ${what} at ${p} is under a directory the lab guest mounts over; move it elsewhere`);
+    }
+  }
   const env = {
     REPO: opt.root,
     NODE: opt.node ?? process.execPath,

@@ -24,13 +24,15 @@ poweroff_now() {
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
-mount -t tmpfs tmpfs /tmp
-mkdir -p /tmp/res
-if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results /tmp/res; then
+# Scratch space goes on /run, not /tmp: a checkout under the host's /tmp (CI clones land there)
+# must stay visible to the guest, and nothing under the host's /run is needed here.
+mount -t tmpfs tmpfs /run
+mkdir -p /run/res /run/tmp
+if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results /run/res; then
 	say "FATAL cannot mount the results share"
 	poweroff_now
 fi
-R=/tmp/res
+R=/run/res
 say "init started at $(cut -d' ' -f1 /proc/uptime)s"
 echo started > "$R/stage"
 
@@ -39,7 +41,7 @@ if [ ! -r "$R/guest.env" ]; then
 	poweroff_now
 fi
 . "$R/guest.env"
-export HOME=/tmp NO_COLOR=1 TERM=dumb
+export HOME=/run/tmp TMPDIR=/run/tmp NO_COLOR=1 TERM=dumb
 
 # Machine facts.
 uname -r > "$R/uname.txt"
