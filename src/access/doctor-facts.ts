@@ -2,6 +2,7 @@
 // captured tree): loaded modules, cufile.json, io_uring sysctl, kernel log, AER counters, O_DIRECT.
 // Anything the source cannot tell is an unknown Fact with the reason, never a guessed default.
 import * as fs from 'node:fs';
+import { parseAerCounterLines } from './aer-counters.js';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
 import { known, unknown, type AerCounters, type DoctorInput, type EnvFacts, type Fact, type ODirectProbe } from '../model/doctor/types.js';
@@ -46,12 +47,9 @@ export function parseProcModules(text: string): string[] {
 export function parseAerCounterFile(text: string): { entries: Record<string, number>; total: number | null } {
   const entries: Record<string, number> = {};
   let total: number | null = null;
-  for (const line of text.split('\n')) {
-    const m = /^(\S+)\s+(\d+)\s*$/.exec(line.trim());
-    if (!m) continue;
-    const v = parseInt(m[2], 10);
-    if (m[1].startsWith('TOTAL_ERR')) total = v;
-    else entries[m[1]] = v;
+  for (const [k, v] of Object.entries(parseAerCounterLines(text))) {
+    if (k.startsWith('TOTAL_ERR')) total = v;
+    else entries[k] = v;
   }
   if (total === null && Object.keys(entries).length) total = Object.values(entries).reduce((a, b) => a + b, 0);
   return { entries, total };

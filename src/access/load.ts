@@ -11,7 +11,16 @@ import type { RawFabric } from './types.js';
 
 const SYSTEM_PCI_IDS = ['/usr/share/misc/pci.ids', '/usr/share/hwdata/pci.ids', '/usr/share/pci.ids'];
 
+const pciIdsCache = new Map<string, PciIds | null>();
+
+/** pci.ids from --pci-ids or the system; read once per process (`p2p diff` loads two fabrics). */
 export function loadPciIds(file?: string): PciIds | null {
+  const key = file ?? '';
+  if (!pciIdsCache.has(key)) pciIdsCache.set(key, readPciIds(file));
+  return pciIdsCache.get(key)!;
+}
+
+function readPciIds(file?: string): PciIds | null {
   if (file) {
     try {
       return new PciIds(fs.readFileSync(file, 'latin1'));
@@ -44,16 +53,33 @@ export function readDumpFile(file: string): RawFabric {
   return parseLspciDump(text, file);
 }
 
-/** The native addon reports exactly how many config bytes the kernel gave; fall back to fs without it. */
-export async function nativeConfigReader(): Promise<ConfigReader | undefined> {
-  if (process.env.P2P_NO_NATIVE === '1') return undefined;
+/** The native addon when it loaded (P2P_NO_ADDON=1 turns it off), else undefined: callers fall back. */
+export async function loadedAddon(): Promise<typeof import('../native/addon.js') | undefined> {
   try {
     const addon = await import('../native/addon.js');
-    if (!addon.addonStatus().loaded) return undefined;
-    return (file, max) => addon.readConfigSpace(file, max);
+    return addon.addonStatus().loaded ? addon : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The native addon reports exactly how many config bytes the kernel gave; fall back to fs without it. */
+export async function nativeConfigReader(): Promise<ConfigReader | undefined> {
+  const addon = await loadedAddon();
+  return addon ? (file, max) => addon.readConfigSpace(file, max) : undefined;
+}
+
+/** io_uring availability as the native helper sees it; undefined without the addon. */
+export async function nativeIoUringProbe(): Promise<(() => { available: boolean; reason?: string } | null) | undefined> {
+  const addon = await loadedAddon();
+  if (!addon) return undefined;
+  return () => {
+    try {
+      return addon.ioUringProbe();
+    } catch {
+      return null;
+    }
+  };
 }
 
 export async function loadRawFabric(opts: SourceOptions): Promise<RawFabric> {

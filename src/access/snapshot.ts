@@ -1,6 +1,8 @@
 // Access method for p2p snapshots (`--root snap.tar.gz`): safe extraction into a private temp dir that
 // is removed on exit, then the ordinary sysfs reader on that root. Also the manifest type and the
 // sysfs AER counters, which snapshots carry for `p2p diff`.
+import { parseAerCounterLines } from './aer-counters.js';
+import { readAttr } from './read-attr.js';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -83,9 +85,10 @@ function hookExit(): void {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const onSignal = (): void => {
       removeAll();
-      // Only our listener was in the way: with it gone the signal's default action ends the process.
       process.removeListener(sig, onSignal);
-      process.kill(process.pid, sig);
+      // Re-raise only when nobody else listens (bench's cancel, the TUI's terminal restore own the
+      // signal otherwise); with our listener gone the default action then ends the process.
+      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
     };
     process.once(sig, onSignal);
   }
@@ -329,16 +332,6 @@ export function readSnapshotFabric(file: string): RawFabric {
 export const AER_COUNTER_FILES = ['aer_dev_correctable', 'aer_dev_fatal', 'aer_dev_nonfatal'] as const;
 export const AER_ROOTPORT_FILES = ['aer_rootport_total_err_cor', 'aer_rootport_total_err_fatal', 'aer_rootport_total_err_nonfatal'] as const;
 
-/** "RxErr 0\nBadTLP 2\n...TOTAL_ERR_COR 2" -> { RxErr: 0, BadTLP: 2, ... }. */
-export function parseAerCounterFile(text: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const line of text.split('\n')) {
-    const m = /^(\S+)\s+(\d+)\s*$/.exec(line.trim());
-    if (m) out[m[1]] = Number(m[2]);
-  }
-  return out;
-}
-
 /**
  * Per device (by BDF), counters as "aer_dev_correctable.BadTLP" -> 5. Reads `origin` (the device's
  * directory relative to root, as the sysfs reader records it). Devices without the files are absent.
@@ -350,21 +343,13 @@ export function readAerCounters(root: string, devices: readonly { bdf: string; o
     const dir = path.join(root, d.origin);
     const counters: Record<string, number> = {};
     for (const f of AER_COUNTER_FILES) {
-      let text: string;
-      try {
-        text = fs.readFileSync(path.join(dir, f), 'latin1');
-      } catch {
-        continue;
-      }
-      for (const [k, v] of Object.entries(parseAerCounterFile(text))) counters[`${f}.${k}`] = v;
+      const text = readAttr(path.join(dir, f));
+      if (text === null) continue;
+      for (const [k, v] of Object.entries(parseAerCounterLines(text))) counters[`${f}.${k}`] = v;
     }
     for (const f of AER_ROOTPORT_FILES) {
-      try {
-        const t = fs.readFileSync(path.join(dir, f), 'latin1').trim();
-        if (/^\d+$/.test(t)) counters[f] = Number(t);
-      } catch {
-        /* not a root port, or no AER */
-      }
+      const t = readAttr(path.join(dir, f)); // absent: not a root port, or no AER
+      if (t !== null && /^\d+$/.test(t)) counters[f] = Number(t);
     }
     if (Object.keys(counters).length) out.set(d.bdf, counters);
   }

@@ -53,9 +53,8 @@ function parseResources(text: string | null): RawResource[] | undefined {
   return out;
 }
 
-function readP2pmem(dir: string): RawP2pmem | null {
+function readP2pmem(dir: string): RawP2pmem {
   const p = path.join(dir, 'p2pmem');
-  if (!fs.existsSync(p)) return null;
   const published = readInt(path.join(p, 'published'));
   return {
     size: readInt(path.join(p, 'size')),
@@ -220,8 +219,8 @@ export function readSysfsFabric(rootArg: string, opts: SysfsOptions = {}): RawFa
       return t !== null && /^0x[0-9a-fA-F]+$/.test(t) ? t.slice(2).toLowerCase() : null;
     };
     const intAttr = (name: string) => {
-      const t = text(name);
-      return t !== null && /^-?\d+$/.test(t) ? parseInt(t, 10) : null;
+      const f = file(name);
+      return f ? readInt(f) : null;
     };
     const linkAttr = (name: string) => {
       const f = file(name);

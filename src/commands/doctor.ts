@@ -36,23 +36,6 @@ export function splitList(v: string | string[] | undefined): string[] {
   return parts.map((x) => x.trim()).filter(Boolean);
 }
 
-async function liveIoUringProbe(): Promise<(() => { available: boolean; reason?: string } | null) | undefined> {
-  if (process.env.P2P_NO_NATIVE === '1') return undefined;
-  try {
-    const addon = await import('../native/addon.js');
-    if (!addon.addonStatus().loaded) return undefined;
-    return () => {
-      try {
-        return addon.ioUringProbe();
-      } catch {
-        return null;
-      }
-    };
-  } catch {
-    return undefined;
-  }
-}
-
 export async function runDoctor(opts: DoctorOptions, io: CommandIO): Promise<number> {
   try {
     return await doctor(opts, io);
@@ -89,7 +72,7 @@ async function doctor(opts: DoctorOptions, io: CommandIO): Promise<number> {
   const input = await loadDoctorInput({
     root: opts.root, dump: opts.dump, pciIds: opts.pciIds, file: opts.file, dmesg: opts.dmesg,
     env: opts.env ?? (live ? process.env : {}),
-    ioUringProbe: opts.ioUringProbe ?? (live ? await liveIoUringProbe() : undefined),
+    ioUringProbe: opts.ioUringProbe ?? (live ? await (await import('../access/load.js')).nativeIoUringProbe() : undefined),
   });
   const { fabric } = input;
   const report = model.runDoctorChecks(input, { only, skip });

@@ -19,12 +19,10 @@ function stamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
-function kib(n: number): string {
-  return n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(0)} KiB` : `${(n / 1048576).toFixed(1)} MiB`;
-}
 
 export async function runSnapshot(opts: SnapshotCommandOptions, io: CommandIO): Promise<number> {
   const { writeSnapshot } = await import('../access/snapshot-writer.js');
+  const { formatBytes } = await import('../model/units.js');
   const { nativeConfigReader } = await import('../access/load.js');
   const { sourceRoot } = await import('../access/snapshot.js');
   const os = await import('node:os');
@@ -49,7 +47,7 @@ export async function runSnapshot(opts: SnapshotCommandOptions, io: CommandIO): 
     return 0;
   }
   const sizes = Object.entries(manifest.configBytes).sort((a, b) => Number(b[0]) - Number(a[0]));
-  const lines = [`wrote ${output}: ${manifest.devices} PCI functions, ${manifest.files} files, ${kib(bytes)}`];
+  const lines = [`wrote ${output}: ${manifest.devices} PCI functions, ${manifest.files} files, ${formatBytes(bytes)}`];
   const sizeText = sizes.map(([b, n]) => `${n} x ${b} bytes`).join(', ') || 'none';
   lines.push(`  config space: ${sizeText}`);
   if (sizes.some(([b]) => Number(b) < 256)) {

@@ -3,7 +3,7 @@
 import { candidatePairs, p2pCandidates } from '../model/doctor/index.js';
 import { STATUSES, type DoctorInput, type DoctorReport } from '../model/doctor/types.js';
 import type { Device } from '../model/types.js';
-import { isDowntrained } from './topo-json.js';
+import { isDowntrained } from '../model/link-math.js';
 
 export interface PrometheusOptions {
   /** Unix time in seconds for p2p_doctor_last_run_timestamp_seconds; omitted when undefined. */

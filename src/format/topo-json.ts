@@ -1,5 +1,6 @@
 // The stable JSON shape of `p2p topo --json` (documented in docs/topo-json.md); bump schemaVersion on breaking change.
 import type { AcsBitName, Device, Fabric } from '../model/types.js';
+import { isDowntrained } from '../model/link-math.js';
 
 export const TOPO_SCHEMA_VERSION = 1;
 
@@ -42,12 +43,6 @@ export interface TopoJson {
   host: { cpuVendor: string | null; cpuFamily: number | null; kernelRelease: string | null; numaNodes: number[] | null; iommuEnabled: boolean | null };
   devices: TopoDeviceJson[];
   warnings: string[];
-}
-
-/** True when the link runs below what this end is capable of; null when either side is unknown. */
-export function isDowntrained(link: Device['link']): boolean | null {
-  if (!link || link.speed === null || link.width === null || link.maxSpeed === null || link.maxWidth === null) return null;
-  return link.speed < link.maxSpeed || link.width < link.maxWidth;
 }
 
 export function deviceToJson(d: Device): TopoDeviceJson {

@@ -1,6 +1,7 @@
 // `p2p topo` as text: the fabric tree, switches drawn as one unit, one line per function.
 import type { Device, Fabric } from '../model/types.js';
-import { isDowntrained } from './topo-json.js';
+import { isDowntrained } from '../model/link-math.js';
+import { formatBytes } from '../model/units.js';
 import { formatSpeed, makeStyle, type Style } from './style.js';
 
 export interface TopoTextOptions {
@@ -45,7 +46,7 @@ function deviceLine(d: Device, s: Style): string {
   if (d.numaNode !== null && d.numaNode >= 0) facts.push(`numa ${d.numaNode}`);
   if (d.iommuGroup !== null) facts.push(`iommu ${d.iommuGroup}`);
   if (d.acs?.enabled && d.acs.enabled.some((b) => b === 'ReqRedir' || b === 'CmpltRedir')) facts.push(s.warn('ACS redirect'));
-  if (d.p2pmem) facts.push(s.ok(`p2pmem ${d.p2pmem.size !== null ? Math.round(d.p2pmem.size / 1048576) + 'MiB' : ''}`.trim()));
+  if (d.p2pmem) facts.push(s.ok(d.p2pmem.size !== null ? `p2pmem ${formatBytes(d.p2pmem.size)}` : 'p2pmem'));
   if (d.names.length) facts.push(d.names.filter((n) => n !== d.alias).join(' '));
   const tail = facts.filter(Boolean).join(s.dim(' · '));
   return parts.join(' ') + (tail ? '  ' + s.dim('[') + tail + s.dim(']') : '');

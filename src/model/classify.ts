@@ -54,10 +54,3 @@ export function classify(input: ClassifyInput): DeviceKind {
   }
   return 'bridge';
 }
-
-/** Kinds that move data by DMA and so can be P2P clients or providers. */
-export const DMA_KINDS: ReadonlySet<DeviceKind> = new Set(['gpu', 'nvme', 'nic', 'accelerator', 'storage']);
-
-export function isBridgeKind(kind: DeviceKind): boolean {
-  return kind === 'root-port' || kind === 'switch-upstream' || kind === 'switch-downstream' || kind === 'bridge';
-}

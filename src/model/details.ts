@@ -10,8 +10,9 @@
 import type { HostInfo } from '../access/types.js';
 import type { ConfigSpace } from './config-space.js';
 import type { AcsBitName, Device, Fabric, PortType } from './types.js';
-import { decodeCapabilities, decodeHeader, type BarInfo, type DecodedCapability } from './caps/index.js';
+import { capabilityOfKind, decodeCapabilities, decodeHeader, type BarInfo, type DecodedCapability } from './caps/index.js';
 import { ACS_BIT_NAMES } from './types.js';
+import { isDowntrained } from './link-math.js';
 import type { AerInfo } from './caps/aer.js';
 import type { ExpressInfo } from './caps/express.js';
 import type { SriovInfo } from './caps/sriov.js';
@@ -250,10 +251,6 @@ function barDetails(header: { bars: BarInfo[] } | null, dev: Device): BarDetail[
   }));
 }
 
-function downgraded(speed: number | null, width: number | null, maxSpeed: number | null, maxWidth: number | null): boolean | null {
-  if (speed === null || width === null || maxSpeed === null || maxWidth === null) return null;
-  return speed < maxSpeed || width < maxWidth;
-}
 
 /** Describes one function: every section decoded from its config space and what the source said about it. */
 export function describeDevice(device: Device, ctx: DescribeContext = {}): DeviceDetails {
@@ -263,11 +260,10 @@ export function describeDevice(device: Device, ctx: DescribeContext = {}): Devic
   const decoded = decodeCapabilities(cfg, walk);
   // 256 bytes is all of a conventional PCI function's config space: nothing is missing then.
   const hasExtendedSpace = walk.caps.some((c) => !c.extended && (c.id === 0x10 || c.id === 0x07));
-  const limit = cfg.length >= 256 && !hasExtendedSpace && standardListKnown(cfg) ? null : limitation(cfg, ctx.source);
-  const byKind = <K extends DecodedCapability['kind']>(k: K) =>
-    decoded.find((c): c is Extract<DecodedCapability, { kind: K }> => c.kind === k);
-
   const stdKnown = standardListKnown(cfg);
+  const limit = cfg.length >= 256 && !hasExtendedSpace && stdKnown ? null : limitation(cfg, ctx.source);
+  const byKind = <K extends DecodedCapability['kind']>(k: K) => capabilityOfKind(decoded, k);
+
   const express = byKind('express');
   const isExpressKnown = express !== undefined || stdKnown; // we know whether it is PCIe
   const isExpress = express !== undefined;
@@ -323,7 +319,7 @@ export function describeDevice(device: Device, ctx: DescribeContext = {}): Devic
         width: f.link.width,
         maxSpeed: f.link.maxSpeed,
         maxWidth: f.link.maxWidth,
-        downgraded: downgraded(f.link.speed, f.link.width, f.link.maxSpeed, f.link.maxWidth),
+        downgraded: isDowntrained(f.link),
         supportedSpeeds: f.supportedSpeeds,
         targetSpeed: f.targetSpeed,
         port: f.linkCap?.port ?? null,
@@ -359,7 +355,7 @@ export function describeDevice(device: Device, ctx: DescribeContext = {}): Devic
     if (l && (l.speed !== null || l.width !== null || l.maxSpeed !== null || l.maxWidth !== null)) {
       link = {
         source: 'sysfs', speed: l.speed, width: l.width, maxSpeed: l.maxSpeed, maxWidth: l.maxWidth,
-        downgraded: downgraded(l.speed, l.width, l.maxSpeed, l.maxWidth),
+        downgraded: isDowntrained(l),
         supportedSpeeds: null, targetSpeed: null, port: null, aspmSupport: null, aspmControl: null,
         capFlags: null, ctlFlags: null, staFlags: null, slot: null,
       };
@@ -398,8 +394,6 @@ export function describeDevice(device: Device, ctx: DescribeContext = {}): Devic
       ? { list: decoded, complete: walk.complete, errors: walk.errors }
       : { unknown: limit ?? 'config space not readable' };
 
-  // Bridges carry their subsystem IDs in a capability rather than the header.
-  const ssvid = byKind('subsystem');
   const p2 = device.p2pmem;
   const group = device.iommuGroup;
   return {
@@ -418,8 +412,8 @@ export function describeDevice(device: Device, ctx: DescribeContext = {}): Devic
       deviceName: device.deviceName,
       classCode: device.classCode,
       className: device.className,
-      subsystemVendorId: device.subsystemVendorId ?? ssvid?.fields.subsystemVendorId ?? null,
-      subsystemDeviceId: device.subsystemDeviceId ?? ssvid?.fields.subsystemDeviceId ?? null,
+      subsystemVendorId: device.subsystemVendorId,
+      subsystemDeviceId: device.subsystemDeviceId,
       revision: device.revision,
       kind: device.kind,
       portType: device.portType,

@@ -99,3 +99,9 @@ export function formatLink(speed: number | null, width: number | null): string {
   const w = width === null ? 'x?' : `x${width}`;
   return `${s} ${w}`;
 }
+
+/** True when a link runs below what this end is capable of; null when any side of it is unknown. */
+export function isDowntrained(link: LinkState | null): boolean | null {
+  if (!link || link.speed === null || link.width === null || link.maxSpeed === null || link.maxWidth === null) return null;
+  return link.speed < link.maxSpeed || link.width < link.maxWidth;
+}

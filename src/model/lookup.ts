@@ -24,7 +24,7 @@ export function findDevice(fabric: Fabric, name: string): Device | null {
   if (exact) return exact;
   if (SHORT_BDF.test(trimmed)) {
     const tail = bdf.slice(5);
-    const hits = fabric.devices.filter((d) => d.bdf.endsWith(':' + tail) && d.bdf.split(':').length === 3 && d.bdf.slice(d.bdf.indexOf(':') + 1) === tail);
+    const hits = fabric.devices.filter((d) => d.bdf.slice(d.bdf.indexOf(':') + 1) === tail);
     if (hits.length === 1) return hits[0];
     if (hits.length > 1) throw new UserError(`${name} is ambiguous: ${hits.map((h) => h.bdf).join(', ')}`);
   }

@@ -17,13 +17,13 @@ function hex(n: number, width: number): string {
 }
 
 /** "8.0 GT/s PCIe", "8 GT/s", "2.5 GT/s" -> 8 / 2.5; "Unknown" -> null. */
-export function parseSysfsSpeed(text: string | null | undefined): number | null {
+function parseSysfsSpeed(text: string | null | undefined): number | null {
   if (!text) return null;
   const m = /^(\d+(?:\.\d+)?)\s*GT\/s/.exec(text.trim());
   return m ? parseFloat(m[1]) : null;
 }
 
-export function compareBdf(a: string, b: string): number {
+function compareBdf(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
@@ -75,7 +75,6 @@ export function buildFabric(raw: RawFabric, opts: BuildOptions = {}): Fabric {
   const ids = opts.pciIds ?? null;
   const devices: Device[] = [];
   const byBdf = new Map<string, Device>();
-  const expressOf = new Map<string, ExpressInfo | null>();
 
   for (const r of [...raw.devices].sort((a, b) => compareBdf(a.bdf, b.bdf))) {
     const m = BDF_RE.exec(r.bdf);
@@ -99,7 +98,6 @@ export function buildFabric(raw: RawFabric, opts: BuildOptions = {}): Fabric {
     for (const e of walk.errors) warnings.push(`${r.bdf}: ${e}`);
     const expCap = findCapability(walk, 0x10);
     const express = expCap ? decodeExpress(cfg, expCap.offset) : null;
-    expressOf.set(r.bdf, express);
     const acsCap = findCapability(walk, ACS_EXT_CAP_ID, true);
     // Type 0 headers carry subsystem IDs at 0x2c; bridges use the Subsystem capability instead.
     const ssvidCap = isBridgeHeader ? findCapability(walk, SSVID_CAP_ID) : undefined;

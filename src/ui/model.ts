@@ -2,7 +2,7 @@
 // `p2p topo` draws them), the visible rows for a filter/search, the endpoints of the pairs matrix and
 // lazily computed pair verdicts and paths. Pure: no React, no I/O. The reducer (state.ts) reads it.
 import type { Device, DeviceKind, Fabric } from '../model/types.js';
-import { isDowntrained } from '../format/topo-json.js';
+import { isDowntrained } from '../model/link-math.js';
 import { shortName } from '../format/topo-text.js';
 import { buildPath, type PathReport } from '../model/p2p/path.js';
 import { classifyLegend } from '../model/p2p/legend.js';

@@ -1,6 +1,6 @@
 // The path pane's lines for one pair: the verdict first (what the user came for), then hop by hop,
 // the bottleneck link with its ceiling, the reasons and the fixes. Pure: PathReport in, lines out.
-import { formatBytesPerSecond, formatLink } from '../model/link-math.js';
+import { formatBytesPerSecond, formatLink, isDowntrained } from '../model/link-math.js';
 import type { PathHop, PathReport } from '../model/p2p/path.js';
 import type { MapType } from '../model/p2p/types.js';
 
@@ -55,7 +55,7 @@ export function pathLines(r: PathReport): PaneLine[] {
   if (r.narrowest) {
     const l = r.narrowest.link;
     const ceiling = r.ceiling ? ` → ceiling ${formatBytesPerSecond(r.ceiling.bytesPerSecond)} per direction` : '';
-    const down = l.speed !== null && l.maxSpeed !== null && (l.speed < l.maxSpeed || (l.width ?? 0) < (l.maxWidth ?? 0));
+    const down = isDowntrained(l) === true;
     out.push({
       text: `  bottleneck: ${r.narrowest.lower} ↔ ${r.narrowest.upper} at ${formatLink(l.speed, l.width)}${down ? ` (capable ${formatLink(l.maxSpeed, l.maxWidth)})` : ''}${ceiling}`,
       tone: down ? 'warn' : 'plain',

@@ -26,11 +26,13 @@ export const NOT_A_TERMINAL =
 /** Doctor findings for the Doctor pane, from src/model/doctor (facts gathered as `p2p doctor` does). */
 export async function loadDoctorView(fabric: Fabric, opts: SourceOptions, env: NodeJS.ProcessEnv): Promise<() => DoctorView> {
   try {
-    const [model, facts] = await Promise.all([import('../model/doctor/index.js'), import('../access/doctor-facts.js')]);
+    const [model, facts, load] = await Promise.all([import('../model/doctor/index.js'), import('../access/doctor-facts.js'), import('../access/load.js')]);
+    // Same facts as `p2p doctor`, including the live io_uring probe through the native helper.
+    const ioUringProbe = facts.isLiveSource(opts) ? await load.nativeIoUringProbe() : undefined;
     return () => {
       try {
         const live = facts.isLiveSource(opts);
-        const envFacts = facts.gatherDoctorFacts({ root: opts.root, dump: opts.dump, env: live ? env : {} });
+        const envFacts = facts.gatherDoctorFacts({ root: opts.root, dump: opts.dump, env: live ? env : {}, ioUringProbe });
         const report = model.runDoctorChecks({ fabric, env: envFacts });
         return { available: true, note: null, findings: normalizeFindings(report.findings) };
       } catch (e) {

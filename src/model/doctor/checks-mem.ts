@@ -3,7 +3,8 @@ import { decodeRebar, REBAR_EXT_CAP_ID } from '../caps/rebar.js';
 import { findCapability } from '../caps/walk.js';
 import type { Device, Fabric } from '../types.js';
 import type { CheckDef, Status } from './types.js';
-import { capped, deviceLabel, formatBytes, uniq, worst } from './util.js';
+import { capped, deviceLabel, uniq, worst } from './util.js';
+import { formatBytes } from '../units.js';
 
 const GIB4 = 4n << 30n;
 const MIB256 = 256n << 20n;

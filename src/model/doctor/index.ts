@@ -1,6 +1,5 @@
 // `p2p doctor`'s model: the list of checks, the shared context (candidates, pair verdicts), and
 // runDoctorChecks(). Pure: reads a DoctorInput, returns findings. No fs, no process, no colour.
-import { classifyLegend } from '../p2p/legend.js';
 import { computeP2pdma } from '../p2p/kernel-rules.js';
 import { hasP2pmem, selectEndpoints } from '../p2p/matrix.js';
 import type { Device } from '../types.js';
@@ -91,7 +90,7 @@ export function candidatePairs(input: DoctorInput, cands: Device[]): PairVerdict
       let provider = cands[j];
       if (hasP2pmem(client) && !hasP2pmem(provider)) [client, provider] = [provider, client];
       const verdict = computeP2pdma(f, client, provider);
-      out.push({ client: client.bdf, provider: provider.bdf, verdict, legend: classifyLegend(f, client, provider).legend });
+      out.push({ client: client.bdf, provider: provider.bdf, verdict });
     }
   }
   return out;

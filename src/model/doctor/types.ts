@@ -1,6 +1,6 @@
 // `p2p doctor` data: what the checks read (DoctorInput) and what they say (Finding). Pure types.
 import type { Device, Fabric } from '../types.js';
-import type { Legend, P2pdmaVerdict } from '../p2p/types.js';
+import type { P2pdmaVerdict } from '../p2p/types.js';
 
 export type Status = 'ok' | 'warn' | 'fail' | 'skip';
 export const STATUSES: readonly Status[] = ['ok', 'warn', 'fail', 'skip'];
@@ -104,7 +104,6 @@ export interface PairVerdict {
   client: string;
   provider: string;
   verdict: P2pdmaVerdict;
-  legend: Legend | null;
 }
 
 export interface DoctorSummary {
