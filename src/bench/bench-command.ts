@@ -67,6 +67,26 @@ export interface BenchDeps {
 }
 type DestinationPlanPairVerdict = { mapType: string | null; verdict: string; reason: string | null };
 
+/**
+ * The link ceiling (GB/s per direction) a bench between these devices can reach. With both ends
+ * known, the narrowest link on the whole path sets it (a switch uplink can be narrower than either
+ * endpoint); with one end known, that end's own link.
+ */
+export async function pathCeilingGBps(fabric: Fabric, client: Device | null, provider: Device | null): Promise<number | null> {
+  if (client && provider && client !== provider) {
+    const { buildPath } = await import('../model/p2p/path.js');
+    const c = buildPath(fabric, client, provider).ceiling;
+    if (c) return c.bytesPerSecond / 1e9;
+  }
+  const { linkCeiling, effectiveLink } = await import('../model/link-math.js');
+  const ceil = (d: Device | null) => {
+    const l = d ? effectiveLink(d.link) : null;
+    return l && d ? linkCeiling(l.speed, l.width, d.mps).bytesPerSecond / 1e9 : null;
+  };
+  const xs = [ceil(client), ceil(provider)].filter((x): x is number => x !== null);
+  return xs.length ? Math.min(...xs) : null;
+}
+
 async function defaultDeps(): Promise<BenchDeps> {
   const addon = await import('../native/addon.js');
   return {
@@ -80,15 +100,7 @@ async function defaultDeps(): Promise<BenchDeps> {
       const v = computeP2pdma(fabric, client, provider);
       return { mapType: v.mapType, verdict: v.verdict, reason: v.reasons.map((r) => r.message).join('; ') || null };
     },
-    linkCeilingGBps: async (_fabric, client, provider) => {
-      const { linkCeiling, effectiveLink } = await import('../model/link-math.js');
-      const ceil = (d: Device | null) => {
-        const l = d ? effectiveLink(d.link) : null;
-        return l && d ? linkCeiling(l.speed, l.width, d.mps).bytesPerSecond / 1e9 : null;
-      };
-      const xs = [ceil(client), ceil(provider)].filter((x): x is number => x !== null);
-      return xs.length ? Math.min(...xs) : null;
-    },
+    linkCeilingGBps: pathCeilingGBps,
     root: '/',
     env: process.env,
   };

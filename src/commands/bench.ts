@@ -34,7 +34,7 @@ export const benchCommand: CommandModule<object, BenchOptions> = {
       .option('verify', { type: 'boolean', default: true, describe: 'Compare the destination with a host read of the source after the run' })
       .option('verify-sample', { type: 'number', describe: 'Verify only N sampled blocks' })
       .option('rounds', { type: 'number', describe: 'A/B rounds for --mode both (default 3)' })
-      .option('ceiling', { type: 'number', describe: "The path's link ceiling in GB/s (default: from the endpoints' links)" })
+      .option('ceiling', { type: 'number', describe: "The path's link ceiling in GB/s (default: the narrowest link between source and destination)" })
       .option('write', { type: 'boolean', default: false, describe: 'Write test: destination memory -> source. OVERWRITES the source range' })
       .option('force', { type: 'boolean', default: false, describe: 'With --write: allow a block device with partitions or a mounted filesystem' })
       .option('sweep', { type: 'boolean', default: false, describe: 'Run block sizes x queue depths and draw the curve' })
