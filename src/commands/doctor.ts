@@ -75,14 +75,16 @@ async function doctor(opts: DoctorOptions, io: CommandIO): Promise<number> {
     ioUringProbe: opts.ioUringProbe ?? (live ? await (await import('../access/load.js')).nativeIoUringProbe() : undefined),
   });
   const { fabric } = input;
-  const report = model.runDoctorChecks(input, { only, skip });
+  // One context: the pair verdicts the checks compute are the ones the Prometheus view prints.
+  const ctx = model.makeContext(input);
+  const report = model.runDoctorChecks(input, { only, skip }, ctx);
 
   if (format === 'json') {
     const { reportToJson } = await import('../model/doctor/json.js');
     io.out(JSON.stringify(reportToJson(fabric, report), null, 2) + '\n');
   } else if (format === 'prometheus') {
     const { renderPrometheus } = await import('../format/prometheus.js');
-    io.out(renderPrometheus(input, report, { now: opts.now ?? Math.floor(Date.now() / 1000) }));
+    io.out(renderPrometheus(input, report, { now: opts.now ?? Math.floor(Date.now() / 1000), pairs: ctx.pairs }));
   } else {
     const { renderDoctorText } = await import('../format/doctor-text.js');
     io.out(renderDoctorText(fabric, report, { color: io.color, verbose: opts.verbose }));

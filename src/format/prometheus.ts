@@ -1,13 +1,15 @@
 // `p2p doctor --format prometheus`: the Prometheus text exposition format (0.0.4) for node_exporter's
 // textfile collector. Metric names are documented in docs/prometheus.md; keep them stable.
 import { candidatePairs, p2pCandidates } from '../model/doctor/index.js';
-import { STATUSES, type DoctorInput, type DoctorReport } from '../model/doctor/types.js';
+import { STATUSES, type DoctorInput, type DoctorReport, type PairVerdict } from '../model/doctor/types.js';
 import type { Device } from '../model/types.js';
 import { isDowntrained } from '../model/link-math.js';
 
 export interface PrometheusOptions {
   /** Unix time in seconds for p2p_doctor_last_run_timestamp_seconds; omitted when undefined. */
   now?: number;
+  /** The pair verdicts the doctor run already computed (DoctorContext.pairs); computed here otherwise. */
+  pairs?: () => PairVerdict[];
 }
 
 type Labels = Record<string, string>;
@@ -110,7 +112,7 @@ export function renderPrometheus(input: DoctorInput, report: DoctorReport, opts:
 
   const pairMap = fam('p2p_pair_p2pdma_map_type', 'Kernel P2PDMA verdict for a client/provider pair: 1 for the current map type, 0 for the others.');
   const pairDist = fam('p2p_pair_p2pdma_distance', 'pci_p2pdma_distance() of a pair: hops through bridges, -1 when NOT_SUPPORTED.');
-  for (const p of candidatePairs(input, p2pCandidates(input))) {
+  for (const p of opts.pairs ? opts.pairs() : candidatePairs(input, p2pCandidates(input))) {
     const c = fabric.byBdf.get(p.client)!;
     const v = fabric.byBdf.get(p.provider)!;
     const labels = { client: p.client, provider: p.provider, client_name: name(c), provider_name: name(v) };

@@ -131,9 +131,8 @@ export function exitCodeOf(findings: readonly Finding[]): 0 | 1 | 2 {
   return 0;
 }
 
-/** Runs the selected checks. Pure: the same input gives the same report. */
-export function runDoctorChecks(input: DoctorInput, sel: DoctorSelection = {}): DoctorReport {
-  const ctx = makeContext(input);
+/** Runs the selected checks. Pure: the same input gives the same report. Pass `ctx` to reuse its pair verdicts afterwards. */
+export function runDoctorChecks(input: DoctorInput, sel: DoctorSelection = {}, ctx: DoctorContext = makeContext(input)): DoctorReport {
   const findings = selectChecks(sel).map((c) => runOne(c, input, ctx));
   const summary = { ok: 0, warn: 0, fail: 0, skip: 0 };
   for (const f of findings) summary[f.status]++;
