@@ -114,10 +114,13 @@ export async function runTui(opts: TuiOptions, io: CommandIO, streams: TuiStream
   ]);
   trace?.fabricLoaded();
   const depth = themeMod.colorDepth(env, stdout);
-  const doctor = await loadDoctorView(fabric, opts, env);
+  // The doctor modules load alongside Ink: the first frame (the tree) does not need them, and the
+  // Doctor pane can only be opened once Ink is up, by which time `doctorView` is set.
+  const doctorLoading = loadDoctorView(fabric, opts, env);
+  let doctorView: (() => DoctorView) | null = null;
   const model = modelMod.buildModel(fabric, {
     details: (d) => detailsMod.deviceDetailLines(fabric, d, depth > 0),
-    doctor,
+    doctor: () => (doctorView ? doctorView() : { available: false, note: 'doctor is still loading', findings: [] }),
   });
   let device: string | null = null;
   if (opts.device) {
@@ -150,7 +153,7 @@ export async function runTui(opts: TuiOptions, io: CommandIO, streams: TuiStream
     if (stdin.isTTY && !stdin.isRaw) stdin.setRawMode(true);
     trace?.onRender();
     stdout.write(HIDE_CURSOR + firstMod.firstFrame(model, initial));
-    const [ink, React, appMod] = await Promise.all([importInk(env), import('react'), import('./App.js')]);
+    const [ink, React, appMod] = await Promise.all([importInk(env), import('react'), import('./App.js'), doctorLoading.then((v) => { doctorView = v; })]);
     if (guard.signal) return signalExitCode(guard.signal); // stopped while Ink was loading
     instance = ink.render(
       React.createElement(appMod.App, {
