@@ -1,6 +1,7 @@
 // Semantic colour tokens. Components ask for `theme.status.bad`, never for "red". The palette follows
 // the terminal: none under NO_COLOR (selection by inverse video only), the 16 basic colours on a
 // 16-colour terminal, richer tones on 256-colour and true-colour terminals.
+import { colorFromEnv } from '../commands/process-io.js';
 import { createContext, useContext } from 'react';
 
 /** 0: no colour, 4: 16 colours, 8: 256 colours, 24: true colour. */
@@ -70,15 +71,9 @@ export function makeTheme(depth: ColorDepth): Theme {
  * terminal reports (tty.WriteStream.getColorDepth reads TERM, COLORTERM...).
  */
 export function colorDepth(env: NodeJS.ProcessEnv, stream?: { isTTY?: boolean; getColorDepth?: (env?: object) => number }): ColorDepth {
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0;
-  const force = env.FORCE_COLOR;
-  if (force !== undefined) {
-    if (force === '0' || force === 'false') return 0;
-    if (force === '2') return 8;
-    if (force === '3') return 24;
-    return 4;
-  }
-  if (env.TERM === 'dumb') return 0;
+  const fromEnv = colorFromEnv(env);
+  if (fromEnv === false) return 0;
+  if (fromEnv === true) return env.FORCE_COLOR === '2' ? 8 : env.FORCE_COLOR === '3' ? 24 : 4;
   if (!stream?.isTTY || typeof stream.getColorDepth !== 'function') return 0;
   const d = stream.getColorDepth(env);
   return d >= 24 ? 24 : d >= 8 ? 8 : d >= 4 ? 4 : 0;
