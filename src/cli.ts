@@ -1,6 +1,7 @@
 // Builds the yargs parser from the command list; knows nothing about process exit.
 import yargs from 'yargs';
 import { commands } from './commands/index.js';
+import { toolVersion } from './version.js';
 
 export function buildCli(argv: string[]) {
   let y = yargs(argv)
@@ -10,7 +11,8 @@ export function buildCli(argv: string[]) {
     .demandCommand(1, 'Give a command (try: p2p topo)')
     .help()
     .alias('h', 'help')
-    .version()
+    // Given, not guessed: yargs would look for the nearest package.json from the working directory.
+    .version(toolVersion())
     .wrap(Math.min(110, process.stdout.columns || 80))
     .epilog('Sources: live sysfs by default; --root DIR reads a captured tree; --dump FILE reads lspci -x output.');
   for (const c of commands) y = y.command(c);

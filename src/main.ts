@@ -1,11 +1,11 @@
 // Entry point: parse, run, turn errors into one line and an exit code. The only place that exits the process.
 import { UserError } from './errors.js';
 import { takeExitCode } from './commands/shared.js';
+import { buildCli } from './cli.js';
 
 async function main(argv: string[]): Promise<number> {
   // Plain `p2p` on a terminal opens the explorer; piped or in CI it stays a usage error.
   if (argv.length === 0 && process.stdout.isTTY && process.stdin.isTTY) argv = ['tui'];
-  const { buildCli } = await import('./cli.js');
   // Throwing from fail() stops yargs before any handler runs; report() prints the one line.
   const cli = buildCli(argv).fail((msg, err) => {
     if (err) throw err;

@@ -4,11 +4,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ConfigSpace } from '../model/config-space.js';
 import { findCapability, walkCapabilities } from '../model/caps/walk.js';
 import { DSN_EXT_CAP_ID } from '../model/caps/dsn.js';
 import { UserError } from '../errors.js';
+import { toolVersion } from '../version.js';
 import { readConfigWithFs, type ConfigReader } from './sysfs.js';
 import { gzipTar, type TarEntry } from './tar.js';
 import { AER_COUNTER_FILES, AER_ROOTPORT_FILES, MANIFEST_NAME, SNAPSHOT_FORMAT_VERSION, type SnapshotManifest } from './snapshot.js';
@@ -132,19 +132,6 @@ export interface CaptureOptions {
 export interface Capture {
   entries: TarEntry[];
   manifest: SnapshotManifest;
-}
-
-export function toolVersion(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  for (const rel of ['../../../package.json', '../../package.json']) {
-    try {
-      const pkg = JSON.parse(fs.readFileSync(path.resolve(here, rel), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'p2p' && pkg.version) return pkg.version;
-    } catch {
-      /* next */
-    }
-  }
-  return 'unknown';
 }
 
 /** Reads at most `cap` bytes; sysfs and procfs files report size 0, so read until EOF. */

@@ -99,8 +99,10 @@ export async function runTui(opts: TuiOptions, io: CommandIO, streams: TuiStream
   const { stdout, stdin, env } = streams;
   if (!io.isTTY || !stdout.isTTY || !stdin.isTTY) throw new UserError(NOT_A_TERMINAL);
   const trace = startTrace(env.P2P_TUI_TRACE, stdout, stdin);
-  // React's production build: a fraction of the development build's load and render time.
-  if (process.env.NODE_ENV === undefined) process.env.NODE_ENV = 'production';
+  // React's production build: a fraction of the development build's load and render time. (The bundle in
+  // dist/cli/ has it fixed at build time; through an alias so the bundler leaves this run-time default alone.)
+  const processEnv = process.env;
+  if (processEnv.NODE_ENV === undefined) processEnv.NODE_ENV = 'production';
 
   // First the fabric and the light modules; then a plain first frame; Ink and React load after it.
   const [fabric, modelMod, stateMod, themeMod, detailsMod, benchMod, firstMod] = await Promise.all([
@@ -153,7 +155,8 @@ export async function runTui(opts: TuiOptions, io: CommandIO, streams: TuiStream
     if (stdin.isTTY && !stdin.isRaw) stdin.setRawMode(true);
     trace?.onRender();
     stdout.write(HIDE_CURSOR + firstMod.firstFrame(model, initial));
-    const [ink, React, appMod] = await Promise.all([importInk(env), import('react'), import('./App.js'), doctorLoading.then((v) => { doctorView = v; })]);
+    // React is CommonJS: its module object is the default export both under Node and in the bundle.
+    const [ink, React, appMod] = await Promise.all([importInk(env), import('react').then((m) => m.default), import('./App.js'), doctorLoading.then((v) => { doctorView = v; })]);
     if (guard.signal) return signalExitCode(guard.signal); // stopped while Ink was loading
     instance = ink.render(
       React.createElement(appMod.App, {
