@@ -1,5 +1,14 @@
 // Name lookups in pci.ids text (vendor, device, subsystem, class), done lazily so start-up stays cheap.
 
+/** Offset of the first `C xx  name` line: only class lines start with "C " (vendors are hex, comments #). */
+function classSectionStart(text: string): number {
+  // indexOf is ~10x cheaper than a multiline regex over the 1.3 MB file.
+  for (let at = text.indexOf('\nC '); at >= 0; at = text.indexOf('\nC ', at + 1)) {
+    if (/^C [0-9a-f]{2}  /.test(text.slice(at + 1, at + 7))) return at + 1;
+  }
+  return text.startsWith('C ') ? 0 : text.length;
+}
+
 /**
  * Looks names up straight in the text with indexOf instead of parsing all ~40k lines:
  * a topology needs a few dozen names, and a full parse would cost more than the rest of start-up.
@@ -12,8 +21,7 @@ export class PciIds {
 
   constructor(text: string) {
     this.text = text;
-    const c = text.search(/^C [0-9a-f]{2}  /m);
-    this.classStart = c < 0 ? text.length : c;
+    this.classStart = classSectionStart(text);
   }
 
   private vendorBlock(vendor: string) {
