@@ -1,9 +1,45 @@
 #!/usr/bin/env node
-// p2p command-line entry: runs the bundled CLI that `npm run build` writes to dist/cli/.
+// p2p command-line entry. Runs the CLI bundle (dist/cli/p2p.cjs, made by `npm run build`) through a V8 code
+// cache, because compiling the CLI is most of its start-up on Node 20, which caches nothing itself.
+import { createRequire } from 'node:module';
+import * as fs from 'node:fs';
+import * as vm from 'node:vm';
+import { fileURLToPath } from 'node:url';
+
+const dir = fileURLToPath(new URL('../dist/cli/', import.meta.url));
+const bundle = `${dir}p2p.cjs`;
+const cacheFile = `${bundle}.cache`;
+
+let source;
 try {
-  await import('../dist/cli/main.js');
-} catch (e) {
-  if (e?.code !== 'ERR_MODULE_NOT_FOUND' || !String(e.message).includes('dist/cli/main.js')) throw e;
-  process.stderr.write('p2p: not built yet (dist/cli/main.js is missing): run npm run build in the p2p directory\n');
-  process.exitCode = 2;
+  source = fs.readFileSync(bundle, 'utf8');
+} catch {
+  process.stderr.write(`p2p: not built yet (${bundle} is missing): run npm run build in the p2p directory\n`);
+  process.exit(2);
 }
+let cachedData;
+try {
+  cachedData = fs.readFileSync(cacheFile);
+} catch {
+  /* none yet: compiled from source, and the cache is written at exit */
+}
+
+// The same wrapper Node gives a CommonJS module, on the first line so positions in stack traces hold.
+const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, cachedData });
+if (cachedData === undefined || script.cachedDataRejected) {
+  // After the run, so the cache also holds the functions this run compiled lazily. Written aside and
+  // renamed: parallel runs never see half a file. A read-only install just goes without.
+  process.once('exit', () => {
+    const tmp = `${cacheFile}.${process.pid}`;
+    try {
+      fs.writeFileSync(tmp, script.createCachedData());
+      fs.renameSync(tmp, cacheFile);
+    } catch {
+      fs.rmSync(tmp, { force: true });
+    }
+  });
+}
+// The CLI bundle cannot hold Ink (see scripts/bundle.mjs); `p2p tui` loads the TUI bundle through this.
+globalThis[Symbol.for('p2p.loadTui')] = () => import(new URL('../dist/cli/tui/run.js', import.meta.url).href);
+const module = { exports: {} };
+script.runInThisContext().call(module.exports, module.exports, createRequire(bundle), module, bundle, dir);

@@ -1,12 +1,20 @@
-// Bundles the compiled CLI (dist/src/main.js) into dist/cli/, which bin/p2p.js runs. Loading ~100 ES
-// modules one by one is most of p2p's start-up on Node 20 (no module compile cache there); one bundle with
-// code splitting keeps lazy imports lazy (React/Ink load only for the TUI, bench and doctor only when used).
+// Bundles the compiled code (dist/src/) for bin/p2p.js. On Node 20 most of p2p's start-up was loading and
+// compiling ~100 ES modules, and Node 20 has no module compile cache. So:
+//   dist/cli/p2p.cjs        the CLI in one CommonJS file, which bin/p2p.js compiles with a V8 code cache
+//   dist/cli/p2p.cjs.cache  that cache, made here by one representative run (and remade by bin/p2p.js
+//                           whenever V8 rejects it, e.g. after a Node upgrade)
+//   dist/cli/tui/           the TUI (Ink, React) as ES modules with code splitting: Ink's layout engine uses
+//                           top-level await, which CommonJS cannot hold; loaded only by `p2p tui`
+//   dist/cli-inputs.json    which sources went into which output (for test/commands/lazy-load.test.ts)
 import { build } from 'esbuild';
-import { rmSync, writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
+const outdir = join(repo, 'dist/cli');
 const shim = fileURLToPath(new URL('./bundle-shims/string-width.js', import.meta.url));
 
 /** Routes every `string-width` import to the lazy shim, except the shim's own import of the real one. */
@@ -17,33 +25,76 @@ const lazyStringWidth = {
   },
 };
 
-const outdir = `${repo}dist/cli`;
-rmSync(outdir, { recursive: true, force: true });
-const result = await build({
+/** Keeps the TUI out of the CLI bundle: bin/p2p.js hands the CLI a loader for dist/cli/tui/ instead. */
+const tuiOutside = {
+  name: 'tui-outside',
+  setup(b) {
+    b.onResolve({ filter: /\/ui\/run\.js$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
+const common = {
   absWorkingDir: repo,
-  entryPoints: { main: 'dist/src/main.js' },
-  outdir,
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
-  // Ink imports its devtools bridge only when DEV=true; the package is not installed.
-  external: ['react-devtools-core'],
   // React's and the reconciler's production builds: the development ones are twice the size to load.
   define: { 'process.env.NODE_ENV': '"production"' },
-  plugins: [lazyStringWidth],
-  // CommonJS packages in the bundle require() Node built-ins, and ES module output has no `require`.
-  banner: { js: "import { createRequire as __p2pCreateRequire } from 'node:module'; const require = __p2pCreateRequire(import.meta.url);" },
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'none',
   logLevel: 'warning',
   metafile: true,
+};
+
+rmSync(outdir, { recursive: true, force: true });
+
+const tui = await build({
+  ...common,
+  entryPoints: { run: 'dist/src/ui/run.js' },
+  outdir: join(outdir, 'tui'),
+  splitting: true,
+  format: 'esm',
+  // Ink imports its devtools bridge only when DEV=true; the package is not installed.
+  external: ['react-devtools-core'],
+  plugins: [lazyStringWidth],
+  // CommonJS packages in the bundle require() Node built-ins, and ES module output has no `require`.
+  banner: { js: "import { createRequire as __p2pCreateRequire } from 'node:module'; const require = __p2pCreateRequire(import.meta.url);" },
 });
 
-// Which sources went into which output file: lets a test tell, from the files a run loaded, whether
-// React or Ink came with them (test/commands/lazy-load.test.ts). Not part of the shipped CLI.
+const cli = await build({
+  ...common,
+  entryPoints: ['dist/src/main.js'],
+  outfile: join(outdir, 'p2p.cjs'),
+  format: 'cjs',
+  define: { ...common.define, 'import.meta.url': '__p2pModuleUrl' },
+  banner: { js: "var __p2pModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [lazyStringWidth, tuiOutside],
+});
+
 const inputsByOutput = {};
-for (const [out, meta] of Object.entries(result.metafile.outputs)) inputsByOutput[basename(out)] = Object.keys(meta.inputs);
-writeFileSync(`${repo}dist/cli-inputs.json`, JSON.stringify(inputsByOutput) + '\n');
+for (const result of [cli, tui]) {
+  for (const [out, meta] of Object.entries(result.metafile.outputs)) inputsByOutput[relative(outdir, join(repo, out))] = Object.keys(meta.inputs);
+}
+const cliInputs = inputsByOutput['p2p.cjs'] ?? [];
+const leaked = cliInputs.filter((i) => /node_modules\/(ink|react|react-reconciler|yoga-layout)\//.test(i));
+if (leaked.length) throw new Error(`the CLI bundle must not hold the TUI's packages: ${leaked.slice(0, 3).join(', ')}`);
+// Code run through vm.Script (bin/p2p.js) has no dynamic import(): the only one left must be the TUI
+// fallback that bin/p2p.js's loader replaces.
+const dynamicImports = readFileSync(join(outdir, 'p2p.cjs'), 'utf8').match(/\bimport\(\s*[^)]*\)/g) ?? [];
+if (dynamicImports.some((i) => !i.includes('/ui/run.js'))) throw new Error(`dynamic import() left in the CLI bundle: ${dynamicImports.join(', ')}`);
+writeFileSync(join(repo, 'dist/cli-inputs.json'), JSON.stringify(inputsByOutput) + '\n');
+
+// The code cache: bin/p2p.js writes it when it finds none. One `topo --json` on a small generated tree
+// compiles what most commands use (yargs, the access layer, the model, JSON output).
+const tree = mkdtempSync(join(tmpdir(), 'p2p-bundle-'));
+try {
+  const { generateFabric } = await import(join(repo, 'dist/bench/gen-fabric.js'));
+  generateFabric(tree, { functions: 40 });
+  const run = spawnSync(process.execPath, [join(repo, 'bin/p2p.js'), 'topo', '--json', '--root', tree], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`bundle check run failed: ${run.stderr}`);
+  JSON.parse(run.stdout);
+  readFileSync(join(outdir, 'p2p.cjs.cache'));
+} finally {
+  rmSync(tree, { recursive: true, force: true });
+}

@@ -1,5 +1,7 @@
 // `p2p diff BASELINE [CURRENT]`: drift between two snapshots, or a snapshot and this machine.
 // Exit 0 when identical, 1 when there is drift, 2 on errors (unreadable or corrupt input, usage).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import type { CommandModule } from 'yargs';
 import { setExitCode, withJsonOption, type CommandIO } from './shared.js';
 import { processIO } from './process-io.js';
@@ -19,7 +21,6 @@ export interface DiffCommandOptions {
 }
 
 async function loadSide(location: string | undefined, opts: DiffCommandOptions): Promise<{ side: DiffSide; info: DiffSideInfo; notes: string[] }> {
-  const fs = await import('node:fs');
   const { UserError } = await import('../errors.js');
   const { loadRawFabric, loadPciIds } = await import('../access/load.js');
   const { buildFabric } = await import('../model/topology.js');
@@ -29,7 +30,6 @@ async function loadSide(location: string | undefined, opts: DiffCommandOptions):
   const fabric = buildFabric(raw, { pciIds: loadPciIds(opts.pciIds) });
   const src = sourceRoot(location);
   const manifest = src.snapshot?.manifest ?? null;
-  const os = await import('node:os');
   const notes: string[] = [];
   const aerCounters = readAerCounters(src.root, fabric.devices.map((d) => ({ bdf: d.bdf, origin: d.raw.origin })));
   let pairs: DiffSide['pairs'] = null;

@@ -1,4 +1,5 @@
 // `p2p snapshot`: one .tar.gz with everything p2p reads on this machine, replayable with --root FILE.
+import * as os from 'node:os';
 import type { CommandModule } from 'yargs';
 import { setExitCode, withJsonOption, type CommandIO } from './shared.js';
 import { processIO } from './process-io.js';
@@ -25,7 +26,6 @@ export async function runSnapshot(opts: SnapshotCommandOptions, io: CommandIO): 
   const { formatBytes } = await import('../model/units.js');
   const { nativeConfigReader } = await import('../access/load.js');
   const { sourceRoot } = await import('../access/snapshot.js');
-  const os = await import('node:os');
   const now = opts.now ?? new Date();
   const src = sourceRoot(opts.root);
   const live = opts.root === undefined;

@@ -1,5 +1,5 @@
-// The shipped entry point: bin/p2p.js runs the bundle in dist/cli/, reports its own version from any
-// directory, and says how to build when the bundle is missing.
+// The shipped entry point: bin/p2p.js runs the bundle in dist/cli/ through a V8 code cache it refreshes when
+// V8 rejects it, reports its own version from any directory, and says how to build when the bundle is missing.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -30,7 +30,28 @@ test('a copy of bin/ without the bundle says how to build, in one line, exit 2',
     fs.writeFileSync(path.join(copy, 'package.json'), JSON.stringify({ name: 'p2p', type: 'module' }));
     const r = spawnSync(process.execPath, [path.join(copy, 'bin/p2p.js'), 'topo'], { encoding: 'utf8' });
     assert.equal(r.status, 2);
-    assert.match(r.stderr, /^p2p: not built yet .*npm run build.*\n$/);
+    assert.match(r.stderr, /^p2p: not built yet .*p2p\.cjs is missing.*npm run build.*\n$/);
+  } finally {
+    fs.rmSync(copy, { recursive: true, force: true });
+  }
+});
+
+test('a rejected code cache is replaced after the run, and the run is unaffected', () => {
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'p2p-cache-'));
+  try {
+    fs.mkdirSync(path.join(copy, 'bin'));
+    fs.mkdirSync(path.join(copy, 'dist/cli'), { recursive: true });
+    fs.copyFileSync(path.join(REPO_ROOT, 'bin/p2p.js'), path.join(copy, 'bin/p2p.js'));
+    fs.copyFileSync(path.join(REPO_ROOT, 'dist/cli/p2p.cjs'), path.join(copy, 'dist/cli/p2p.cjs'));
+    fs.writeFileSync(path.join(copy, 'package.json'), JSON.stringify({ name: 'p2p', version: pkg.version, type: 'module' }));
+    const cache = path.join(copy, 'dist/cli/p2p.cjs.cache');
+    fs.writeFileSync(cache, Buffer.from('not a V8 code cache'));
+    const r = spawnSync(process.execPath, [path.join(copy, 'bin/p2p.js'), '--version'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), pkg.version);
+    const fresh = fs.readFileSync(cache);
+    assert.ok(fresh.length > 1000 && !fresh.toString('latin1').startsWith('not a V8'), 'a real cache replaced the bad one');
+    assert.deepEqual(fs.readdirSync(path.join(copy, 'dist/cli')).sort(), ['p2p.cjs', 'p2p.cjs.cache'], 'no temporary files left');
   } finally {
     fs.rmSync(copy, { recursive: true, force: true });
   }

@@ -1,5 +1,6 @@
-// `p2p --help` and `p2p topo` must not pay for React/Ink: a resolve hook records every module the real entry
-// point loads, and the bundle's input map (dist/cli-inputs.json) says which packages each bundled file holds.
+// `p2p --help` and `p2p topo` must not pay for React/Ink. The CLI bundle (dist/cli/p2p.cjs) must not hold them
+// (the bundle's input map, dist/cli-inputs.json, says what each output holds), and a resolve hook records
+// every module a real run loads besides it: none may be the TUI bundle's or Ink's/React's.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,7 +21,8 @@ function packagesIn(urls: string[]): Set<string> {
   for (const url of urls) {
     if (!url.startsWith('file:')) continue;
     const file = decodeURIComponent(new URL(url).pathname);
-    const inputs = path.dirname(file) === BUNDLE_DIR ? inputsByOutput[path.basename(file)] ?? [] : [path.relative(REPO_ROOT, file)];
+    const inBundle = path.relative(BUNDLE_DIR, file);
+    const inputs = inBundle.startsWith('..') ? [path.relative(REPO_ROOT, file)] : inputsByOutput[inBundle] ?? [];
     for (const input of inputs) {
       const m = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
       if (m) out.add(m[1]);
@@ -39,25 +41,33 @@ function loadedBy(args: string[]): string[] {
   return r.stderr.split('\n').filter((l) => l.startsWith('LOADED ')).map((l) => l.slice(7));
 }
 
-const p2p = (...args: string[]) => packagesIn(loadedBy([path.join(REPO_ROOT, 'bin/p2p.js'), ...args]));
 const uiPackages = (seen: Set<string>) => [...seen].filter((p) => /^(react|react-reconciler|ink|yoga-layout)$/.test(p));
 
 test('the check sees React and Ink when the TUI is loaded (so the checks below can fail)', () => {
   const app = Object.keys(inputsByOutput).find((o) => inputsByOutput[o].some((i) => i.endsWith('src/ui/App.js')));
+  assert.ok(app?.startsWith('tui/'), `the TUI is in the TUI bundle: ${app}`);
   assert.ok(app, 'the bundle has a TUI chunk');
   const seen = packagesIn(loadedBy(['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(path.join(BUNDLE_DIR, app)).href)})`]));
   assert.ok(seen.has('react') && seen.has('ink'), [...seen].join(' '));
 });
 
-test('p2p --help runs from the bundle and loads neither React nor Ink', () => {
-  const seen = p2p('--help');
-  assert.ok(seen.has('yargs'), 'the bundled CLI (with yargs) was loaded');
-  assert.deepEqual(uiPackages(seen), []);
+test('the CLI bundle holds yargs and the model but neither React nor Ink', () => {
+  const cli = inputsByOutput['p2p.cjs'];
+  assert.ok(cli.some((i) => i.includes('node_modules/yargs/')) && cli.some((i) => i.endsWith('src/model/topology.js')));
+  assert.deepEqual(uiPackages(packagesIn([pathToFileURL(path.join(BUNDLE_DIR, 'p2p.cjs')).href])), []);
+});
+
+test('p2p --help loads neither React nor Ink, nor any of the TUI bundle', () => {
+  const loaded = loadedBy([path.join(REPO_ROOT, 'bin/p2p.js'), '--help']);
+  assert.deepEqual(loaded.filter((u) => u.includes('/dist/cli/tui/')), []);
+  assert.deepEqual(uiPackages(packagesIn(loaded)), []);
 });
 
 test('p2p topo (text and JSON) loads neither React nor Ink', { skip: haveRefdata() ? false : 'no ../shared/refdata' }, () => {
   const root = hwlocRoot('32intel64-2p8co2t+8ve');
   for (const args of [['topo', '--json', '--root', root], ['topo', '--root', root]]) {
-    assert.deepEqual(uiPackages(p2p(...args)), [], args.join(' '));
+    const loaded = loadedBy([path.join(REPO_ROOT, 'bin/p2p.js'), ...args]);
+    assert.deepEqual(loaded.filter((u) => u.includes('/dist/cli/tui/')), [], args.join(' '));
+    assert.deepEqual(uiPackages(packagesIn(loaded)), [], args.join(' '));
   }
 });
