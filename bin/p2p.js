@@ -39,7 +39,7 @@ if (cachedData === undefined || script.cachedDataRejected) {
     }
   });
 }
-// The CLI bundle cannot hold Ink (see scripts/bundle.mjs); `p2p tui` loads the TUI bundle through this.
-globalThis[Symbol.for('p2p.loadTui')] = () => import(new URL('../dist/cli/tui/run.js', import.meta.url).href);
+// The CLI bundle cannot hold Ink (see scripts/bundle.mjs); `p2p tui` loads the TUI's Ink side through this.
+globalThis[Symbol.for('p2p.loadInkApp')] = () => import(new URL('../dist/cli/tui/ink-app.js', import.meta.url).href);
 const module = { exports: {} };
 script.runInThisContext().call(module.exports, module.exports, createRequire(bundle), module, bundle, dir);

@@ -3,8 +3,9 @@
 //   dist/cli/p2p.cjs        the CLI in one CommonJS file, which bin/p2p.js compiles with a V8 code cache
 //   dist/cli/p2p.cjs.cache  that cache, made here by one representative run (and remade by bin/p2p.js
 //                           whenever V8 rejects it, e.g. after a Node upgrade)
-//   dist/cli/tui/           the TUI (Ink, React) as ES modules with code splitting: Ink's layout engine uses
-//                           top-level await, which CommonJS cannot hold; loaded only by `p2p tui`
+//   dist/cli/tui/           the TUI's Ink side (src/ui/ink-app.ts: Ink, React, the components) as ES
+//                           modules: Ink's layout engine uses top-level await, which CommonJS cannot hold.
+//                           Loaded only by `p2p tui`, after its first frame (drawn by the CLI bundle).
 //   dist/cli-inputs.json    which sources went into which output (for test/commands/lazy-load.test.ts)
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
@@ -25,11 +26,11 @@ const lazyStringWidth = {
   },
 };
 
-/** Keeps the TUI out of the CLI bundle: bin/p2p.js hands the CLI a loader for dist/cli/tui/ instead. */
-const tuiOutside = {
-  name: 'tui-outside',
+/** Keeps Ink out of the CLI bundle: bin/p2p.js hands the CLI a loader for dist/cli/tui/ instead. */
+const inkOutside = {
+  name: 'ink-outside',
   setup(b) {
-    b.onResolve({ filter: /\/ui\/run\.js$/ }, (args) => ({ path: args.path, external: true }));
+    b.onResolve({ filter: /\/ink-app\.js$/ }, (args) => ({ path: args.path, external: true }));
   },
 };
 
@@ -51,7 +52,7 @@ rmSync(outdir, { recursive: true, force: true });
 
 const tui = await build({
   ...common,
-  entryPoints: { run: 'dist/src/ui/run.js' },
+  entryPoints: { 'ink-app': 'dist/src/ui/ink-app.js' },
   outdir: join(outdir, 'tui'),
   splitting: true,
   format: 'esm',
@@ -69,7 +70,7 @@ const cli = await build({
   format: 'cjs',
   define: { ...common.define, 'import.meta.url': '__p2pModuleUrl' },
   banner: { js: "var __p2pModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [lazyStringWidth, tuiOutside],
+  plugins: [lazyStringWidth, inkOutside],
 });
 
 const inputsByOutput = {};
@@ -79,10 +80,10 @@ for (const result of [cli, tui]) {
 const cliInputs = inputsByOutput['p2p.cjs'] ?? [];
 const leaked = cliInputs.filter((i) => /node_modules\/(ink|react|react-reconciler|yoga-layout)\//.test(i));
 if (leaked.length) throw new Error(`the CLI bundle must not hold the TUI's packages: ${leaked.slice(0, 3).join(', ')}`);
-// Code run through vm.Script (bin/p2p.js) has no dynamic import(): the only one left must be the TUI
-// fallback that bin/p2p.js's loader replaces.
+// Code run through vm.Script (bin/p2p.js) has no dynamic import(): the only one left must be the Ink
+// side's fallback, which bin/p2p.js's loader replaces.
 const dynamicImports = readFileSync(join(outdir, 'p2p.cjs'), 'utf8').match(/\bimport\(\s*[^)]*\)/g) ?? [];
-if (dynamicImports.some((i) => !i.includes('/ui/run.js'))) throw new Error(`dynamic import() left in the CLI bundle: ${dynamicImports.join(', ')}`);
+if (dynamicImports.some((i) => !i.includes('/ink-app.js'))) throw new Error(`dynamic import() left in the CLI bundle: ${dynamicImports.join(', ')}`);
 writeFileSync(join(repo, 'dist/cli-inputs.json'), JSON.stringify(inputsByOutput) + '\n');
 
 // The code cache: bin/p2p.js writes it when it finds none. One `topo --json` on a small generated tree

@@ -12,8 +12,8 @@ export class UserError extends Error {
   }
 
   /**
-   * The CLI bundle and the TUI bundle (dist/cli/) each carry a copy of this class, and a UserError thrown
-   * in the TUI reaches the CLI's entry point: `instanceof UserError` recognises either copy's errors.
+   * The CLI bundle and the TUI's Ink bundle (dist/cli/) can each carry a copy of this class, and an error
+   * thrown under Ink reaches the CLI's entry point: `instanceof UserError` recognises either copy's errors.
    * Subclasses keep the ordinary prototype check.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {

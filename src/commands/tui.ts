@@ -8,20 +8,9 @@ export interface TuiOptions extends SourceOptions {
   device?: string;
 }
 
-type TuiModule = typeof import('../ui/run.js');
-
-/**
- * The TUI's code: from the TUI bundle when bin/p2p.js runs the CLI bundle (which cannot hold Ink: Ink's
- * layout engine needs an ES module's top-level await), else straight from the compiled sources.
- */
-function loadTuiModule(): Promise<TuiModule> {
-  const fromEntry = (globalThis as { [k: symbol]: unknown })[Symbol.for('p2p.loadTui')] as (() => Promise<TuiModule>) | undefined;
-  return fromEntry ? fromEntry() : import('../ui/run.js');
-}
-
 /** Plain entry point: returns the exit code (0, or 128+N when a signal stopped it). */
 export async function runTui(opts: TuiOptions, io: CommandIO): Promise<number> {
-  const { runTui: run } = await loadTuiModule();
+  const { runTui: run } = await import('../ui/run.js');
   return run(opts, io);
 }
 

@@ -45,13 +45,20 @@ export async function loadDoctorView(fabric: Fabric, opts: SourceOptions, env: N
   }
 }
 
-/** Ink decides at import time whether it runs "in CI" (and then draws only on exit); on a real terminal it must not. */
-async function importInk(env: NodeJS.ProcessEnv): Promise<typeof import('ink')> {
+type InkApp = typeof import('./ink-app.js');
+
+/**
+ * The Ink side of the TUI (ink-app.ts). From the TUI bundle when bin/p2p.js runs the CLI bundle (which
+ * cannot hold Ink: its layout engine needs an ES module's top-level await), else from the compiled sources.
+ * Ink decides at import time whether it runs "in CI" (and then draws only on exit); on a real terminal it must not.
+ */
+async function loadInkApp(env: NodeJS.ProcessEnv): Promise<InkApp> {
   const saved: Record<string, string | undefined> = { CI: env.CI, CONTINUOUS_INTEGRATION: env.CONTINUOUS_INTEGRATION };
   delete env.CI;
   delete env.CONTINUOUS_INTEGRATION;
   try {
-    return await import('ink');
+    const fromEntry = (globalThis as { [k: symbol]: unknown })[Symbol.for('p2p.loadInkApp')] as (() => Promise<InkApp>) | undefined;
+    return await (fromEntry ? fromEntry() : import('./ink-app.js'));
   } finally {
     for (const [k, v] of Object.entries(saved)) if (v !== undefined) env[k] = v;
   }
@@ -99,8 +106,8 @@ export async function runTui(opts: TuiOptions, io: CommandIO, streams: TuiStream
   const { stdout, stdin, env } = streams;
   if (!io.isTTY || !stdout.isTTY || !stdin.isTTY) throw new UserError(NOT_A_TERMINAL);
   const trace = startTrace(env.P2P_TUI_TRACE, stdout, stdin);
-  // React's production build: a fraction of the development build's load and render time. (The bundle in
-  // dist/cli/ has it fixed at build time; through an alias so the bundler leaves this run-time default alone.)
+  // React's production build: a fraction of the development build's load and render time. (The TUI bundle
+  // has it fixed at build time; through an alias so the bundler leaves this run-time default alone.)
   const processEnv = process.env;
   if (processEnv.NODE_ENV === undefined) processEnv.NODE_ENV = 'production';
 
@@ -155,17 +162,10 @@ export async function runTui(opts: TuiOptions, io: CommandIO, streams: TuiStream
     if (stdin.isTTY && !stdin.isRaw) stdin.setRawMode(true);
     trace?.onRender();
     stdout.write(HIDE_CURSOR + firstMod.firstFrame(model, initial));
-    // React is CommonJS: its module object is the default export both under Node and in the bundle.
-    const [ink, React, appMod] = await Promise.all([importInk(env), import('react').then((m) => m.default), import('./App.js'), doctorLoading.then((v) => { doctorView = v; })]);
+    const [inkApp] = await Promise.all([loadInkApp(env), doctorLoading.then((v) => { doctorView = v; })]);
     if (guard.signal) return signalExitCode(guard.signal); // stopped while Ink was loading
-    instance = ink.render(
-      React.createElement(appMod.App, {
-        model,
-        initial,
-        theme: themeMod.makeTheme(depth),
-        bench: benchMod.liveBenchDriver(fabric),
-        onState,
-      }),
+    instance = inkApp.renderApp(
+      { model, initial, theme: themeMod.makeTheme(depth), bench: benchMod.liveBenchDriver(fabric), onState },
       { stdout, stdin, exitOnCtrlC: false, patchConsole: true, maxFps: 60, onRender: trace ? () => trace.onRender() : undefined },
     );
     await instance.waitUntilExit();

@@ -1,8 +1,8 @@
 // Semantic colour tokens. Components ask for `theme.status.bad`, never for "red". The palette follows
 // the terminal: none under NO_COLOR (selection by inverse video only), the 16 basic colours on a
-// 16-colour terminal, richer tones on 256-colour and true-colour terminals.
+// 16-colour terminal, richer tones on 256-colour and true-colour terminals. No React here: the first frame
+// is drawn with these before React loads (the context lives in theme-context.ts).
 import { colorFromEnv } from '../commands/process-io.js';
-import { createContext, useContext } from 'react';
 
 /** 0: no colour, 4: 16 colours, 8: 256 colours, 24: true colour. */
 export type ColorDepth = 0 | 4 | 8 | 24;
@@ -77,12 +77,6 @@ export function colorDepth(env: NodeJS.ProcessEnv, stream?: { isTTY?: boolean; g
   if (!stream?.isTTY || typeof stream.getColorDepth !== 'function') return 0;
   const d = stream.getColorDepth(env);
   return d >= 24 ? 24 : d >= 8 ? 8 : d >= 4 ? 4 : 0;
-}
-
-export const ThemeContext = createContext<Theme>(NONE);
-
-export function useTheme(): Theme {
-  return useContext(ThemeContext);
 }
 
 export type ToneName = 'ok' | 'warn' | 'bad' | 'info' | 'dim' | 'heading' | 'plain';

@@ -3,7 +3,7 @@
 import { Box } from 'ink';
 import type { UiModel } from '../model.js';
 import { bodyHeight, type UiState } from '../state.js';
-import { useTheme } from '../theme.js';
+import { useTheme } from '../theme-context.js';
 import { Line, seg, type Seg } from './Line.js';
 
 const SPARK = '▁▂▃▄▅▆▇█';

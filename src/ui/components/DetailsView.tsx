@@ -2,7 +2,7 @@
 import { Box } from 'ink';
 import type { UiModel } from '../model.js';
 import { bodyHeight, type UiState } from '../state.js';
-import { useTheme } from '../theme.js';
+import { useTheme } from '../theme-context.js';
 import { Line, seg } from './Line.js';
 
 export function DetailsView({ model, state }: { model: UiModel; state: UiState }) {

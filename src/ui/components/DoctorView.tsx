@@ -4,7 +4,8 @@ import { Box } from 'ink';
 import { groupFindings, orderedFindings, severityTone } from '../doctor.js';
 import type { UiModel } from '../model.js';
 import { bodyHeight, type UiState } from '../state.js';
-import { toneColor, useTheme } from '../theme.js';
+import { toneColor } from '../theme.js';
+import { useTheme } from '../theme-context.js';
 import { Line, seg, type Seg } from './Line.js';
 
 const GLYPH: Record<string, string> = { bad: '✗', warn: '!', ok: '✓', dim: '-', plain: '·' };

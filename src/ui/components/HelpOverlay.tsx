@@ -2,7 +2,7 @@
 import { Box } from 'ink';
 import { BINDINGS } from '../keymap.js';
 import { bodyHeight, type UiState } from '../state.js';
-import { useTheme } from '../theme.js';
+import { useTheme } from '../theme-context.js';
 import { Line, seg, type Seg } from './Line.js';
 
 export function HelpOverlay({ state }: { state: UiState }) {

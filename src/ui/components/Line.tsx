@@ -1,7 +1,7 @@
 // One screen line built from styled segments, cut to the width (never wrapped), optionally selected.
 import { Text } from 'ink';
 import { Chalk, type ChalkInstance } from 'chalk';
-import { useTheme } from '../theme.js';
+import { useTheme } from '../theme-context.js';
 import { fit, stringWidth, type Seg } from '../text.js';
 
 export { fit, seg, stringWidth, type Seg } from '../text.js';

@@ -6,7 +6,8 @@ import type { ReactElement } from 'react';
 import type { UiModel } from '../model.js';
 import { pathLines, VERDICT_GLYPH, verdictTone } from '../path-lines.js';
 import { bodyHeight, MATRIX_CELL_WIDTH, MATRIX_LABEL_WIDTH, matrixColumns, pairsLayout, type UiState } from '../state.js';
-import { toneColor, useTheme } from '../theme.js';
+import { toneColor } from '../theme.js';
+import { useTheme } from '../theme-context.js';
 import { fit, Line, seg, type Seg } from './Line.js';
 
 export function PairsView({ model, state }: { model: UiModel; state: UiState }) {

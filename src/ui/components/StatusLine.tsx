@@ -1,7 +1,8 @@
 // The bottom line: the search prompt while typing, else the last message, else the keys for this pane.
 import { statusHints } from '../keymap.js';
 import type { UiState } from '../state.js';
-import { toneColor, useTheme } from '../theme.js';
+import { toneColor } from '../theme.js';
+import { useTheme } from '../theme-context.js';
 import { Line, seg } from './Line.js';
 
 export function StatusLine({ state }: { state: UiState }) {

@@ -1,7 +1,7 @@
 // The top line: one tab per pane (Tab / number keys switch), and where the fabric was read from.
 import type { UiModel } from '../model.js';
 import { VIEW_TITLES, VIEWS, type UiState } from '../state.js';
-import { useTheme } from '../theme.js';
+import { useTheme } from '../theme-context.js';
 import { Line, seg, type Seg } from './Line.js';
 
 export function TabBar({ model, state }: { model: UiModel; state: UiState }) {

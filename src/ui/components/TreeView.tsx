@@ -3,7 +3,7 @@
 import { Box } from 'ink';
 import type { UiModel } from '../model.js';
 import { bodyHeight, treeCursor, treeRows, type UiState } from '../state.js';
-import { useTheme } from '../theme.js';
+import { useTheme } from '../theme-context.js';
 import { treeHeader, rowSegs } from '../tree-lines.js';
 import { Line, seg } from './Line.js';
 
