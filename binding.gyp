@@ -6,6 +6,7 @@
         "native/src/addon.cc",
         "native/src/util.cc",
         "native/src/config_space.cc",
+        "native/src/sysfs_reader.cc",
         "native/src/uring.cc",
         "native/src/engine.cc",
         "native/src/cufile_loader.cc",

@@ -13,8 +13,23 @@
 
 namespace p2p {
 
-namespace {
-constexpr uint32_t kMaxConfigBytes = 1u << 20;  // 1 MiB: far beyond any config space (4096)
+size_t ReadConfigBytes(int fd, uint8_t* buf, size_t maxBytes, int* readErrno) {
+  size_t got = 0;
+  *readErrno = 0;
+  while (got < maxBytes) {
+    ssize_t n = pread(fd, buf + got, maxBytes - got, static_cast<off_t>(got));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      *readErrno = errno;  // keep what was read before the error
+      break;
+    }
+    if (n == 0) break;  // EOF
+    const size_t asked = maxBytes - got;
+    got += static_cast<size_t>(n);
+    // A short read from sysfs config means "that is all you may see" (non-root: 64 bytes).
+    if (static_cast<size_t>(n) < asked) break;
+  }
+  return got;
 }
 
 Napi::Value ReadConfigSpace(const Napi::CallbackInfo& info) {
@@ -39,27 +54,15 @@ Napi::Value ReadConfigSpace(const Napi::CallbackInfo& info) {
   }
   Fd guard(fd);
   std::vector<uint8_t> buf(maxBytes);
-  size_t got = 0;
   int readErrno = 0;
-  while (got < maxBytes) {
-    ssize_t n = pread(fd, buf.data() + got, maxBytes - got, static_cast<off_t>(got));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      readErrno = errno;  // keep what was read before the error
-      break;
-    }
-    if (n == 0) break;  // EOF
-    got += static_cast<size_t>(n);
-    // A short read from sysfs config means "that is all you may see" (non-root: 64 bytes).
-    if (static_cast<size_t>(n) < maxBytes - (got - static_cast<size_t>(n))) break;
-  }
+  const size_t got = ReadConfigBytes(fd, buf.data(), maxBytes, &readErrno);
   Napi::Object out = Napi::Object::New(env);
   Napi::Uint8Array arr = Napi::Uint8Array::New(env, got);
   if (got > 0) std::memcpy(arr.Data(), buf.data(), got);
   out.Set("bytes", arr);
   out.Set("length", Napi::Number::New(env, static_cast<double>(got)));
   if (readErrno != 0) {
-    out.Set("error", Napi::String::New(env, std::string(ErrnoName(readErrno)) + ": " + std::strerror(readErrno)));
+    out.Set("error", Napi::String::New(env, ErrnoText(readErrno)));
   }
   return out;
 }

@@ -2,7 +2,22 @@
 #pragma once
 #include <napi.h>
 
+#include <cstddef>
+#include <cstdint>
+
 namespace p2p {
+
+/** Largest maxBytes accepted from JS: far beyond any config space (4096). */
+constexpr uint32_t kMaxConfigBytes = 1u << 20;
+
+/**
+ * pread up to maxBytes from offset 0 into buf; stops at EOF, at a short read (the kernel's way of
+ * saying "no more for you": 64 bytes for non-root) or at an error, whose errno goes to *readErrno
+ * (0 otherwise). Returns the bytes read, including those read before an error.
+ */
+size_t ReadConfigBytes(int fd, uint8_t* buf, size_t maxBytes, int* readErrno);
+
 /** JS: readConfigSpace(path: string, maxBytes: number) -> { bytes: Uint8Array, length: number } */
 Napi::Value ReadConfigSpace(const Napi::CallbackInfo& info);
+
 }  // namespace p2p

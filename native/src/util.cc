@@ -22,6 +22,8 @@ const char* ErrnoName(int e) {
   }
 }
 
+std::string ErrnoText(int e) { return std::string(ErrnoName(e)) + ": " + std::strerror(e); }
+
 std::string ErrnoMessage(int e, const char* op, const std::string& what) {
   std::string m = op;
   if (!what.empty()) m += " " + what;

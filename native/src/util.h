@@ -35,6 +35,8 @@ class Fd {
 
 /** "ENOENT", "EACCES"... (falls back to "E<number>"). */
 const char* ErrnoName(int e);
+/** "EACCES: Permission denied": the errno name, then strerror. */
+std::string ErrnoText(int e);
 /** "open /path: ENOENT (No such file or directory)". */
 std::string ErrnoMessage(int e, const char* op, const std::string& what);
 /** A JS Error whose message is ErrnoMessage and whose .code is the errno name, .errno the number. */

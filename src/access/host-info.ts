@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { HostInfo } from './types.js';
-import { readAttr } from './read-attr.js';
+import { readSysfsDirWithFs, type SysfsDirReader } from './sysfs-dir-reader.js';
 
 function readText(file: string): string | null {
   try {
@@ -54,7 +54,8 @@ export function parseCpuList(text: string): number[] {
   return out;
 }
 
-export function readHostInfo(root: string, live: boolean): HostInfo {
+/** Host facts under `root`; `readDir` batches the IOMMU group reads (plain fs unless the addon's is given). */
+export function readHostInfo(root: string, live: boolean, readDir: SysfsDirReader = readSysfsDirWithFs): HostInfo {
   const cpu = readText(path.join(root, 'proc/cpuinfo'));
   const { vendor, family } = cpu ? parseCpuinfo(cpu) : { vendor: null, family: null };
   const cmdline = readText(path.join(root, 'proc/cmdline'))?.trim() ?? null;
@@ -84,11 +85,14 @@ export function readHostInfo(root: string, live: boolean): HostInfo {
   try {
     const groupsDir = path.join(root, 'sys/kernel/iommu_groups');
     const groups = fs.readdirSync(groupsDir);
-    iommuGroupTypes = new Map();
-    for (const g of groups) {
-      const t = readAttr(path.join(groupsDir, g, 'type'));
-      if (t) iommuGroupTypes.set(g, t.trim());
-    }
+    const types = new Map<string, string>();
+    // Every group's `type` in one batch: machines have hundreds of groups.
+    const r = readDir(groupsDir, groups.map((g) => `${g}/type`), [], 0);
+    groups.forEach((g, i) => {
+      const t = 'error' in r ? null : r.files[i]?.trim();
+      if (t) types.set(g, t);
+    });
+    iommuGroupTypes = types;
     if (iommuEnabled === null) iommuEnabled = groups.length > 0;
   } catch {
     /* no iommu_groups: either no IOMMU or not captured */

@@ -7,6 +7,7 @@ import type { Fabric } from '../model/types.js';
 import type { SourceOptions } from '../commands/shared.js';
 import { parseLspciDump } from './dump.js';
 import { readSysfsFabric, type ConfigReader } from './sysfs.js';
+import { sysfsDirReaderFromAddon, type SysfsDirReader } from './sysfs-dir-reader.js';
 import type { RawFabric } from './types.js';
 
 const SYSTEM_PCI_IDS = ['/usr/share/misc/pci.ids', '/usr/share/hwdata/pci.ids', '/usr/share/pci.ids'];
@@ -69,6 +70,12 @@ export async function nativeConfigReader(): Promise<ConfigReader | undefined> {
   return addon ? (file, max) => addon.readConfigSpace(file, max) : undefined;
 }
 
+/** The addon's batched directory reader (one call per PCI function); undefined without the addon. */
+export async function nativeSysfsDirReader(): Promise<SysfsDirReader | undefined> {
+  const addon = await loadedAddon();
+  return addon ? sysfsDirReaderFromAddon(addon) : undefined;
+}
+
 /** io_uring availability as the native helper sees it; undefined without the addon. */
 export async function nativeIoUringProbe(): Promise<(() => { available: boolean; reason?: string } | null) | undefined> {
   const addon = await loadedAddon();
@@ -90,7 +97,7 @@ export async function loadRawFabric(opts: SourceOptions): Promise<RawFabric> {
     const snapshot = await import('./snapshot.js');
     if (snapshot.isSnapshotPath(opts.root)) return snapshot.readSnapshotFabric(opts.root);
   }
-  return readSysfsFabric(root, { readConfig: await nativeConfigReader() });
+  return readSysfsFabric(root, { readDir: await nativeSysfsDirReader() });
 }
 
 export async function loadFabric(opts: SourceOptions): Promise<Fabric> {

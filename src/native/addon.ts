@@ -21,6 +21,24 @@ export interface ConfigSpaceRead {
   error?: string;
 }
 
+/** Result of readSysfsDir when the directory opened. Every entry lines up with the name asked for. */
+export interface SysfsDirRead {
+  /** Each file's raw contents (Latin-1, untrimmed), or null when it could not be opened or read. */
+  files: (string | null)[];
+  /** Each link's target as readlink gives it; "" when the name exists but is not a symlink; null when absent or unreadable. */
+  links: (string | null)[];
+  /** The bytes of `config` really read (length === configLength); null when configMax is 0 or it could not be opened. */
+  config: Uint8Array | null;
+  configLength: number;
+  /** "EACCES: Permission denied": `config` exists but could not be opened, or a read stopped early (config then holds what was read). */
+  configError?: string;
+}
+
+/** readSysfsDir's answer when the directory itself cannot be opened: the errno name ("ENOENT", "EACCES", "ENOTDIR"...). */
+export interface SysfsDirUnopened {
+  error: string;
+}
+
 export interface AddonStatus {
   loaded: boolean;
   /** Why the addon is not usable (build failed, disabled by P2P_NO_ADDON, ABI mismatch...). */
@@ -173,13 +191,14 @@ export interface BenchHandle {
 interface NativeBinding {
   abiVersion: number;
   readConfigSpace(path: string, maxBytes: number): ConfigSpaceRead;
+  readSysfsDir(dir: string, files: readonly string[], links: readonly string[], configMax: number): SysfsDirRead | SysfsDirUnopened;
   ioUringProbe(): IoUringProbe;
   statSource(path: string): SourceStat;
   probeCuFile(cufileLib: string, cudaLib: string): CuFileProbe;
   startBench(opts: NativeBenchOptions, onProgress: ((p: NativeProgress) => void) | undefined): BenchHandle;
 }
 
-const ABI_VERSION = 1;
+const ABI_VERSION = 2;
 
 // ---------------------------------------------------------------------------------------------
 // Loading
@@ -268,6 +287,17 @@ export function resetAddonForTests(): void {
  */
 export function readConfigSpace(path: string, maxBytes: number): ConfigSpaceRead {
   return native().readConfigSpace(path, maxBytes);
+}
+
+/**
+ * Read many entries of one directory in one call: each of `files` (names relative to `dir`, '/' allowed:
+ * "p2pmem/size") with open/read/close, each of `links` with readlink, and, when `configMax` > 0, up to
+ * that many bytes of `dir/config` with the same short-read rule as readConfigSpace. The directory is
+ * opened once (read permission needed, as for listing it); when that fails the answer is `{ error }`.
+ * Missing or unreadable entries are null, never exceptions; TypeError for bad arguments.
+ */
+export function readSysfsDir(dir: string, files: readonly string[], links: readonly string[], configMax: number): SysfsDirRead | SysfsDirUnopened {
+  return native().readSysfsDir(dir, files, links, configMax);
 }
 
 /** Try io_uring_setup (P2P_IO_URING_DISABLE=1 simulates a kernel/seccomp refusal). */

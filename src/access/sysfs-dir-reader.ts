@@ -1,0 +1,117 @@
+// Batch reads of one sysfs directory (attributes, links, config) behind one interface: the native
+// addon does a batch with one call and no per-file path walk; plain fs gives the same answers without it.
+import * as fs from 'node:fs';
+import { getSystemErrorMap } from 'node:util';
+import type { SysfsDirRead, SysfsDirUnopened } from '../native/addon.js';
+
+export type { SysfsDirRead, SysfsDirUnopened };
+export type SysfsDirResult = SysfsDirRead | SysfsDirUnopened;
+
+/**
+ * Reads `files` (raw text, null when absent or unreadable), `links` (target, "" for a non-link, null
+ * when absent) and up to `configMax` bytes of `config` under `dir`; `{ error }` when `dir` will not open.
+ */
+export type SysfsDirReader = (dir: string, files: readonly string[], links: readonly string[], configMax: number) => SysfsDirResult;
+
+/** The errno name of a failed fs call ("ENOENT"), or the message when it has none. */
+function errorCode(e: unknown): string {
+  return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+}
+
+/** "EACCES: permission denied" for a failed fs call (libuv's wording; the native reader uses strerror's). */
+function errorText(e: unknown): string {
+  const errno = (e as NodeJS.ErrnoException).errno;
+  const text = errno === undefined ? undefined : getSystemErrorMap().get(errno)?.[1];
+  return text ? `${errorCode(e)}: ${text}` : errorCode(e);
+}
+
+// Sysfs attributes are small; one shared buffer for every read, as large as the native reader's cap.
+const attrBuf = Buffer.allocUnsafe(65536);
+
+function readFileOrNull(file: string): string | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    let got = 0;
+    while (got < attrBuf.length) {
+      const asked = attrBuf.length - got;
+      const n = fs.readSync(fd, attrBuf, got, asked, null);
+      if (n <= 0) break;
+      got += n;
+      if (n < asked) break; // sysfs gives the whole attribute in one read
+    }
+    return attrBuf.toString('latin1', 0, got);
+  } catch {
+    return null;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function readLinkOrNull(file: string): string | null {
+  try {
+    return fs.readlinkSync(file);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EINVAL' ? '' : null;
+  }
+}
+
+function readConfig(file: string, max: number): Pick<SysfsDirRead, 'config' | 'configLength' | 'configError'> {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return { config: null, configLength: 0, configError: errorText(e) };
+    // A dangling `config` link is worth a warning; no `config` at all is not.
+    try {
+      fs.lstatSync(file);
+    } catch {
+      return { config: null, configLength: 0 };
+    }
+    return { config: null, configLength: 0, configError: errorText(e) };
+  }
+  const buf = new Uint8Array(max);
+  let got = 0;
+  let configError: string | undefined;
+  try {
+    while (got < max) {
+      const asked = max - got;
+      const n = fs.readSync(fd, buf, got, asked, got);
+      if (n <= 0) break;
+      got += n;
+      if (n < asked) break; // a short read is all this reader may see (non-root: 64 bytes)
+    }
+  } catch (e) {
+    configError = errorText(e); // keep what was read before the error
+  } finally {
+    fs.closeSync(fd);
+  }
+  const config = buf.slice(0, got);
+  return configError === undefined ? { config, configLength: got } : { config, configLength: got, configError };
+}
+
+/** The plain-fs reader: what the native one answers, for when the addon is not loaded. */
+export const readSysfsDirWithFs: SysfsDirReader = (dir, files, links, configMax) => {
+  // Opening the directory for reading checks what listing it needs, like the native reader does.
+  try {
+    fs.closeSync(fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY));
+  } catch (e) {
+    return { error: errorCode(e) };
+  }
+  const out: SysfsDirRead = {
+    files: files.map((name) => readFileOrNull(`${dir}/${name}`)),
+    links: links.map((name) => readLinkOrNull(`${dir}/${name}`)),
+    config: null,
+    configLength: 0,
+  };
+  return configMax > 0 ? { ...out, ...readConfig(`${dir}/config`, configMax) } : out;
+};
+
+/** A reader over the addon's readSysfsDir (the caller has checked that the addon loaded). */
+export function sysfsDirReaderFromAddon(addon: typeof import('../native/addon.js')): SysfsDirReader {
+  return (dir, files, links, configMax) => addon.readSysfsDir(dir, files, links, configMax);
+}
