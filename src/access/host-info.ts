@@ -1,7 +1,7 @@
 // Machine-wide facts under a filesystem root: CPU vendor/family, kernel, command line, config, NUMA, IOMMU.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { createRequire } from 'node:module';
 import type { HostInfo } from './types.js';
 import { readSysfsDirWithFs, type SysfsDirReader } from './sysfs-dir-reader.js';
 
@@ -64,49 +64,67 @@ export function readHostInfo(root: string, live: boolean, readDir: SysfsDirReade
     const version = readText(path.join(root, 'proc/version'));
     release = version ? /Linux version (\S+)/.exec(version)?.[1] ?? null : null;
   }
-  let kernelConfig: Map<string, string> | null = null;
-  try {
-    const gz = fs.readFileSync(path.join(root, 'proc/config.gz'));
-    kernelConfig = parseKernelConfig(gunzipSync(gz).toString('utf8'));
-  } catch {
-    const text = release ? readText(path.join(root, 'boot', `config-${release}`)) : null;
-    if (text) kernelConfig = parseKernelConfig(text);
-  }
   const online = readText(path.join(root, 'sys/devices/system/node/online'));
   const numaNodes = online ? parseCpuList(online) : null;
 
   let iommuEnabled: boolean | null = null;
-  let iommuGroupTypes: Map<string, string> | null = null;
   try {
     iommuEnabled = fs.readdirSync(path.join(root, 'sys/class/iommu')).length > 0;
   } catch {
     iommuEnabled = null;
   }
+  const groupsDir = path.join(root, 'sys/kernel/iommu_groups');
+  let groups: string[] | null = null;
   try {
-    const groupsDir = path.join(root, 'sys/kernel/iommu_groups');
-    const groups = fs.readdirSync(groupsDir);
-    const types = new Map<string, string>();
-    // Every group's `type` in one batch: machines have hundreds of groups.
-    const r = readDir(groupsDir, groups.map((g) => `${g}/type`), [], 0);
-    groups.forEach((g, i) => {
-      const t = 'error' in r ? null : r.files[i]?.trim();
-      if (t) types.set(g, t);
-    });
-    iommuGroupTypes = types;
+    groups = fs.readdirSync(groupsDir);
     if (iommuEnabled === null) iommuEnabled = groups.length > 0;
   } catch {
     /* no iommu_groups: either no IOMMU or not captured */
   }
+  // The kernel config (a gunzip and ~10k lines) and every group's domain type (a file per group) are
+  // read on first use: `p2p topo` needs neither, `p2p doctor` and `p2p show` do.
+  let kernelConfig: Map<string, string> | null | undefined;
+  let iommuGroupTypes: Map<string, string> | null | undefined;
   return {
     cpuVendor: vendor,
     cpuFamily: family,
     arch: cpu ? archFromCpuinfo(cpu) : live ? process.arch : null,
     cmdline,
     kernelRelease: release,
-    kernelConfig,
+    get kernelConfig() {
+      if (kernelConfig === undefined) kernelConfig = readKernelConfig(root, release);
+      return kernelConfig;
+    },
     numaNodes,
     iommuEnabled,
-    iommuGroupTypes,
+    get iommuGroupTypes() {
+      if (iommuGroupTypes === undefined) iommuGroupTypes = groups === null ? null : readIommuGroupTypes(groupsDir, groups, readDir);
+      return iommuGroupTypes;
+    },
     isRoot: live ? process.getuid?.() === 0 : null,
   };
+}
+
+/** /proc/config.gz, else /boot/config-RELEASE, under root; null when neither is there. */
+function readKernelConfig(root: string, release: string | null): Map<string, string> | null {
+  try {
+    const gz = fs.readFileSync(path.join(root, 'proc/config.gz'));
+    // zlib only when a compressed config is really there.
+    const { gunzipSync } = createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib');
+    return parseKernelConfig(gunzipSync(gz).toString('utf8'));
+  } catch {
+    const text = release ? readText(path.join(root, 'boot', `config-${release}`)) : null;
+    return text ? parseKernelConfig(text) : null;
+  }
+}
+
+/** Every group's `type` in one batch: machines have hundreds of groups. */
+function readIommuGroupTypes(groupsDir: string, groups: string[], readDir: SysfsDirReader): Map<string, string> {
+  const types = new Map<string, string>();
+  const r = readDir(groupsDir, groups.map((g) => `${g}/type`), [], 0);
+  groups.forEach((g, i) => {
+    const t = 'error' in r ? null : r.files[i]?.trim();
+    if (t) types.set(g, t);
+  });
+  return types;
 }

@@ -1,7 +1,7 @@
 // Builds the Fabric (devices linked into a tree, decoded, named) from what an access method read.
 import type { RawDevice, RawFabric, RawResource } from '../access/types.js';
 import { decodeAcs, ACS_EXT_CAP_ID } from './caps/acs.js';
-import { decodeExpress, type ExpressInfo } from './caps/express.js';
+import { decodeExpressSummary, type ExpressSummary } from './caps/express.js';
 import { findCapability, walkCapabilities } from './caps/walk.js';
 import { decodeSsvid, SSVID_CAP_ID } from './caps/ssvid.js';
 import { classify, isBridgeClass } from './classify.js';
@@ -45,7 +45,7 @@ function barsFromResources(resources: RawResource[] | undefined): Bar[] {
   return bars;
 }
 
-function linkFrom(raw: RawDevice, express: ExpressInfo | null): LinkState | null {
+function linkFrom(raw: RawDevice, express: ExpressSummary | null): LinkState | null {
   const sysfs: LinkState = {
     speed: parseSysfsSpeed(raw.currentLinkSpeed),
     width: raw.currentLinkWidth ?? null,
@@ -97,7 +97,7 @@ export function buildFabric(raw: RawFabric, opts: BuildOptions = {}): Fabric {
     const walk = walkCapabilities(cfg);
     for (const e of walk.errors) warnings.push(`${r.bdf}: ${e}`);
     const expCap = findCapability(walk, 0x10);
-    const express = expCap ? decodeExpress(cfg, expCap.offset) : null;
+    const express = expCap ? decodeExpressSummary(cfg, expCap.offset) : null;
     const acsCap = findCapability(walk, ACS_EXT_CAP_ID, true);
     // Type 0 headers carry subsystem IDs at 0x2c; bridges use the Subsystem capability instead.
     const ssvidCap = isBridgeHeader ? findCapability(walk, SSVID_CAP_ID) : undefined;

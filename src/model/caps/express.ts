@@ -144,7 +144,8 @@ export interface Link2Info {
   sta2Flags: Flags | null;
 }
 
-export interface ExpressInfo {
+/** What the topology needs from the Express capability, decoded for every function of a scan. */
+export interface ExpressSummary {
   offset: number;
   version: number;
   portType: PortType;
@@ -159,6 +160,10 @@ export interface ExpressInfo {
   noSnoop: boolean | null;
   /** Null for functions without a link (root-complex integrated endpoints and event collectors). */
   link: LinkState | null;
+}
+
+/** Everything lspci -vvv decodes from the Express capability (for `p2p show` and the doctor). */
+export interface ExpressInfo extends ExpressSummary {
   /** Speeds the port supports from LnkCap2 (PCIe 3.0+), in GT/s; null when absent. */
   supportedSpeeds: number[] | null;
   /** LnkCtl2 target link speed, GT/s. */
@@ -192,25 +197,19 @@ function powerW(value: number, scale: number): number {
   return Math.round(value * POWER_SCALE[scale] * 1000) / 1000;
 }
 
-export function decodeExpress(cfg: ConfigSpace, offset: number): ExpressInfo {
+/**
+ * Port type, link state and payload sizes only: no flag sets, which are most of a full decode's cost and
+ * which a scan of thousands of functions does not need.
+ */
+export function decodeExpressSummary(cfg: ConfigSpace, offset: number): ExpressSummary {
   const rawFlags = cfg.u16(offset + 0x02);
   const flagsReg = rawFlags ?? 0;
-  const version = flagsReg & 0xf;
   const portType = PORT_TYPES[(flagsReg >> 4) & 0xf] ?? 'unknown';
   const devCapR = cfg.u32(offset + 0x04);
   const devCtlR = cfg.u16(offset + 0x08);
-  const hasLink = portType !== 'rc-integrated' && portType !== 'rc-event-collector';
-  const slotImplemented = Boolean(flagsReg & 0x100);
   let link: LinkState | null = null;
-  let supportedSpeeds: number[] | null = null;
-  let targetSpeed: number | null = null;
-  let linkCap: LinkCapInfo | null = null;
-  let linkCtl: LinkCtlInfo | null = null;
-  let linkSta: LinkStaInfo | null = null;
-  let link2: Link2Info | null = null;
-  if (hasLink) {
+  if (hasLinkRegisters(portType)) {
     const lnkCap = cfg.u32(offset + 0x0c);
-    const lnkCtl = cfg.u16(offset + 0x10);
     const lnkSta = cfg.u16(offset + 0x12);
     link = {
       speed: lnkSta === undefined ? null : linkSpeedFromCode(lnkSta & 0xf),
@@ -218,6 +217,42 @@ export function decodeExpress(cfg: ConfigSpace, offset: number): ExpressInfo {
       maxSpeed: lnkCap === undefined ? null : linkSpeedFromCode(lnkCap & 0xf),
       maxWidth: lnkCap === undefined ? null : (lnkCap >> 4) & 0x3f,
     };
+  }
+  return {
+    offset,
+    version: flagsReg & 0xf,
+    portType,
+    slotImplemented: Boolean(flagsReg & 0x100),
+    interruptMessage: field(rawFlags, 9, 5),
+    mpsSupported: devCapR === undefined ? null : 128 << (devCapR & 0x7),
+    mps: devCtlR === undefined ? null : 128 << ((devCtlR >> 5) & 0x7),
+    mrrs: devCtlR === undefined ? null : 128 << ((devCtlR >> 12) & 0x7),
+    relaxedOrdering: devCtlR === undefined ? null : Boolean(devCtlR & 0x10),
+    noSnoop: devCtlR === undefined ? null : Boolean(devCtlR & 0x800),
+    link,
+  };
+}
+
+/** Root-complex integrated endpoints and event collectors have no link. */
+function hasLinkRegisters(portType: PortType): boolean {
+  return portType !== 'rc-integrated' && portType !== 'rc-event-collector';
+}
+
+export function decodeExpress(cfg: ConfigSpace, offset: number): ExpressInfo {
+  const summary = decodeExpressSummary(cfg, offset);
+  const { version, portType, slotImplemented } = summary;
+  const devCapR = cfg.u32(offset + 0x04);
+  const devCtlR = cfg.u16(offset + 0x08);
+  let supportedSpeeds: number[] | null = null;
+  let targetSpeed: number | null = null;
+  let linkCap: LinkCapInfo | null = null;
+  let linkCtl: LinkCtlInfo | null = null;
+  let linkSta: LinkStaInfo | null = null;
+  let link2: Link2Info | null = null;
+  if (hasLinkRegisters(portType)) {
+    const lnkCap = cfg.u32(offset + 0x0c);
+    const lnkCtl = cfg.u16(offset + 0x10);
+    const lnkSta = cfg.u16(offset + 0x12);
     if (lnkCap !== undefined) {
       linkCap = {
         port: lnkCap >>> 24,
@@ -311,17 +346,7 @@ export function decodeExpress(cfg: ConfigSpace, offset: number): ExpressInfo {
   }
 
   return {
-    offset,
-    version,
-    portType,
-    slotImplemented,
-    interruptMessage: field(rawFlags, 9, 5),
-    mpsSupported: devCapR === undefined ? null : 128 << (devCapR & 0x7),
-    mps: devCtlR === undefined ? null : 128 << ((devCtlR >> 5) & 0x7),
-    mrrs: devCtlR === undefined ? null : 128 << ((devCtlR >> 12) & 0x7),
-    relaxedOrdering: devCtlR === undefined ? null : Boolean(devCtlR & 0x10),
-    noSnoop: devCtlR === undefined ? null : Boolean(devCtlR & 0x800),
-    link,
+    ...summary,
     supportedSpeeds,
     targetSpeed,
     devCap: devCapR === undefined ? null : {

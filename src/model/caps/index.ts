@@ -7,7 +7,7 @@ import { decodeAri, ARI_EXT_CAP_ID, type AriInfo } from './ari.js';
 import { decodeAts, ATS_EXT_CAP_ID, type AtsInfo } from './ats.js';
 import { decodeDpc, DPC_EXT_CAP_ID, type DpcInfo } from './dpc.js';
 import { decodeDsn, DSN_EXT_CAP_ID, type DsnInfo } from './dsn.js';
-import { decodeExpress, EXPRESS_CAP_ID, type ExpressInfo } from './express.js';
+import { decodeExpress, decodeExpressSummary, EXPRESS_CAP_ID, type ExpressInfo } from './express.js';
 import { decodeL1pm, L1PM_EXT_CAP_ID, type L1pmInfo } from './l1pm.js';
 import { decodeMsi, MSI_CAP_ID, type MsiInfo } from './msi.js';
 import { decodeMsix, MSIX_CAP_ID, type MsixInfo } from './msix.js';
@@ -108,7 +108,7 @@ function decodeOne(cfg: ConfigSpace, c: CapabilityEntry, isRoot: boolean): Decod
  */
 export function decodeCapabilities(cfg: ConfigSpace, walk: CapabilityWalk): DecodedCapability[] {
   const exp = findCapability(walk, EXPRESS_CAP_ID);
-  const portType = exp ? decodeExpress(cfg, exp.offset).portType : null;
+  const portType = exp ? decodeExpressSummary(cfg, exp.offset).portType : null;
   const isRoot = portType === 'root-port' || portType === 'rc-event-collector';
   return walk.caps.map((c) => decodeOne(cfg, c, isRoot));
 }

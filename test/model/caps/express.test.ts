@@ -116,3 +116,21 @@ describe('decodeExpress', () => {
     assert.ok(leaves(link).every((v) => v === null));
   });
 });
+
+describe('decodeExpressSummary', () => {
+  it('is exactly the leading fields of the full decode, for every port type and for unread registers', async () => {
+    const { decodeExpressSummary } = await import('../../../src/model/caps/express.js');
+    const { ConfigSpace } = await import('../../../src/model/config-space.js');
+    for (const portType of [0, 1, 4, 5, 6, 9, 10]) {
+      const full = expressFunction().u16(0x42, 0x0102 | (portType << 4)).u32(0x4c, (16 << 4) | 4).u16(0x52, (8 << 4) | 3).u16(0x48, (1 << 12) | (2 << 5) | 0x10).build();
+      // The same bytes cut at 64: every Express register unread.
+      const cut = new ConfigSpace(full.bytes.slice(0, 64), 64);
+      for (const cfg of [full, cut]) {
+        const summary = decodeExpressSummary(cfg, 0x40);
+        const whole = decodeExpress(cfg, 0x40);
+        assert.deepEqual(summary, Object.fromEntries(Object.keys(summary).map((k) => [k, whole[k as keyof typeof whole]])));
+        assert.deepEqual(Object.keys(whole).slice(0, Object.keys(summary).length), Object.keys(summary), 'same order, first');
+      }
+    }
+  });
+});

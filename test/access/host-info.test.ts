@@ -1,0 +1,71 @@
+// Host facts: the costly ones (kernel config, IOMMU group domain types) are read once, on first use.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { readHostInfo } from '../../src/access/host-info.js';
+import { readSysfsDirWithFs, type SysfsDirReader } from '../../src/access/sysfs-dir-reader.js';
+
+function tree(): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'p2p-host-'));
+  const w = (rel: string, text: string | Buffer) => {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), text);
+  };
+  w('proc/cpuinfo', 'vendor_id\t: AuthenticAMD\ncpu family\t: 25\nflags\t: fpu sse2\n');
+  w('proc/sys/kernel/osrelease', '6.12.0\n');
+  w('proc/config.gz', gzipSync('CONFIG_PCI_P2PDMA=y\n# CONFIG_DMABUF_MOVE_NOTIFY is not set\n'));
+  w('sys/kernel/iommu_groups/0/type', 'DMA-FQ\n');
+  w('sys/kernel/iommu_groups/7/type', 'identity\n');
+  fs.mkdirSync(path.join(root, 'sys/kernel/iommu_groups/9'), { recursive: true }); // no type file
+  return root;
+}
+
+test('IOMMU group types: read in one batch on first use, then remembered', () => {
+  const root = tree();
+  try {
+    let calls = 0;
+    const counting: SysfsDirReader = (...args) => {
+      calls++;
+      return readSysfsDirWithFs(...args);
+    };
+    const host = readHostInfo(root, false, counting);
+    assert.equal(calls, 0, 'nothing read before use');
+    assert.equal(host.iommuEnabled, true);
+    assert.deepEqual([...host.iommuGroupTypes!].sort(), [['0', 'DMA-FQ'], ['7', 'identity']]);
+    assert.equal(calls, 1);
+    host.iommuGroupTypes;
+    assert.equal(calls, 1, 'read once');
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('kernel config from proc/config.gz, on first use; a copy of the host keeps the values', () => {
+  const root = tree();
+  try {
+    const host = readHostInfo(root, false);
+    assert.equal(host.kernelRelease, '6.12.0');
+    assert.equal(host.cpuVendor, 'AuthenticAMD');
+    const copy = { ...host };
+    fs.rmSync(path.join(root, 'proc/config.gz'));
+    assert.equal(copy.kernelConfig?.get('CONFIG_PCI_P2PDMA'), 'y', 'the spread read it while the file was there');
+    assert.equal(copy.kernelConfig?.get('CONFIG_DMABUF_MOVE_NOTIFY'), 'n');
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('no iommu_groups directory: no types, IOMMU state unknown', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'p2p-host-'));
+  try {
+    const host = readHostInfo(root, false);
+    assert.equal(host.iommuGroupTypes, null);
+    assert.equal(host.iommuEnabled, null);
+    assert.equal(host.kernelConfig, null);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
