@@ -18,17 +18,24 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** Median wall time in ms of a command, run RUNS times after one warm-up. */
-function time(cmd: string, args: string[]): number {
-  const times: number[] = [];
+type Cmd = [string, string[]];
+
+/**
+ * Median wall time in ms of each command, after one warm-up round. The commands take turns within each
+ * round, so the slow drift of a shared machine's load falls on all of them alike.
+ */
+function timeInterleaved(cmds: Cmd[]): number[] {
+  const times: number[][] = cmds.map(() => []);
   for (let i = 0; i <= RUNS; i++) {
-    const t0 = process.hrtime.bigint();
-    const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
-    if (i > 0) times.push(ms);
+    cmds.forEach(([cmd, args], j) => {
+      const t0 = process.hrtime.bigint();
+      const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+      if (i > 0) times[j].push(ms);
+    });
   }
-  return median(times);
+  return times.map(median);
 }
 
 function lspciArgs(root: string): string[] {
@@ -50,16 +57,18 @@ const out = (s: string) => {
 try {
   out(`Machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}, load ${os.loadavg()[0].toFixed(2)}, node ${process.version}, ${RUNS} runs each, median wall ms`);
   out('');
-  const node0 = time(process.execPath, ['-e', '0']);
-  const help = time(process.execPath, [P2P, '--help']);
   out('| input | functions | node -e 0 | p2p --help | p2p topo --json | overhead over node | lspci -tv | p2p / lspci |');
   out('|---|---|---|---|---|---|---|---|');
   for (const name of ['32intel64-2p8co2t+8ve', '40intel64-2g2n4c+pcilocality', '2pa-pcidomain32bits']) {
     const dir = fs.mkdtempSync(path.join(tmp, 'ref-'));
     const root = unpack(name, dir);
     const n = fs.readdirSync(path.join(root, 'sys/bus/pci/devices')).length;
-    const p2p = time(process.execPath, [P2P, 'topo', '--json', '--root', root]);
-    const lspci = time('lspci', lspciArgs(root));
+    const [node0, help, p2p, lspci] = timeInterleaved([
+      [process.execPath, ['-e', '0']],
+      [process.execPath, [P2P, '--help']],
+      [process.execPath, [P2P, 'topo', '--json', '--root', root]],
+      ['lspci', lspciArgs(root)],
+    ]);
     out(`| ${name} | ${n} | ${node0.toFixed(0)} | ${help.toFixed(0)} | ${p2p.toFixed(0)} | ${(p2p - node0).toFixed(0)} | ${lspci.toFixed(0)} | ${(p2p / lspci).toFixed(1)} |`);
   }
   // Per-function cost: the slope between a small and a large generated fabric of the same shape.
@@ -67,10 +76,12 @@ try {
   const large = path.join(tmp, 'gen-large');
   const nSmall = generateFabric(small, { functions: 200 });
   const nLarge = generateFabric(large, { functions: 2000 });
-  const pS = time(process.execPath, [P2P, 'topo', '--json', '--root', small]);
-  const pL = time(process.execPath, [P2P, 'topo', '--json', '--root', large]);
-  const lS = time('lspci', lspciArgs(small));
-  const lL = time('lspci', lspciArgs(large));
+  const [pS, pL, lS, lL] = timeInterleaved([
+    [process.execPath, [P2P, 'topo', '--json', '--root', small]],
+    [process.execPath, [P2P, 'topo', '--json', '--root', large]],
+    ['lspci', lspciArgs(small)],
+    ['lspci', lspciArgs(large)],
+  ]);
   out(`| generated | ${nSmall} | | | ${pS.toFixed(0)} | | ${lS.toFixed(0)} | ${(pS / lS).toFixed(1)} |`);
   out(`| generated | ${nLarge} | | | ${pL.toFixed(0)} | | ${lL.toFixed(0)} | ${(pL / lL).toFixed(1)} |`);
   const perP2p = ((pL - pS) / (nLarge - nSmall)) * 1000;
