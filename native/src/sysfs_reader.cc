@@ -1,13 +1,21 @@
-// One sysfs directory per call: open it once, then openat/readlinkat every name relative to it, so a
-// PCI function costs one trip into C++ and no per-file path walk from the root. Missing files are not
-// errors here (null), because most attributes are optional; only bad arguments throw.
+// Sysfs directories in batches: each is opened once and every name is read with openat/readlinkat
+// relative to it (no per-file path walk from the root); a whole scan's directories go in one JS -> C++
+// call whose syscalls run on a few threads. Missing files are not errors here (null), because most
+// attributes are optional; only bad arguments throw.
 #include "sysfs_reader.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <fcntl.h>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <sys/stat.h>
+#include <system_error>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -22,7 +30,7 @@ namespace {
 constexpr size_t kAttrCap = 64 * 1024;
 
 char* ScratchBuffer() {
-  // One per thread: worker threads may load the addon too.
+  // One per thread: batches read on several threads, and worker threads may load the addon too.
   thread_local std::vector<char> buf(kAttrCap);
   return buf.data();
 }
@@ -56,29 +64,214 @@ ssize_t ReadAttrAt(int dirfd, const char* name, char* buf) {
   return static_cast<ssize_t>(got);
 }
 
+/** What every directory of a call is asked for. */
+struct DirRequest {
+  std::vector<std::string> files;
+  std::vector<std::string> links;
+  size_t configMax = 0;
+};
+
+/** One directory's answer as plain C++ values: filled on any thread, made into JS on the JS thread. */
+struct DirRead {
+  int openErrno = 0;  // the directory itself did not open: nothing else is set
+  std::vector<std::optional<std::string>> files;
+  std::vector<std::optional<std::string>> links;  // "" when the name is there but not a symlink
+  bool configOpened = false;
+  std::vector<uint8_t> config;
+  int configErrno = 0;  // a config open failure worth reporting, or the error that stopped the read
+};
+
+/** All the syscalls for one directory; no N-API here, so it may run off the JS thread. */
+void ReadDir(const char* dir, const DirRequest& req, DirRead& out) {
+  // O_RDONLY rather than O_PATH: it needs the same read permission as listing the directory did,
+  // so a directory the caller may not list is still reported (EACCES) instead of half-read.
+  int dirfd = OpenAtRetry(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0) {
+    out.openErrno = errno;
+    return;
+  }
+  Fd dirGuard(dirfd);
+  char* buf = ScratchBuffer();
+
+  out.files.resize(req.files.size());
+  for (size_t i = 0; i < req.files.size(); i++) {
+    const ssize_t n = ReadAttrAt(dirfd, req.files[i].c_str(), buf);
+    if (n >= 0) out.files[i].emplace(buf, static_cast<size_t>(n));
+  }
+
+  out.links.resize(req.links.size());
+  for (size_t i = 0; i < req.links.size(); i++) {
+    const ssize_t n = readlinkat(dirfd, req.links[i].c_str(), buf, kAttrCap);
+    if (n >= 0) out.links[i].emplace(buf, static_cast<size_t>(n));
+    // EINVAL: the name exists but is not a symlink. "" says so (no symlink has an empty target).
+    else if (errno == EINVAL) out.links[i].emplace();
+  }
+
+  if (req.configMax == 0) return;
+  int cfd = OpenAtRetry(dirfd, "config", O_RDONLY | O_CLOEXEC);
+  if (cfd < 0) {
+    const int e = errno;
+    // No config file is normal (not a PCI function); a config entry that cannot be opened (even a
+    // dangling link: ENOENT with the name present) is worth a warning to the caller.
+    struct stat st;
+    if (e != ENOENT || fstatat(dirfd, "config", &st, AT_SYMLINK_NOFOLLOW) == 0) out.configErrno = e;
+    return;
+  }
+  Fd cfgGuard(cfd);
+  thread_local std::vector<uint8_t> cfgBuf;
+  if (cfgBuf.size() < req.configMax) cfgBuf.resize(req.configMax);
+  const size_t got = ReadConfigBytes(cfd, cfgBuf.data(), req.configMax, &out.configErrno);
+  out.configOpened = true;
+  out.config.assign(cfgBuf.data(), cfgBuf.data() + got);
+}
+
 /** Latin-1 keeps every byte as one char, like Buffer#toString('latin1') does in the fs fallback. */
-Napi::Value Latin1(Napi::Env env, const char* s, size_t len) {
+Napi::Value Latin1(Napi::Env env, const std::string& s) {
   napi_value v;
-  napi_status st = napi_create_string_latin1(env, s, len, &v);
+  napi_status st = napi_create_string_latin1(env, s.data(), s.size(), &v);
   NAPI_THROW_IF_FAILED(env, st, Napi::Value());
   return Napi::Value(env, v);
 }
 
+/**
+ * The JS answers for `reads`, in order (see sysfs_reader.h). Every opened config is a view into one
+ * ArrayBuffer per call holding them all back to back: an ArrayBuffer costs V8 microseconds to make,
+ * a view a fraction of that, and a scan makes thousands. For one directory the view spans the buffer.
+ */
+Napi::Array ToJs(Napi::Env env, const std::vector<DirRead>& reads) {
+  const Napi::String kFiles = Napi::String::New(env, "files");
+  const Napi::String kLinks = Napi::String::New(env, "links");
+  const Napi::String kConfig = Napi::String::New(env, "config");
+  const Napi::String kConfigLength = Napi::String::New(env, "configLength");
+  const Napi::String kConfigError = Napi::String::New(env, "configError");
+  const Napi::String kError = Napi::String::New(env, "error");
+
+  size_t configBytes = 0;
+  for (const DirRead& r : reads) configBytes += r.config.size();
+  Napi::ArrayBuffer configs = Napi::ArrayBuffer::New(env, configBytes);
+  uint8_t* configData = static_cast<uint8_t*>(configs.Data());
+  size_t configAt = 0;
+
+  Napi::Array out = Napi::Array::New(env, reads.size());
+  for (size_t d = 0; d < reads.size(); d++) {
+    const DirRead& r = reads[d];
+    Napi::Object o = Napi::Object::New(env);
+    out.Set(static_cast<uint32_t>(d), o);
+    if (r.openErrno != 0) {
+      o.Set(kError, Napi::String::New(env, ErrnoName(r.openErrno)));
+      continue;
+    }
+    Napi::Array files = Napi::Array::New(env, r.files.size());
+    for (size_t i = 0; i < r.files.size(); i++) {
+      files.Set(static_cast<uint32_t>(i), r.files[i] ? Latin1(env, *r.files[i]) : env.Null());
+    }
+    Napi::Array links = Napi::Array::New(env, r.links.size());
+    for (size_t i = 0; i < r.links.size(); i++) {
+      links.Set(static_cast<uint32_t>(i), r.links[i] ? Napi::String::New(env, *r.links[i]) : env.Null());
+    }
+    Napi::Value config = env.Null();
+    if (r.configOpened) {
+      if (!r.config.empty()) std::memcpy(configData + configAt, r.config.data(), r.config.size());
+      config = Napi::Uint8Array::New(env, r.config.size(), configs, configAt);
+      configAt += r.config.size();
+    }
+    o.Set(kFiles, files);
+    o.Set(kLinks, links);
+    o.Set(kConfig, config);
+    o.Set(kConfigLength, Napi::Number::New(env, static_cast<double>(r.config.size())));
+    if (r.configErrno != 0) o.Set(kConfigError, Napi::String::New(env, ErrnoText(r.configErrno)));
+  }
+  return out;
+}
+
+/** Whether `v` is a JS string usable as a path (non-empty, no NUL); it goes to `out`. */
+bool GetDir(const Napi::Value& v, std::string& out) {
+  if (!v.IsString()) return false;
+  out = v.As<Napi::String>().Utf8Value();
+  return !out.empty() && out.find('\0') == std::string::npos;
+}
+
 /** The names in a JS string array; TypeError naming the argument when it is not one. */
-void GetNames(Napi::Env env, const Napi::Value& v, const char* what, std::vector<std::string>& out) {
-  if (!v.IsArray()) throw Napi::TypeError::New(env, std::string("readSysfsDir: ") + what + " must be an array of strings");
+void GetNames(Napi::Env env, const Napi::Value& v, const std::string& what, std::vector<std::string>& out) {
+  if (!v.IsArray()) throw Napi::TypeError::New(env, what + " must be an array of strings");
   Napi::Array arr = v.As<Napi::Array>();
   const uint32_t n = arr.Length();
   out.resize(n);
+  auto bad = [&](uint32_t i, const char* why) { return Napi::TypeError::New(env, what + "[" + std::to_string(i) + "] " + why); };
   for (uint32_t i = 0; i < n; i++) {
     Napi::Value item = arr.Get(i);
-    if (!item.IsString()) {
-      throw Napi::TypeError::New(env, std::string("readSysfsDir: ") + what + "[" + std::to_string(i) + "] must be a string");
-    }
+    if (!item.IsString()) throw bad(i, "must be a string");
     out[i] = item.As<Napi::String>().Utf8Value();
-    if (out[i].find('\0') != std::string::npos) {
-      throw Napi::TypeError::New(env, std::string("readSysfsDir: ") + what + "[" + std::to_string(i) + "] contains a NUL");
+    if (out[i].find('\0') != std::string::npos) throw bad(i, "contains a NUL");
+  }
+}
+
+/** files, links and configMax from info[first..first+2], as both JS functions take them. */
+DirRequest GetRequest(const Napi::CallbackInfo& info, size_t first, const std::string& fn) {
+  Napi::Env env = info.Env();
+  DirRequest req;
+  GetNames(env, info[first], fn + ": files", req.files);
+  GetNames(env, info[first + 1], fn + ": links", req.links);
+  const Napi::Value max = info[first + 2];
+  const double maxD = max.IsNumber() ? max.As<Napi::Number>().DoubleValue() : -1;
+  if (!(maxD >= 0) || maxD > kMaxConfigBytes || maxD != static_cast<double>(static_cast<uint32_t>(maxD))) {
+    throw Napi::TypeError::New(env, fn + ": configMax must be an integer between 0 and 1048576");
+  }
+  req.configMax = static_cast<size_t>(maxD);
+  return req;
+}
+
+// Past a few threads the kernel's own locks, not CPUs, bound a sysfs walk; and a thread costs tens of
+// microseconds to start, so each one should have a few dozen directories (~50 us each) to read.
+constexpr size_t kMaxAutoThreads = 4;
+constexpr size_t kDirsPerThread = 32;
+constexpr uint32_t kMaxAskedThreads = 64;
+
+size_t ThreadsFor(size_t dirs, uint32_t asked) {
+  if (asked > 0) return std::max<size_t>(1, std::min<size_t>(asked, dirs));
+  const size_t cpus = std::max(1u, std::thread::hardware_concurrency());
+  const size_t byWork = (dirs + kDirsPerThread - 1) / kDirsPerThread;
+  return std::max<size_t>(1, std::min({cpus, kMaxAutoThreads, byWork}));
+}
+
+/** Fills out[i] for dirs[i] on `threads` threads (the calling one included); rethrows a worker's failure. */
+void ReadDirs(const std::vector<std::string>& dirs, const DirRequest& req, size_t threads, std::vector<DirRead>& out) {
+  std::atomic<size_t> next{0};
+  std::mutex failMutex;
+  std::exception_ptr failure;
+  auto work = [&]() noexcept {
+    try {
+      for (size_t i = next.fetch_add(1, std::memory_order_relaxed); i < dirs.size(); i = next.fetch_add(1, std::memory_order_relaxed)) {
+        ReadDir(dirs[i].c_str(), req, out[i]);
+      }
+    } catch (...) {  // out of memory: the call fails as a whole, once every thread has stopped
+      std::lock_guard<std::mutex> lock(failMutex);
+      if (!failure) failure = std::current_exception();
+      next.store(dirs.size(), std::memory_order_relaxed);
     }
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(threads - 1);
+  for (size_t t = 1; t < threads; t++) {
+    try {
+      pool.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // no more threads to be had: the ones running (and this one) still read every directory
+    }
+  }
+  work();
+  for (std::thread& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+/** ReadDirs, with a C++ failure (out of memory) turned into a JS error from `fn`. */
+std::vector<DirRead> ReadDirsOrThrow(Napi::Env env, const char* fn, const std::vector<std::string>& dirs, const DirRequest& req, size_t threads) {
+  try {
+    std::vector<DirRead> out(dirs.size());
+    ReadDirs(dirs, req, threads, out);
+    return out;
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, std::string(fn) + ": " + e.what());
   }
 }
 
@@ -86,84 +279,33 @@ void GetNames(Napi::Env env, const Napi::Value& v, const char* what, std::vector
 
 Napi::Value ReadSysfsDir(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 4 || !info[0].IsString() || !info[3].IsNumber()) {
+  if (info.Length() < 4) {
     throw Napi::TypeError::New(env, "readSysfsDir(dir: string, files: string[], links: string[], configMax: number): bad arguments");
   }
-  const std::string dir = info[0].As<Napi::String>().Utf8Value();
-  if (dir.empty() || dir.find('\0') != std::string::npos) {
-    throw Napi::TypeError::New(env, "readSysfsDir: dir must be a non-empty string without NUL");
-  }
-  std::vector<std::string> files;
-  std::vector<std::string> links;
-  GetNames(env, info[1], "files", files);
-  GetNames(env, info[2], "links", links);
-  const double maxD = info[3].As<Napi::Number>().DoubleValue();
-  if (!(maxD >= 0) || maxD > kMaxConfigBytes || maxD != static_cast<double>(static_cast<uint32_t>(maxD))) {
-    throw Napi::TypeError::New(env, "readSysfsDir: configMax must be an integer between 0 and 1048576");
-  }
-  const size_t configMax = static_cast<size_t>(maxD);
+  std::vector<std::string> dirs(1);
+  if (!GetDir(info[0], dirs[0])) throw Napi::TypeError::New(env, "readSysfsDir: dir must be a non-empty string without NUL");
+  const DirRequest req = GetRequest(info, 1, "readSysfsDir");
+  return ToJs(env, ReadDirsOrThrow(env, "readSysfsDir", dirs, req, 1)).Get(0u);
+}
 
-  // O_RDONLY rather than O_PATH: it needs the same read permission as listing the directory did,
-  // so a directory the caller may not list is still reported (EACCES) instead of half-read.
-  int dirfd = OpenAtRetry(AT_FDCWD, dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dirfd < 0) {
-    const char* code = ErrnoName(errno);
-    Napi::Object failed = Napi::Object::New(env);
-    failed.Set("error", Napi::String::New(env, code));
-    return failed;
+Napi::Value ReadSysfsDirs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 4 || !info[0].IsArray()) {
+    throw Napi::TypeError::New(env, "readSysfsDirs(dirs: string[], files: string[], links: string[], configMax: number, threads?: number): bad arguments");
   }
-  Fd dirGuard(dirfd);
-  char* buf = ScratchBuffer();
-
-  Napi::Array fileOut = Napi::Array::New(env, files.size());
-  for (size_t i = 0; i < files.size(); i++) {
-    ssize_t n = ReadAttrAt(dirfd, files[i].c_str(), buf);
-    fileOut.Set(static_cast<uint32_t>(i), n < 0 ? env.Null() : Latin1(env, buf, static_cast<size_t>(n)));
-  }
-
-  Napi::Array linkOut = Napi::Array::New(env, links.size());
-  for (size_t i = 0; i < links.size(); i++) {
-    const ssize_t n = readlinkat(dirfd, links[i].c_str(), buf, kAttrCap);
-    const int e = n < 0 ? errno : 0;
-    Napi::Value v;
-    if (n >= 0) v = Napi::String::New(env, buf, static_cast<size_t>(n));
-    // EINVAL: the name exists but is not a symlink. "" says so (no symlink has an empty target).
-    else if (e == EINVAL) v = Napi::String::New(env, "");
-    else v = env.Null();
-    linkOut.Set(static_cast<uint32_t>(i), v);
-  }
-
-  Napi::Value config = env.Null();
-  size_t configLength = 0;
-  std::string configError;
-  if (configMax > 0) {
-    int cfd = OpenAtRetry(dirfd, "config", O_RDONLY | O_CLOEXEC);
-    if (cfd < 0) {
-      const int e = errno;
-      // No config file is normal (not a PCI function); a config entry that cannot be opened (even a
-      // dangling link: ENOENT with the name present) is worth a warning to the caller.
-      struct stat st;
-      if (e != ENOENT || fstatat(dirfd, "config", &st, AT_SYMLINK_NOFOLLOW) == 0) configError = ErrnoText(e);
-    } else {
-      Fd cfgGuard(cfd);
-      thread_local std::vector<uint8_t> cfgBuf;
-      if (cfgBuf.size() < configMax) cfgBuf.resize(configMax);
-      int readErrno = 0;
-      configLength = ReadConfigBytes(cfd, cfgBuf.data(), configMax, &readErrno);
-      Napi::Uint8Array arr = Napi::Uint8Array::New(env, configLength);
-      if (configLength > 0) std::memcpy(arr.Data(), cfgBuf.data(), configLength);
-      config = arr;
-      if (readErrno != 0) configError = ErrnoText(readErrno);
+  Napi::Array dirArr = info[0].As<Napi::Array>();
+  std::vector<std::string> dirs(dirArr.Length());
+  for (uint32_t i = 0; i < dirs.size(); i++) {
+    if (!GetDir(dirArr.Get(i), dirs[i])) {
+      throw Napi::TypeError::New(env, "readSysfsDirs: dirs[" + std::to_string(i) + "] must be a non-empty string without NUL");
     }
   }
-
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("files", fileOut);
-  out.Set("links", linkOut);
-  out.Set("config", config);
-  out.Set("configLength", Napi::Number::New(env, static_cast<double>(configLength)));
-  if (!configError.empty()) out.Set("configError", Napi::String::New(env, configError));
-  return out;
+  const DirRequest req = GetRequest(info, 1, "readSysfsDirs");
+  uint32_t asked = 0;
+  if (info.Length() > 4 && !info[4].IsUndefined()) {
+    asked = static_cast<uint32_t>(GetUint(env, info[4], "readSysfsDirs: threads", 0, kMaxAskedThreads));
+  }
+  return ToJs(env, ReadDirsOrThrow(env, "readSysfsDirs", dirs, req, ThreadsFor(dirs.size(), asked)));
 }
 
 }  // namespace p2p

@@ -1,4 +1,4 @@
-// Batched reads of one sysfs directory: many attributes, links and config with one JS -> C++ call.
+// Batched reads of sysfs directories: many attributes, links and config with one JS -> C++ call.
 #pragma once
 #include <napi.h>
 
@@ -11,5 +11,12 @@ namespace p2p {
  *   or { error: 'ENOENT' | 'EACCES' | ... } when `dir` itself cannot be opened.
  */
 Napi::Value ReadSysfsDir(const Napi::CallbackInfo& info);
+
+/**
+ * JS: readSysfsDirs(dirs: string[], files: string[], links: string[], configMax: number, threads: number)
+ *   -> one readSysfsDir answer per directory, in order. `threads` 0 picks the count; the reads run on
+ *   that many threads, the JS values are all made on the calling thread.
+ */
+Napi::Value ReadSysfsDirs(const Napi::CallbackInfo& info);
 
 }  // namespace p2p

@@ -70,7 +70,7 @@ export async function nativeConfigReader(): Promise<ConfigReader | undefined> {
   return addon ? (file, max) => addon.readConfigSpace(file, max) : undefined;
 }
 
-/** The addon's batched directory reader (one call per PCI function); undefined without the addon. */
+/** The addon's batched directory reader (a scan is a handful of calls, read on a few threads); undefined without the addon. */
 export async function nativeSysfsDirReader(): Promise<SysfsDirReader | undefined> {
   const addon = await loadedAddon();
   return addon ? sysfsDirReaderFromAddon(addon) : undefined;

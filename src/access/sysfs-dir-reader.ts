@@ -1,5 +1,6 @@
-// Batch reads of one sysfs directory (attributes, links, config) behind one interface: the native
-// addon does a batch with one call and no per-file path walk; plain fs gives the same answers without it.
+// Batch reads of sysfs directories (attributes, links, config) behind one interface: the native addon
+// reads one directory, or many on a few threads, per call with no per-file path walk; plain fs gives the
+// same answers without it.
 import * as fs from 'node:fs';
 import { getSystemErrorMap } from 'node:util';
 import type { SysfsDirRead, SysfsDirUnopened } from '../native/addon.js';
@@ -7,11 +8,27 @@ import type { SysfsDirRead, SysfsDirUnopened } from '../native/addon.js';
 export type { SysfsDirRead, SysfsDirUnopened };
 export type SysfsDirResult = SysfsDirRead | SysfsDirUnopened;
 
+type ReadOneDir = (dir: string, files: readonly string[], links: readonly string[], configMax: number) => SysfsDirResult;
+type ReadManyDirs = (dirs: readonly string[], files: readonly string[], links: readonly string[], configMax: number) => SysfsDirResult[];
+
 /**
  * Reads `files` (raw text, null when absent or unreadable), `links` (target, "" for a non-link, null
  * when absent) and up to `configMax` bytes of `config` under `dir`; `{ error }` when `dir` will not open.
+ * `batch` asks many directories the same names at once: one answer per directory, in order. A reader
+ * made as a plain function (a test's wrapper) has none; batchOf() then asks directory by directory.
  */
-export type SysfsDirReader = (dir: string, files: readonly string[], links: readonly string[], configMax: number) => SysfsDirResult;
+export interface SysfsDirReader extends ReadOneDir {
+  batch?: ReadManyDirs;
+}
+
+function dirReader(one: ReadOneDir, batch: ReadManyDirs): SysfsDirReader {
+  return Object.assign(one, { batch });
+}
+
+/** The reader's batch form, or one call per directory when it has none. */
+export function batchOf(reader: SysfsDirReader): ReadManyDirs {
+  return reader.batch ?? ((dirs, files, links, configMax) => dirs.map((dir) => reader(dir, files, links, configMax)));
+}
 
 /** The errno name of a failed fs call ("ENOENT"), or the message when it has none. */
 function errorCode(e: unknown): string {
@@ -94,8 +111,7 @@ function readConfig(file: string, max: number): Pick<SysfsDirRead, 'config' | 'c
   return configError === undefined ? { config, configLength: got } : { config, configLength: got, configError };
 }
 
-/** The plain-fs reader: what the native one answers, for when the addon is not loaded. */
-export const readSysfsDirWithFs: SysfsDirReader = (dir, files, links, configMax) => {
+function readOneDirWithFs(dir: string, files: readonly string[], links: readonly string[], configMax: number): SysfsDirResult {
   // Opening the directory for reading checks what listing it needs, like the native reader does.
   try {
     fs.closeSync(fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY));
@@ -109,9 +125,20 @@ export const readSysfsDirWithFs: SysfsDirReader = (dir, files, links, configMax)
     configLength: 0,
   };
   return configMax > 0 ? { ...out, ...readConfig(`${dir}/config`, configMax) } : out;
-};
+}
 
-/** A reader over the addon's readSysfsDir (the caller has checked that the addon loaded). */
-export function sysfsDirReaderFromAddon(addon: typeof import('../native/addon.js')): SysfsDirReader {
-  return (dir, files, links, configMax) => addon.readSysfsDir(dir, files, links, configMax);
+/** The plain-fs reader: what the native one answers, for when the addon is not loaded. */
+export const readSysfsDirWithFs: SysfsDirReader = dirReader(readOneDirWithFs, (dirs, files, links, configMax) =>
+  dirs.map((dir) => readOneDirWithFs(dir, files, links, configMax)),
+);
+
+/**
+ * A reader over the addon's readSysfsDir and readSysfsDirs (the caller has checked that the addon
+ * loaded); `threads` fixes the batch's thread count (0: the addon picks).
+ */
+export function sysfsDirReaderFromAddon(addon: typeof import('../native/addon.js'), threads = 0): SysfsDirReader {
+  return dirReader(
+    (dir, files, links, configMax) => addon.readSysfsDir(dir, files, links, configMax),
+    (dirs, files, links, configMax) => addon.readSysfsDirs(dirs, files, links, configMax, threads),
+  );
 }

@@ -1,13 +1,13 @@
 // Access method for live sysfs under any filesystem root (`/` or a captured tree given with --root).
-// Each PCI function's directory is read with one batch call (see sysfs-dir-reader.ts), which is what
-// keeps a scan of thousands of functions cheap.
+// Every PCI function's directory is read in one batch call (see sysfs-dir-reader.ts), then the few that
+// need more in a handful of batches, which is what keeps a scan of thousands of functions cheap.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigSpace } from '../model/config-space.js';
 import { UserError } from '../errors.js';
 import type { RawDevice, RawFabric, RawP2pmem, RawResource } from './types.js';
 import { readHostInfo } from './host-info.js';
-import { readSysfsDirWithFs, type SysfsDirReader } from './sysfs-dir-reader.js';
+import { batchOf, readSysfsDirWithFs, type SysfsDirReader } from './sysfs-dir-reader.js';
 
 const BDF_RE = /^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
 const BDF_IN_PATH = /([0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7])/g;
@@ -31,9 +31,23 @@ export function readConfigWithFs(file: string, max: number): { bytes: Uint8Array
   }
 }
 
+const INT10 = /^-?\d+$/;
+const HEX = /^0x[0-9a-fA-F]+$/;
+const HOST_BRIDGE = /^pci[0-9a-f]{4,8}:[0-9a-f]{2}$/;
+
 function parseInt10(t: string | null): number | null {
-  if (t === null || !/^-?\d+$/.test(t)) return null;
+  if (t === null || !INT10.test(t)) return null;
   return parseInt(t, 10);
+}
+
+/** "0x10de" -> "10de"; anything else is null. */
+function parseHex(t: string | null): string | null {
+  return t !== null && HEX.test(t) ? t.slice(2).toLowerCase() : null;
+}
+
+/** The last path segment of a link target ("../../bus/pci/drivers/nvme/" -> "nvme"), as path.basename gives it. */
+function linkBase(target: string | null): string | null {
+  return target ? path.basename(target) : null;
 }
 
 const RESOURCE_LINE = /^0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)$/i;
@@ -62,11 +76,29 @@ function relativeToRoot(root: string, dir: string): string {
   return dir.startsWith(prefix) && !dir.endsWith('/') ? dir.slice(prefix.length) : path.relative(root, dir);
 }
 
-/** Maps a symlink target read under `root` to a path under `root`, even when the link is absolute. */
-function resolveUnderRoot(root: string, linkPath: string, target: string | null): string | null {
+/**
+ * path.resolve(dir, rel) for an absolute, normalized `dir`: a bus link's usual target
+ * ("../../../devices/pci0000:00/...") is resolved with a few string operations, anything else by
+ * path.resolve, whose general work costs more than reading a device on a large scan.
+ */
+export function resolveRelative(dir: string, rel: string): string {
+  let base = dir;
+  let at = 0;
+  while (rel.startsWith('../', at)) {
+    base = base.slice(0, base.lastIndexOf('/')); // "/sys" -> "", which stays "": never above the root
+    at += 3;
+  }
+  const rest = rel.slice(at);
+  // Left to path.resolve: "." and ".." segments past the leading "../", and empty ones ("a//b", "a/").
+  if (rest === '' || rest[0] === '.' || rest[0] === '/' || rest.endsWith('/') || rest.includes('/.') || rest.includes('//')) return path.resolve(dir, rel);
+  return (base === '/' ? '' : base) + '/' + rest;
+}
+
+/** Maps a symlink target read in `linkDir` under `root` to a path under `root`, even when the link is absolute. */
+function resolveUnderRoot(root: string, linkDir: string, target: string | null): string | null {
   if (!target) return null; // unreadable, or not a link at all ("")
   if (path.isAbsolute(target)) return path.join(root, target);
-  return path.resolve(path.dirname(linkPath), target);
+  return resolveRelative(linkDir, target);
 }
 
 type ClassNames = NonNullable<RawDevice['classNames']>;
@@ -103,7 +135,8 @@ function readClassNames(root: string, readDir: SysfsDirReader): Map<string, Clas
   return out;
 }
 
-// What one function's directory is asked for. Names are fixed so the batches can be built once.
+// What a function's directory is asked for. Names are fixed so the batches can be built once.
+/** Pass 1, for every function (with DEVICE_LINKS and config). */
 const BASE_FILES = ['numa_node', 'local_cpulist', 'resource'] as const;
 /** Link state: needed from sysfs only when config stops before the Express capability (< 256 bytes). */
 const LINK_FILES = ['current_link_speed', 'current_link_width', 'max_link_speed', 'max_link_width'] as const;
@@ -113,11 +146,16 @@ const P2PMEM_FILES = ['p2pmem/size', 'p2pmem/available', 'p2pmem/published'] as 
 /** `p2pmem` is asked as a link only to learn whether the entry exists ("" for a directory). */
 const DEVICE_LINKS = ['driver', 'iommu_group', 'physfn', 'p2pmem'] as const;
 
-/** First-batch file lists by [link attributes wanted][IDs wanted]. */
-const FIRST_FILES: readonly (readonly string[])[][] = [
-  [[...BASE_FILES], [...BASE_FILES, ...ID_FILES]],
-  [[...BASE_FILES, ...LINK_FILES], [...BASE_FILES, ...LINK_FILES, ...ID_FILES]],
-];
+/** What pass 1 showed a function needs from pass 2, as bits: each mix of needs is one batch. */
+const NEEDS_LINK = 1;
+const NEEDS_IDS = 2;
+const NEEDS_P2PMEM = 4;
+/** Pass-2 file lists, indexed by needs. */
+const MORE_FILES: readonly (readonly string[])[] = Array.from({ length: 8 }, (_, needs) => [
+  ...(needs & NEEDS_LINK ? LINK_FILES : []),
+  ...(needs & NEEDS_IDS ? ID_FILES : []),
+  ...(needs & NEEDS_P2PMEM ? P2PMEM_FILES : []),
+]);
 
 /** Attribute text by file name, trimmed as the model wants it; absent or unreadable is null. */
 type Attrs = Map<string, string | null>;
@@ -126,8 +164,19 @@ function collect(attrs: Attrs, names: readonly string[], values: readonly (strin
   names.forEach((name, i) => attrs.set(name, values[i]?.trim() ?? null));
 }
 
+/** A function whose directory opened in pass 1, with what it gave and what pass 2 must add. */
+interface Opened {
+  bdf: string;
+  dir: string;
+  viaLink: boolean;
+  config: ConfigSpace;
+  attrs: Attrs;
+  links: readonly (string | null)[];
+  needs: number;
+}
+
 export interface SysfsOptions {
-  /** Reads one directory's attributes in a batch; defaults to plain fs. load.ts passes the addon's. */
+  /** Reads directories' attributes in batches; defaults to plain fs. load.ts passes the addon's. */
   readDir?: SysfsDirReader;
 }
 
@@ -151,6 +200,7 @@ export function readSysfsFabric(rootArg: string, opts: SysfsOptions = {}): RawFa
     throw new UserError(`cannot list ${devicesDir}: ${(e as Error).message}`);
   }
   const readDir = opts.readDir ?? readSysfsDirWithFs;
+  const readDirs = batchOf(readDir);
   const warnings: string[] = [];
   const classNames = readClassNames(root, readDir);
   const devices = new Map<string, RawDevice>();
@@ -160,9 +210,9 @@ export function readSysfsFabric(rootArg: string, opts: SysfsOptions = {}): RawFa
   // Whether a target exists is learnt when its directory is opened below.
   const busLinks = readDir(devicesDir, [], names, 0);
   const pending: { bdf: string; dir: string; viaLink: boolean }[] = names.map((name, i) => {
-    const link = path.join(devicesDir, name);
-    const target = resolveUnderRoot(root, link, 'error' in busLinks ? null : busLinks.links[i]);
-    return { bdf: name, dir: target ?? link, viaLink: target !== null };
+    const target = resolveUnderRoot(root, devicesDir, 'error' in busLinks ? null : busLinks.links[i]);
+    // devicesDir is normalized and a BDF has no '/': the same path that path.join would make.
+    return { bdf: name, dir: target ?? `${devicesDir}/${name}`, viaLink: target !== null };
   });
 
   // Bridges that the kernel lists under sys/devices but not under bus/pci/devices (seen on real
@@ -173,7 +223,7 @@ export function readSysfsFabric(rootArg: string, opts: SysfsOptions = {}): RawFa
     const parts = p.dir.split(path.sep);
     for (let i = 0; i < parts.length - 1; i++) {
       const part = parts[i];
-      if (BDF_RE.test(part) && !known.has(part)) {
+      if (!known.has(part) && BDF_RE.test(part)) {
         const dir = parts.slice(0, i + 1).join(path.sep);
         if (fs.existsSync(path.join(dir, 'config')) || fs.existsSync(path.join(dir, 'class'))) {
           warnings.push(`${part}: present in sys/devices but missing from sys/bus/pci/devices; read from ${path.relative(root, dir)}`);
@@ -184,22 +234,16 @@ export function readSysfsFabric(rootArg: string, opts: SysfsOptions = {}): RawFa
     }
   }
 
-  // Neighbouring functions look alike (a VF run, a non-root reader's 64-byte configs): guess that this
-  // one needs what the previous one needed, so the usual device costs a single batch.
-  let guessLink = false;
-  let guessIds = false;
-  for (const { bdf, dir, viaLink } of pending) {
-    const first = FIRST_FILES[+guessLink][+guessIds];
-    const r = readDir(dir, first, DEVICE_LINKS, 4096);
+  // Pass 1: every function's directory with the same names, in one batch.
+  const firstRead = readDirs(pending.map((p) => p.dir), BASE_FILES, DEVICE_LINKS, 4096);
+  const opened: Opened[] = [];
+  pending.forEach(({ bdf, dir, viaLink }, i) => {
+    const r = firstRead[i];
     if ('error' in r) {
       if (r.error === 'ENOENT') warnings.push(`${bdf}: sys/bus/pci/devices/${bdf} is a dangling link; skipped`);
       else warnings.push(`${bdf}: cannot list ${path.relative(root, dir)} (${r.error}); skipped`);
-      continue;
+      return;
     }
-    const attrs: Attrs = new Map();
-    collect(attrs, first, r.files);
-    const [driverLink, iommuLink, physfnLink, p2pmemLink] = r.links;
-
     let config = ConfigSpace.empty();
     if (r.config) {
       // A read error after some bytes keeps those bytes without a warning, as the readConfigSpace path did.
@@ -207,31 +251,37 @@ export function readSysfsFabric(rootArg: string, opts: SysfsOptions = {}): RawFa
     } else if (r.configError !== undefined) {
       warnings.push(`${bdf}: cannot read config space (${r.configError.split(':')[0]})`);
     }
-
+    // Link registers sit in the Express capability, past 64 bytes: non-root readers need sysfs for them.
+    const linkFromSysfs = config.length < 256;
     // The header's IDs are in the first 64 bytes, which everyone can read; sysfs is needed only when
     // config is missing, or for SR-IOV VFs whose config reads 0xffff there.
     const idsFromSysfs = config.length < 64 || config.u16(0) === 0xffff;
-    // Link registers sit in the Express capability, past 64 bytes: non-root readers need sysfs for them.
-    const linkFromSysfs = config.length < 256;
+    const [, , , p2pmemLink] = r.links;
     const p2pmemPresent = p2pmemLink !== null || (r.configError !== undefined && !r.config && listsP2pmem(dir));
-    const more: string[] = [];
-    if (linkFromSysfs && !guessLink) more.push(...LINK_FILES);
-    if (idsFromSysfs && !guessIds) more.push(...ID_FILES);
-    if (p2pmemPresent) more.push(...P2PMEM_FILES);
-    if (more.length > 0) {
-      const r2 = readDir(dir, more, [], 0);
-      collect(attrs, more, 'error' in r2 ? [] : r2.files);
-    }
-    guessLink = linkFromSysfs;
-    guessIds = idsFromSysfs;
+    const needs = (linkFromSysfs ? NEEDS_LINK : 0) | (idsFromSysfs ? NEEDS_IDS : 0) | (p2pmemPresent ? NEEDS_P2PMEM : 0);
+    const attrs: Attrs = new Map();
+    collect(attrs, BASE_FILES, r.files);
+    opened.push({ bdf, dir, viaLink, config, attrs, links: r.links, needs });
+  });
 
+  // Pass 2: the functions that need more, one batch per mix of needs (a handful in all).
+  const byNeeds: Opened[][] = MORE_FILES.map(() => []);
+  for (const o of opened) byNeeds[o.needs].push(o);
+  byNeeds.forEach((group, needs) => {
+    if (needs === 0 || group.length === 0) return;
+    const more = MORE_FILES[needs];
+    const reads = readDirs(group.map((o) => o.dir), more, [], 0);
+    group.forEach((o, i) => {
+      const r = reads[i];
+      collect(o.attrs, more, 'error' in r ? [] : r.files);
+    });
+  });
+
+  for (const { bdf, dir, viaLink, config, attrs, links, needs } of opened) {
+    const [driverLink, iommuLink, physfnLink] = links;
+    const linkFromSysfs = (needs & NEEDS_LINK) !== 0;
+    const idsFromSysfs = (needs & NEEDS_IDS) !== 0;
     const text = (name: string) => attrs.get(name) ?? null;
-    const hexAttr = (name: string) => {
-      const t = text(name);
-      return t !== null && /^0x[0-9a-fA-F]+$/.test(t) ? t.slice(2).toLowerCase() : null;
-    };
-    const intAttr = (name: string) => parseInt10(text(name));
-    const linkBase = (target: string | null) => (target ? path.basename(target) : null);
 
     let parentBdf: string | null | undefined;
     let hostBridge: string | null = null;
@@ -241,34 +291,33 @@ export function readSysfsFabric(rootArg: string, opts: SysfsOptions = {}): RawFa
       const self = parts.lastIndexOf(bdf);
       const above = self > 0 ? parts[self - 1] : '';
       parentBdf = BDF_RE.test(above) ? above : null;
-      const hb = parts.find((p) => /^pci[0-9a-f]{4,8}:[0-9a-f]{2}$/.test(p));
-      hostBridge = hb ?? null;
+      hostBridge = parts.find((p) => HOST_BRIDGE.test(p)) ?? null;
     }
     const physfn = linkBase(physfnLink);
     let p2pmem: RawP2pmem | null = null;
-    if (p2pmemPresent) {
-      const published = intAttr('p2pmem/published');
-      p2pmem = { size: intAttr('p2pmem/size'), available: intAttr('p2pmem/available'), published: published === null ? null : published !== 0 };
+    if (needs & NEEDS_P2PMEM) {
+      const published = parseInt10(text('p2pmem/published'));
+      p2pmem = { size: parseInt10(text('p2pmem/size')), available: parseInt10(text('p2pmem/available')), published: published === null ? null : published !== 0 };
     }
     devices.set(bdf, {
       bdf,
       config,
       parentBdf,
       hostBridge,
-      vendorId: idsFromSysfs ? hexAttr('vendor') : undefined,
-      deviceId: idsFromSysfs ? hexAttr('device') : undefined,
-      classCode: idsFromSysfs ? hexAttr('class')?.padStart(6, '0') ?? null : undefined,
-      subsystemVendorId: idsFromSysfs ? hexAttr('subsystem_vendor') : undefined,
-      subsystemDeviceId: idsFromSysfs ? hexAttr('subsystem_device') : undefined,
-      revision: idsFromSysfs ? hexAttr('revision') : undefined,
+      vendorId: idsFromSysfs ? parseHex(text('vendor')) : undefined,
+      deviceId: idsFromSysfs ? parseHex(text('device')) : undefined,
+      classCode: idsFromSysfs ? parseHex(text('class'))?.padStart(6, '0') ?? null : undefined,
+      subsystemVendorId: idsFromSysfs ? parseHex(text('subsystem_vendor')) : undefined,
+      subsystemDeviceId: idsFromSysfs ? parseHex(text('subsystem_device')) : undefined,
+      revision: idsFromSysfs ? parseHex(text('revision')) : undefined,
       driver: linkBase(driverLink),
-      numaNode: intAttr('numa_node'),
+      numaNode: parseInt10(text('numa_node')),
       iommuGroup: linkBase(iommuLink),
       localCpuList: text('local_cpulist'),
       currentLinkSpeed: linkFromSysfs ? text('current_link_speed') : undefined,
-      currentLinkWidth: linkFromSysfs ? intAttr('current_link_width') : undefined,
+      currentLinkWidth: linkFromSysfs ? parseInt10(text('current_link_width')) : undefined,
       maxLinkSpeed: linkFromSysfs ? text('max_link_speed') : undefined,
-      maxLinkWidth: linkFromSysfs ? intAttr('max_link_width') : undefined,
+      maxLinkWidth: linkFromSysfs ? parseInt10(text('max_link_width')) : undefined,
       resources: parseResources(text('resource')),
       p2pmem,
       classNames: classNames.get(bdf),

@@ -192,13 +192,14 @@ interface NativeBinding {
   abiVersion: number;
   readConfigSpace(path: string, maxBytes: number): ConfigSpaceRead;
   readSysfsDir(dir: string, files: readonly string[], links: readonly string[], configMax: number): SysfsDirRead | SysfsDirUnopened;
+  readSysfsDirs(dirs: readonly string[], files: readonly string[], links: readonly string[], configMax: number, threads: number): (SysfsDirRead | SysfsDirUnopened)[];
   ioUringProbe(): IoUringProbe;
   statSource(path: string): SourceStat;
   probeCuFile(cufileLib: string, cudaLib: string): CuFileProbe;
   startBench(opts: NativeBenchOptions, onProgress: ((p: NativeProgress) => void) | undefined): BenchHandle;
 }
 
-const ABI_VERSION = 2;
+const ABI_VERSION = 3;
 
 // ---------------------------------------------------------------------------------------------
 // Loading
@@ -298,6 +299,17 @@ export function readConfigSpace(path: string, maxBytes: number): ConfigSpaceRead
  */
 export function readSysfsDir(dir: string, files: readonly string[], links: readonly string[], configMax: number): SysfsDirRead | SysfsDirUnopened {
   return native().readSysfsDir(dir, files, links, configMax);
+}
+
+/**
+ * readSysfsDir for many directories in one call, asking each the same names: one answer per directory,
+ * in order, as readSysfsDir would give it, except that the `config` arrays of one call are views into a
+ * single shared ArrayBuffer (same bytes and length; `byteOffset` may be non-zero: slice() one to own it).
+ * The reads run on `threads` threads (0: the addon picks, from the CPU count and the number of
+ * directories); the answers are made on the calling thread.
+ */
+export function readSysfsDirs(dirs: readonly string[], files: readonly string[], links: readonly string[], configMax: number, threads = 0): (SysfsDirRead | SysfsDirUnopened)[] {
+  return native().readSysfsDirs(dirs, files, links, configMax, threads);
 }
 
 /** Try io_uring_setup (P2P_IO_URING_DISABLE=1 simulates a kernel/seccomp refusal). */

@@ -1,6 +1,7 @@
 // Small sysfs trees full of the odd cases the sysfs reader has to survive: dangling and plain-directory
 // device entries, short and missing config, SR-IOV VFs, p2pmem dirs with missing or unreadable files,
-// attributes that are directories or dangling links, and (for a non-root reader) permission holes.
+// attributes that are directories or dangling links, and (for a non-root reader) permission holes; and
+// a scrambler that scatters such cases over a large generated fabric.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -221,4 +222,51 @@ export function buildEmptyTrees(base: string): { missing: string; empty: string 
   mkdir(empty, BUS);
   link(empty, `${BUS}/0000:00:00.0`, '../../../devices/pci0000:00/0000:00:00.0');
   return { missing, empty };
+}
+
+/**
+ * Turns a generated fabric (bench/gen-fabric.ts) into a mix of every per-function case the reader
+ * handles differently: config of each telling size, missing, dangling, a directory or root-only; VFs
+ * reading 0xffff; p2pmem entries of every shape; missing link and ID attributes; and directories a
+ * non-root reader may not list or enter. Neighbours differ at random (seeded), so no case is only ever
+ * met in runs. Returns the filesystem root.
+ */
+export function scrambleFabric(root: string, seed: number): string {
+  let state = seed >>> 0;
+  const rand = (n: number) => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return (state >>> 8) % n;
+  };
+  const bus = path.join(root, BUS);
+  for (const bdf of fs.readdirSync(bus).sort()) {
+    const dir = fs.realpathSync(path.join(bus, bdf));
+    const config = path.join(dir, 'config');
+    const size = [4096, 4096, 4096, 256, 255, 100, 64, 64, 63, 1, 0][rand(11)];
+    fs.truncateSync(config, size);
+    if (size >= 2 && rand(4) === 0) {
+      const fd = fs.openSync(config, 'r+');
+      fs.writeSync(fd, Buffer.from([0xff, 0xff]), 0, 2, 0);
+      fs.closeSync(fd);
+    }
+    switch (rand(14)) {
+      case 0: fs.rmSync(config); break;
+      case 1: fs.rmSync(config); fs.symlinkSync('nowhere', config); break;
+      case 2: fs.rmSync(config); fs.mkdirSync(config); break;
+      case 3: fs.chmodSync(config, 0o600); break;
+    }
+    switch (rand(9)) {
+      case 0: put(dir, 'p2pmem/size', '65536\n'); put(dir, 'p2pmem/available', '4096\n'); put(dir, 'p2pmem/published', `${rand(2)}\n`); break;
+      case 1: mkdir(dir, 'p2pmem'); break;
+      case 2: put(dir, 'p2pmem/size', '4096\n'); fs.chmodSync(path.join(dir, 'p2pmem'), 0o700); break;
+      case 3: fs.symlinkSync('gone', path.join(dir, 'p2pmem')); break;
+    }
+    for (const name of ['current_link_speed', 'max_link_width', 'vendor', 'class', 'subsystem_device', 'numa_node']) {
+      if (rand(6) === 0) fs.rmSync(path.join(dir, name), { force: true });
+    }
+    if (rand(5) === 0) put(dir, 'revision', `0x0${rand(10)}\n`);
+    const mode = rand(30);
+    if (mode === 0) fs.chmodSync(dir, 0o311); // a non-root reader cannot list it
+    else if (mode === 1) fs.chmodSync(dir, 0o644); // ...or cannot enter it
+  }
+  return root;
 }
