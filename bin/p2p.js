@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // p2p command-line entry. Runs the CLI bundle (dist/cli/p2p.cjs, made by `npm run build`) through a V8 code
 // cache, because compiling the CLI is most of its start-up on Node 20, which caches nothing itself.
-import { createRequire } from 'node:module';
-import * as fs from 'node:fs';
-import * as vm from 'node:vm';
-import { fileURLToPath } from 'node:url';
+// CommonJS (bin/package.json says so): an ES module entry would start Node's ES module loader for nothing.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
+const { createRequire } = require('node:module');
+const { pathToFileURL } = require('node:url');
 
-const dir = fileURLToPath(new URL('../dist/cli/', import.meta.url));
-const bundle = `${dir}p2p.cjs`;
+const dir = path.join(__dirname, '../dist/cli');
+const bundle = path.join(dir, 'p2p.cjs');
 const cacheFile = `${bundle}.cache`;
 
 let source;
@@ -40,6 +43,6 @@ if (cachedData === undefined || script.cachedDataRejected) {
   });
 }
 // The CLI bundle cannot hold Ink (see scripts/bundle.mjs); `p2p tui` loads the TUI's Ink side through this.
-globalThis[Symbol.for('p2p.loadInkApp')] = () => import(new URL('../dist/cli/tui/ink-app.js', import.meta.url).href);
-const module = { exports: {} };
-script.runInThisContext().call(module.exports, module.exports, createRequire(bundle), module, bundle, dir);
+globalThis[Symbol.for('p2p.loadInkApp')] = () => import(pathToFileURL(path.join(dir, 'tui/ink-app.js')).href);
+const cliModule = { exports: {} };
+script.runInThisContext().call(cliModule.exports, cliModule.exports, createRequire(bundle), cliModule, bundle, dir);

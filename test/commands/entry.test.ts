@@ -8,6 +8,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { REPO_ROOT } from '../helpers/refdata.js';
 
+/** bin/ as shipped: the entry and the package.json that makes it CommonJS. */
+function copyBin(to: string): void {
+  for (const f of ['p2p.js', 'package.json']) fs.copyFileSync(path.join(REPO_ROOT, 'bin', f), path.join(to, 'bin', f));
+}
+
 const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
 
 test('p2p --version is p2p\'s own version, also when run from another package\'s directory', () => {
@@ -26,7 +31,7 @@ test('a copy of bin/ without the bundle says how to build, in one line, exit 2',
   const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'p2p-unbuilt-'));
   try {
     fs.mkdirSync(path.join(copy, 'bin'));
-    fs.copyFileSync(path.join(REPO_ROOT, 'bin/p2p.js'), path.join(copy, 'bin/p2p.js'));
+    copyBin(copy);
     fs.writeFileSync(path.join(copy, 'package.json'), JSON.stringify({ name: 'p2p', type: 'module' }));
     const r = spawnSync(process.execPath, [path.join(copy, 'bin/p2p.js'), 'topo'], { encoding: 'utf8' });
     assert.equal(r.status, 2);
@@ -41,7 +46,7 @@ test('a rejected code cache is replaced after the run, and the run is unaffected
   try {
     fs.mkdirSync(path.join(copy, 'bin'));
     fs.mkdirSync(path.join(copy, 'dist/cli'), { recursive: true });
-    fs.copyFileSync(path.join(REPO_ROOT, 'bin/p2p.js'), path.join(copy, 'bin/p2p.js'));
+    copyBin(copy);
     fs.copyFileSync(path.join(REPO_ROOT, 'dist/cli/p2p.cjs'), path.join(copy, 'dist/cli/p2p.cjs'));
     fs.writeFileSync(path.join(copy, 'package.json'), JSON.stringify({ name: 'p2p', version: pkg.version, type: 'module' }));
     const cache = path.join(copy, 'dist/cli/p2p.cjs.cache');
