@@ -1,6 +1,9 @@
 // A small, strict ustar/pax tar writer and reader (regular files, directories, symlinks), gzip via node:zlib.
 // Enough for p2p snapshots and for tarballs of captured trees made by GNU tar (pax and GNU long names).
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { createRequire } from 'node:module';
+
+// zlib only when an archive is really written or read: every `--root DIR` asks whether DIR is an archive.
+const zlib = (): typeof import('node:zlib') => createRequire(import.meta.url)('node:zlib');
 
 export type TarEntry =
   | { type: 'file'; path: string; data: Uint8Array; mode?: number; mtime?: number }
@@ -234,7 +237,7 @@ export function looksLikeTar(buf: Uint8Array): boolean {
 }
 
 export function gzipTar(entries: readonly TarEntry[]): Uint8Array {
-  return gzipSync(writeTar(entries), { level: 9 });
+  return zlib().gzipSync(writeTar(entries), { level: 9 });
 }
 
 /** Gunzips (when gzipped) and parses; `maxBytes` caps the uncompressed size (default 1 GiB). */
@@ -242,7 +245,7 @@ export function readTarGz(buf: Uint8Array, maxBytes = 1 << 30): { entries: TarEn
   let raw: Uint8Array = buf;
   if (isGzip(buf)) {
     try {
-      raw = gunzipSync(buf, { maxOutputLength: maxBytes });
+      raw = zlib().gunzipSync(buf, { maxOutputLength: maxBytes });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ERR_BUFFER_TOO_LARGE') throw new TarError(`uncompressed size exceeds ${Math.round(maxBytes / 1048576)} MiB`);
