@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigSpace } from '../model/config-space.js';
 import { UserError } from '../errors.js';
+import { defineLazy } from '../lazy-property.js';
 import type { RawDevice, RawFabric, RawP2pmem, RawResource } from './types.js';
 import { readHostInfo } from './host-info.js';
 import { batchOf, readSysfsDirWithFs, type SysfsDirReader } from './sysfs-dir-reader.js';
@@ -318,12 +319,15 @@ export function readSysfsFabric(rootArg: string, opts: SysfsOptions = {}): RawFa
       currentLinkWidth: linkFromSysfs ? parseInt10(text('current_link_width')) : undefined,
       maxLinkSpeed: linkFromSysfs ? text('max_link_speed') : undefined,
       maxLinkWidth: linkFromSysfs ? parseInt10(text('max_link_width')) : undefined,
-      resources: parseResources(text('resource')),
+      resources: undefined,
       p2pmem,
       classNames: classNames.get(bdf),
       physfn: physfn && BDF_RE.test(physfn) ? physfn : null,
       origin: relativeToRoot(root, dir) || dir,
     });
+    // Parsed on first use: ~15 lines of hex per function that `topo` never shows.
+    const resourceText = text('resource');
+    defineLazy(devices.get(bdf)!, 'resources', () => parseResources(resourceText));
   }
   if (devices.size === 0) {
     throw new UserError(`no PCI devices found under ${devicesDir}`);

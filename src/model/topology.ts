@@ -1,6 +1,7 @@
 // Builds the Fabric (devices linked into a tree, decoded, named) from what an access method read.
 import type { RawDevice, RawFabric, RawResource } from '../access/types.js';
 import { decodeAcs, ACS_EXT_CAP_ID } from './caps/acs.js';
+import { defineLazy } from '../lazy-property.js';
 import { decodeExpressSummary, type ExpressSummary } from './caps/express.js';
 import { findCapability, walkCapabilities } from './caps/walk.js';
 import { decodeSsvid, SSVID_CAP_ID } from './caps/ssvid.js';
@@ -144,13 +145,15 @@ export function buildFabric(raw: RawFabric, opts: BuildOptions = {}): Fabric {
       relaxedOrdering: express?.relaxedOrdering ?? null,
       acs: acsCap ? decodeAcs(cfg, acsCap.offset) : null,
       capabilities: walk,
-      bars: barsFromResources(r.resources),
+      bars: [],
       p2pmem: r.p2pmem ?? null,
       physfn: r.physfn ?? null,
       config: cfg,
       configBytes: cfg.length,
       raw: r,
     };
+    // From the resource file on first use (details, doctor): `topo` never needs them.
+    defineLazy(dev, 'bars', () => barsFromResources(r.resources));
     devices.push(dev);
     byBdf.set(dev.bdf, dev);
   }
