@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import { getSystemErrorMap } from 'node:util';
 import type { SysfsDirRead, SysfsDirUnopened } from '../native/addon.js';
+import { readAttrText } from './read-attr.js';
 
 export type { SysfsDirRead, SysfsDirUnopened };
 export type SysfsDirResult = SysfsDirRead | SysfsDirUnopened;
@@ -40,33 +41,6 @@ function errorText(e: unknown): string {
   const errno = (e as NodeJS.ErrnoException).errno;
   const text = errno === undefined ? undefined : getSystemErrorMap().get(errno)?.[1];
   return text ? `${errorCode(e)}: ${text}` : errorCode(e);
-}
-
-// Sysfs attributes are small; one shared buffer for every read, as large as the native reader's cap.
-const attrBuf = Buffer.allocUnsafe(65536);
-
-function readFileOrNull(file: string): string | null {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    let got = 0;
-    while (got < attrBuf.length) {
-      const asked = attrBuf.length - got;
-      const n = fs.readSync(fd, attrBuf, got, asked, null);
-      if (n <= 0) break;
-      got += n;
-      if (n < asked) break; // sysfs gives the whole attribute in one read
-    }
-    return attrBuf.toString('latin1', 0, got);
-  } catch {
-    return null;
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 function readLinkOrNull(file: string): string | null {
@@ -119,7 +93,7 @@ function readOneDirWithFs(dir: string, files: readonly string[], links: readonly
     return { error: errorCode(e) };
   }
   const out: SysfsDirRead = {
-    files: files.map((name) => readFileOrNull(`${dir}/${name}`)),
+    files: files.map((name) => readAttrText(`${dir}/${name}`)),
     links: links.map((name) => readLinkOrNull(`${dir}/${name}`)),
     config: null,
     configLength: 0,
