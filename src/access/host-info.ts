@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import type { HostInfo } from './types.js';
+import { defineLazy } from '../lazy-property.js';
 import { readSysfsDirWithFs, type SysfsDirReader } from './sysfs-dir-reader.js';
 
 function readText(file: string): string | null {
@@ -81,28 +82,23 @@ export function readHostInfo(root: string, live: boolean, readDir: SysfsDirReade
   } catch {
     /* no iommu_groups: either no IOMMU or not captured */
   }
-  // The kernel config (a gunzip and ~10k lines) and every group's domain type (a file per group) are
-  // read on first use: `p2p topo` needs neither, `p2p doctor` and `p2p show` do.
-  let kernelConfig: Map<string, string> | null | undefined;
-  let iommuGroupTypes: Map<string, string> | null | undefined;
-  return {
+  const host: HostInfo = {
     cpuVendor: vendor,
     cpuFamily: family,
     arch: cpu ? archFromCpuinfo(cpu) : live ? process.arch : null,
     cmdline,
     kernelRelease: release,
-    get kernelConfig() {
-      if (kernelConfig === undefined) kernelConfig = readKernelConfig(root, release);
-      return kernelConfig;
-    },
+    kernelConfig: null,
     numaNodes,
     iommuEnabled,
-    get iommuGroupTypes() {
-      if (iommuGroupTypes === undefined) iommuGroupTypes = groups === null ? null : readIommuGroupTypes(groupsDir, groups, readDir);
-      return iommuGroupTypes;
-    },
+    iommuGroupTypes: null,
     isRoot: live ? process.getuid?.() === 0 : null,
   };
+  // The kernel config (a gunzip and ~10k lines) and every group's domain type (a file per group) are
+  // read on first use: `p2p topo` needs neither, `p2p doctor` and `p2p show` do.
+  defineLazy(host, 'kernelConfig', () => readKernelConfig(root, release));
+  defineLazy(host, 'iommuGroupTypes', () => (groups === null ? null : readIommuGroupTypes(groupsDir, groups, readDir)));
+  return host;
 }
 
 /** /proc/config.gz, else /boot/config-RELEASE, under root; null when neither is there. */

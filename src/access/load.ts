@@ -95,7 +95,7 @@ export async function loadRawFabric(opts: SourceOptions): Promise<RawFabric> {
   if (opts.root) {
     // A snapshot archive (p2p snapshot): extracted to a private temp dir, read like a captured tree.
     const snapshot = await import('./snapshot.js');
-    if (snapshot.isSnapshotPath(opts.root)) return snapshot.readSnapshotFabric(opts.root);
+    if (snapshot.isSnapshotPath(opts.root)) return snapshot.readSnapshotFabric(opts.root, { readDir: await nativeSysfsDirReader() });
   }
   return readSysfsFabric(root, { readDir: await nativeSysfsDirReader() });
 }

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
-import { readSysfsFabric } from './sysfs.js';
+import { readSysfsFabric, type SysfsOptions } from './sysfs.js';
 import { isGzip, looksLikeTar, readTarGz, TarError, type TarEntry } from './tar.js';
 import type { RawFabric } from './types.js';
 
@@ -307,23 +307,20 @@ export function sourceRoot(rootArg: string | undefined): { root: string; snapsho
 }
 
 /** The fabric in a snapshot, as `readSysfsFabric` would have read it on the captured machine. */
-export function readSnapshotFabric(file: string): RawFabric {
+export function readSnapshotFabric(file: string, opts: SysfsOptions = {}): RawFabric {
   const snap = openSnapshotCached(file);
   let raw: RawFabric;
   try {
-    raw = readSysfsFabric(snap.root);
+    raw = readSysfsFabric(snap.root, opts);
   } catch (e) {
     // Name the archive, not the temp dir that is about to disappear.
     if (e instanceof UserError) throw new UserError(`${file}: ${e.message.split(snap.root + path.sep).join('').split(snap.root).join('')}`, e.exitCode);
     throw e;
   }
   const uid = snap.manifest?.uid;
-  return {
-    ...raw,
-    source: { method: 'snapshot', location: file },
-    host: { ...raw.host, isRoot: uid === null || uid === undefined ? null : uid === 0 },
-    warnings: [...snap.warnings, ...raw.warnings],
-  };
+  // Set in place: a copy of the host would read its lazy facts (kernel config, IOMMU types) right now.
+  raw.host.isRoot = uid === null || uid === undefined ? null : uid === 0;
+  return { ...raw, source: { method: 'snapshot', location: file }, warnings: [...snap.warnings, ...raw.warnings] };
 }
 
 // ---------------------------------------------------------------------------------------------
