@@ -10,7 +10,8 @@ export interface TopoTextOptions {
   verbose?: boolean;
 }
 
-const KIND_LABEL: Record<string, string> = {
+/** A device kind's word in tree lines (topo and the TUI tree); '' for plain endpoints. */
+export const KIND_LABEL: Record<string, string> = {
   gpu: 'GPU', nvme: 'NVMe', nic: 'NIC', accelerator: 'accel', storage: 'storage', 'root-port': 'root port',
   'switch-upstream': 'switch', 'switch-downstream': 'port', bridge: 'bridge', 'host-bridge': 'host bridge', endpoint: '',
 };

@@ -614,8 +614,3 @@ export function createReducer(model: UiModel): (s: UiState, a: Action) => UiStat
   return (s, a) => reduce(model, s, a);
 }
 
-export function inputMode(s: UiState): 'normal' | 'search' | 'help' {
-  if (s.help) return 'help';
-  if (s.search) return 'search';
-  return 'normal';
-}

@@ -1,14 +1,9 @@
 // The fabric tree's lines as styled segments: pure, shared by the Ink pane and the first frame.
-import type { Device } from '../model/types.js';
+import { KIND_LABEL } from '../format/topo-text.js';
 import { linkSummary, shortName, type TreeNode, type UiModel, type VisibleRow } from './model.js';
 import type { Theme } from './theme.js';
 import type { UiState } from './state.js';
 import { seg, type Seg } from './text.js';
-
-const KIND_LABEL: Partial<Record<Device['kind'], string>> = {
-  gpu: 'GPU', nvme: 'NVMe', nic: 'NIC', accelerator: 'accel', storage: 'storage', 'root-port': 'root port',
-  'switch-downstream': 'port', bridge: 'bridge', 'host-bridge': 'host bridge',
-};
 
 function shortBdf(bdf: string): string {
   return bdf.startsWith('0000:') ? bdf.slice(5) : bdf;
@@ -44,7 +39,8 @@ export function deviceSegs(model: UiModel, node: TreeNode, theme: Theme, marks: 
   const l = linkSummary(d);
   if (l) out.push(seg(' ' + l.text, l.downtrained ? { color: theme.status.warn, bold: true } : {}));
   if (d.numaNode !== null && d.numaNode >= 0) out.push(seg(` n${d.numaNode}`, { color: theme.text.dim }));
-  const kind = node.kind === 'switch' ? '' : KIND_LABEL[d.kind];
+  // A switch's line names it already; an upstream port alone says nothing more, as before.
+  const kind = node.kind === 'switch' || d.kind === 'switch-upstream' ? '' : KIND_LABEL[d.kind];
   if (kind) out.push(seg(' ' + kind, { color: theme.text.kind }));
   out.push(seg(' ' + shortName(d)));
   if (d.driver) out.push(seg(` [${d.driver}]`, { color: theme.text.dim }));
