@@ -1,15 +1,11 @@
 // Bench output: the results table (direct vs bounce side by side), the live progress line, the sweep
 // matrix with its text curve, and the documented JSON shape.
-import { Chalk } from 'chalk';
+import { makeStyle } from '../format/style.js';
 import { formatSize, runFailed, savings, type RunSummary } from './metrics.js';
 
 export interface FormatOptions {
   color: boolean;
   columns?: number;
-}
-
-function chalkFor(color: boolean) {
-  return new Chalk({ level: color ? 1 : 0 });
 }
 
 const fix = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '-');
@@ -60,7 +56,7 @@ export function resultRows(runs: RunSummary[]): [string, string[]][] {
 
 /** The results table: one column per path (direct, bounce), then what direct saves. */
 export function renderResults(runs: RunSummary[], opts: FormatOptions): string {
-  const c = chalkFor(opts.color);
+  const c = makeStyle(opts.color).c;
   const rows = resultRows(runs);
   const head = runs.map((r) => r.path);
   const w0 = Math.max(...rows.map(([l]) => l.length));
@@ -123,7 +119,7 @@ function bar(value: number, max: number, width: number): string {
 
 /** Sweep: a GB/s matrix (block size x queue depth), then the curve as text bars per queue depth. */
 export function renderSweep(points: SweepPoint[], opts: FormatOptions): string {
-  const c = chalkFor(opts.color);
+  const c = makeStyle(opts.color).c;
   const bss = [...new Set(points.map((p) => p.blockSize))].sort((a, b) => a - b);
   const qds = [...new Set(points.map((p) => p.queueDepth))].sort((a, b) => a - b);
   const at = (bs: number, qd: number) => points.find((p) => p.blockSize === bs && p.queueDepth === qd)?.summary;

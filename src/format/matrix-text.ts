@@ -1,6 +1,7 @@
 // Text view of `p2p matrix`: the nvidia-smi style legend matrix with CPU/NUMA affinity, then the
 // kernel's P2PDMA verdict for the same pairs, colour-coded, then why and how to fix.
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
+import { makeStyle, paintVerdict } from './style.js';
 import type { MatrixPair, MatrixReport } from '../model/p2p/matrix.js';
 import type { Legend, MapType } from '../model/p2p/types.js';
 
@@ -33,15 +34,6 @@ function paintLegend(c: ChalkInstance, l: Legend | null, text: string): string {
   }
 }
 
-function paintMap(c: ChalkInstance, m: MapType | null, text: string): string {
-  switch (m) {
-    case 'BUS_ADDR': return c.green(text);
-    case 'THRU_HOST_BRIDGE': return c.yellow(text);
-    case 'NOT_SUPPORTED': return c.red(text);
-    default: return c.magenta(text);
-  }
-}
-
 const pad = (s: string, w: number) => s + ' '.repeat(Math.max(0, w - s.length));
 
 /** Short cell text of a verdict: BUS / HB / NO, or ? when unknown (BUS|HB when both are possible). */
@@ -53,7 +45,7 @@ export function verdictCell(p: MatrixPair): string {
 const PAIR_CODES = new Set(['common-bridge', 'no-common-bridge', 'same-function']);
 
 export function renderMatrixText(r: MatrixReport, opts: MatrixTextOptions): string {
-  const c = new Chalk({ level: opts.color ? 1 : 0 });
+  const c = makeStyle(opts.color).c;
   const out: string[] = [];
   if (r.devices.length === 0) {
     return 'No DMA-capable endpoints found (try --all, or --class gpu,nvme,nic,accelerator,storage,endpoint).\n';
@@ -87,16 +79,16 @@ export function renderMatrixText(r: MatrixReport, opts: MatrixTextOptions): stri
   for (const a of r.devices) {
     const cells = r.devices.map((b) => {
       const p = byPair.get(`${a.bdf}|${b.bdf}`)!;
-      return paintMap(c, p.p2pdma.mapType, pad(verdictCell(p), cellW));
+      return paintVerdict(c, p.p2pdma.mapType, pad(verdictCell(p), cellW));
     });
     out.push(c.bold(pad(a.label, rowW)) + cells.join(''));
   }
   out.push('');
   out.push('Legend:');
-  out.push(`  ${paintMap(c, 'BUS_ADDR', 'BUS')} = BUS_ADDR: direct, with PCI bus addresses (never leaves the common bridge)`);
-  out.push(`  ${paintMap(c, 'THRU_HOST_BRIDGE', 'HB')}  = THRU_HOST_BRIDGE: allowed, routed through the root complex and mapped with the DMA API (the IOMMU, when one is on)`);
-  out.push(`  ${paintMap(c, 'NOT_SUPPORTED', 'NO')}  = NOT_SUPPORTED: the kernel refuses (EREMOTEIO)`);
-  if (r.pairs.some((p) => p.p2pdma.mapType === null)) out.push(`  ${paintMap(c, null, '?')}   = unknown (the answers still possible follow the ?); usually: needs root`);
+  out.push(`  ${paintVerdict(c, 'BUS_ADDR', 'BUS')} = BUS_ADDR: direct, with PCI bus addresses (never leaves the common bridge)`);
+  out.push(`  ${paintVerdict(c, 'THRU_HOST_BRIDGE', 'HB')}  = THRU_HOST_BRIDGE: allowed, routed through the root complex and mapped with the DMA API (the IOMMU, when one is on)`);
+  out.push(`  ${paintVerdict(c, 'NOT_SUPPORTED', 'NO')}  = NOT_SUPPORTED: the kernel refuses (EREMOTEIO)`);
+  if (r.pairs.some((p) => p.p2pdma.mapType === null)) out.push(`  ${paintVerdict(c, null, '?')}   = unknown (the answers still possible follow the ?); usually: needs root`);
   out.push(`  Allow-list: ${r.allowList.kernel}`);
   out.push(`  CPU: ${r.host.cpuVendor ?? 'unknown'}${r.host.cpuFamily !== null ? ` family 0x${r.host.cpuFamily.toString(16)}` : ''}; IOMMU: ${r.host.iommuEnabled === null ? 'unknown' : r.host.iommuEnabled ? 'on' : 'off'}`);
 
@@ -125,7 +117,7 @@ export function renderMatrixText(r: MatrixReport, opts: MatrixTextOptions): stri
     out.push(c.bold('Why not direct, and what would change it'));
     for (const g of groups.values()) {
       const shown = g.pairs.slice(0, 8).join(', ') + (g.pairs.length > 8 ? `, ... (${g.pairs.length} pairs)` : '');
-      out.push(`${paintMap(c, g.mapType, g.verdict)}: ${shown}`);
+      out.push(`${paintVerdict(c, g.mapType, g.verdict)}: ${shown}`);
       for (const cause of g.causes) out.push(`  - ${cause}`);
       for (const [fix, cost] of g.fixes) {
         out.push(`  fix: ${fix}`);

@@ -1,9 +1,9 @@
 // Text view of `p2p path a b`: one line per hop with its link, ACS and IOMMU group, the turn, the
 // kernel verdict with causes and fixes, the narrowest link and the per-direction ceiling.
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
+import { makeStyle, paintVerdict } from './style.js';
 import { formatLink } from '../model/link-math.js';
 import type { PathHop, PathReport } from '../model/p2p/path.js';
-import type { MapType } from '../model/p2p/types.js';
 import { ACS_REDIRECT_BITS } from '../model/p2p/walk.js';
 
 export interface PathTextOptions {
@@ -15,10 +15,6 @@ const ROLE_MARK: Record<PathHop['role'], string> = {
 };
 
 const pad = (s: string, w: number) => s + ' '.repeat(Math.max(0, w - s.length));
-
-function paintMap(c: ChalkInstance, m: MapType | null, text: string): string {
-  return m === 'BUS_ADDR' ? c.green(text) : m === 'THRU_HOST_BRIDGE' ? c.yellow(text) : m === 'NOT_SUPPORTED' ? c.red(text) : c.magenta(text);
-}
 
 function acsText(c: ChalkInstance, h: PathHop): string {
   if (!h.acs) return '';
@@ -44,7 +40,7 @@ function linkText(h: PathHop): string {
 }
 
 export function renderPathText(r: PathReport, opts: PathTextOptions): string {
-  const c = new Chalk({ level: opts.color ? 1 : 0 });
+  const c = makeStyle(opts.color).c;
   const out: string[] = [];
   const first = r.hops[0];
   const last = r.hops[r.hops.length - 1];
@@ -73,7 +69,7 @@ export function renderPathText(r: PathReport, opts: PathTextOptions): string {
   out.push(`Turn: ${r.turn.description}`);
   out.push(`Legend: ${r.legend.legend ?? '?'} (${r.legend.why})`);
   const v = r.verdict;
-  out.push(`Kernel P2PDMA (client ${r.from}, provider ${r.to}): ${paintMap(c, v.mapType, c.bold(v.verdict))}` +
+  out.push(`Kernel P2PDMA (client ${r.from}, provider ${r.to}): ${paintVerdict(c, v.mapType, c.bold(v.verdict))}` +
     (v.mapType === null ? ` (possible: ${v.possible.join(' or ')})` : '') +
     (v.distance !== null ? `, distance ${v.distance}` : '') + (v.distance === -1 || v.distance === null ? ` (${v.hops} hops)` : ''));
   for (const reason of v.reasons) out.push(`  - ${reason.message}`);

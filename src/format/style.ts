@@ -1,5 +1,6 @@
 // Semantic colours for text views; one place decides whether colour is on, so piped output stays plain.
 import { Chalk, type ChalkInstance } from 'chalk';
+import type { MapType } from '../model/p2p/types.js';
 
 export interface Style {
   c: ChalkInstance;
@@ -31,4 +32,9 @@ export function makeStyle(color: boolean): Style {
 /** "8GT/s x16", "16GT/s x4 (cap 16GT/s x16)" */
 export function formatSpeed(gts: number | null): string {
   return gts === null ? '?' : `${gts}GT/s`;
+}
+
+/** A P2PDMA verdict's colour: direct green, through the host bridge yellow, refused red, unknown magenta. */
+export function paintVerdict(c: ChalkInstance, m: MapType | null, text: string): string {
+  return m === 'BUS_ADDR' ? c.green(text) : m === 'THRU_HOST_BRIDGE' ? c.yellow(text) : m === 'NOT_SUPPORTED' ? c.red(text) : c.magenta(text);
 }
