@@ -148,7 +148,7 @@ export const gpuBarCheck: CheckDef = {
         evidence.push(`${deviceLabel(g)}: BAR sizes unknown (${fabric.source.method === 'dump' ? 'an lspci dump has no sysfs resource file' : 'no resource file'}) and Resizable BAR ${rb.known ? 'absent' : 'unknown'}`);
       }
     }
-    const st = worst(statuses.filter((s) => s !== 'skip')) === 'skip' ? 'skip' : worst(statuses);
+    const st = worst(statuses);
     return {
       status: st,
       evidence,

@@ -1,6 +1,6 @@
 // Driver and software checks: bound drivers, NVIDIA modules, cuFile configuration, io_uring, O_DIRECT.
 import type { CheckDef, DoctorInput, Status } from './types.js';
-import { capped, deviceLabel, isNvidiaGpu, parseKernelVersion, versionAtLeast } from './util.js';
+import { capped, deviceLabel, isNvidiaGpu, parseKernelVersion, versionAtLeast, worst } from './util.js';
 
 export const driverBoundCheck: CheckDef = {
   id: 'driver.bound',
@@ -72,7 +72,7 @@ export const nvidiaModulesCheck: CheckDef = {
         fix.push('install nvidia-fs (nvidia-gds package) and modprobe nvidia_fs, or enable properties.use_pci_p2pdma in /etc/cufile.json on a kernel >= 6.2 with CONFIG_PCI_P2PDMA');
       }
     }
-    const st: Status = statuses.includes('fail') ? 'fail' : statuses.includes('warn') ? 'warn' : 'ok';
+    const st = worst([...statuses, 'ok']);
     return { status: st, evidence, fix: fix.length ? fix : undefined, devices: gpus.map((g) => g.bdf) };
   },
 };
@@ -171,7 +171,7 @@ export const cufileCheck: CheckDef = {
         devices: [],
       };
     }
-    const nvfs = env.modules.known ? env.modules.value.some((m) => m === 'nvidia_fs') : null;
+    const nvfs = env.modules.known ? hasModule(env.modules.value, 'nvidia_fs') : null;
     const kernelP2p = p2pdmaKernel(input);
     if (useP2pdma === true && kernelP2p === false) evidence.push('use_pci_p2pdma=true, but this kernel has no usable P2PDMA (needs >= 6.2 with CONFIG_PCI_P2PDMA; see kernel.*)');
     const direct = nvfs === true || (useP2pdma === true && kernelP2p === true);

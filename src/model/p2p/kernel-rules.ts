@@ -102,6 +102,11 @@ export function computeP2pdma(fabric: Fabric, client: Device, provider: Device, 
   }
   const redirecting = acsPath.filter((p) => p.acs.state === 'redirect');
   const unknownAcs = acsPath.filter((p) => p.acs.state === 'unknown');
+  // The host-bridge route: needed when there is no common bridge or when ACS redirects.
+  const needHostRoute = !common || redirecting.length > 0;
+  const mayNeedHostRoute = needHostRoute || unknownAcs.length > 0;
+  const hbP = hostBridgeOf(fabric, provider);
+  const hbC = hostBridgeOf(fabric, client);
 
   if (common) {
     if (client === provider) {
@@ -125,8 +130,6 @@ export function computeP2pdma(fabric: Fabric, client: Device, provider: Device, 
       reasons.push({ code: 'acs-unknown', device: u.bdf, message: `ACS state unknown: ${u.acs.why}` });
     }
   } else {
-    const hbP = hostBridgeOf(fabric, provider);
-    const hbC = hostBridgeOf(fabric, client);
     const topP = provChain[provChain.length - 1];
     const topC = cliChain[cliChain.length - 1];
     const where = hbP === hbC
@@ -138,15 +141,10 @@ export function computeP2pdma(fabric: Fabric, client: Device, provider: Device, 
     });
   }
 
-  // The host-bridge route: needed when there is no common bridge or when ACS redirects.
-  const needHostRoute = !common || redirecting.length > 0;
-  const mayNeedHostRoute = needHostRoute || unknownAcs.length > 0;
   const cpuAllows = cpuSupportsP2pdma(fabric.host);
   const hostBridges: HostBridgeCheck[] = [];
   let hostRoute: boolean | null = null; // true THRU_HOST_BRIDGE, false NOT_SUPPORTED, null unknown
   if (mayNeedHostRoute) {
-    const hbP = hostBridgeOf(fabric, provider);
-    const hbC = hostBridgeOf(fabric, client);
     let listAllows: boolean | null;
     if (hbP === hbC) {
       const c = checkHostBridge(fabric, hbP, true, list);
@@ -181,16 +179,9 @@ export function computeP2pdma(fabric: Fabric, client: Device, provider: Device, 
     }
   }
 
-  let possible: MapType[];
-  if (!common) {
-    possible = hostRoute === true ? ['THRU_HOST_BRIDGE'] : hostRoute === false ? ['NOT_SUPPORTED'] : ['THRU_HOST_BRIDGE', 'NOT_SUPPORTED'];
-  } else if (redirecting.length > 0) {
-    possible = hostRoute === true ? ['THRU_HOST_BRIDGE'] : hostRoute === false ? ['NOT_SUPPORTED'] : ['THRU_HOST_BRIDGE', 'NOT_SUPPORTED'];
-  } else if (unknownAcs.length > 0) {
-    possible = ['BUS_ADDR', ...(hostRoute === true ? ['THRU_HOST_BRIDGE' as const] : hostRoute === false ? ['NOT_SUPPORTED' as const] : ['THRU_HOST_BRIDGE' as const, 'NOT_SUPPORTED' as const])];
-  } else {
-    possible = ['BUS_ADDR'];
-  }
+  // What the host-bridge route gives, then which routes the kernel may take.
+  const viaHost: MapType[] = hostRoute === true ? ['THRU_HOST_BRIDGE'] : hostRoute === false ? ['NOT_SUPPORTED'] : ['THRU_HOST_BRIDGE', 'NOT_SUPPORTED'];
+  const possible: MapType[] = needHostRoute ? viaHost : unknownAcs.length > 0 ? ['BUS_ADDR', ...viaHost] : ['BUS_ADDR'];
   const mapType = possible.length === 1 ? possible[0] : null;
   let verdict: string = mapType ?? '';
   if (!mapType) {
