@@ -6,7 +6,7 @@ import { buildFabric } from '../model/topology.js';
 import type { Fabric } from '../model/types.js';
 import type { SourceOptions } from '../commands/shared.js';
 import { parseLspciDump } from './dump.js';
-import { readSysfsFabric, type ConfigReader } from './sysfs.js';
+import { readSysfsFabric } from './sysfs.js';
 import { sysfsDirReaderFromAddon, type SysfsDirReader } from './sysfs-dir-reader.js';
 import type { RawFabric } from './types.js';
 
@@ -62,12 +62,6 @@ export async function loadedAddon(): Promise<typeof import('../native/addon.js')
   } catch {
     return undefined;
   }
-}
-
-/** The native addon reports exactly how many config bytes the kernel gave; fall back to fs without it. */
-export async function nativeConfigReader(): Promise<ConfigReader | undefined> {
-  const addon = await loadedAddon();
-  return addon ? (file, max) => addon.readConfigSpace(file, max) : undefined;
 }
 
 /** The addon's batched directory reader (a scan is a handful of calls, read on a few threads); undefined without the addon. */

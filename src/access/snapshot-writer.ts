@@ -9,7 +9,7 @@ import { findCapability, walkCapabilities } from '../model/caps/walk.js';
 import { DSN_EXT_CAP_ID } from '../model/caps/dsn.js';
 import { UserError } from '../errors.js';
 import { toolVersion } from '../version.js';
-import { readConfigWithFs, type ConfigReader } from './sysfs.js';
+import { readSysfsDirWithFs, type SysfsDirReader } from './sysfs-dir-reader.js';
 import { gzipTar, type TarEntry } from './tar.js';
 import { AER_COUNTER_FILES, AER_ROOTPORT_FILES, MANIFEST_NAME, SNAPSHOT_FORMAT_VERSION, type SnapshotManifest } from './snapshot.js';
 
@@ -116,8 +116,8 @@ export interface CaptureOptions {
   root?: string;
   /** Zero Device Serial Numbers in config space and drop host names. */
   redact?: boolean;
-  /** Reads config space (the native addon reports exact byte counts); plain fs by default. */
-  readConfig?: ConfigReader;
+  /** Reads function directories, config space included, as the scan does (the addon's reader, or plain fs). */
+  readDir?: SysfsDirReader;
   now?: Date;
   /** uid of the capturing process; default process.getuid() for "/", null for other roots. */
   uid?: number | null;
@@ -257,19 +257,19 @@ class Capturer {
     return true;
   }
 
-  /** Config space exactly as readable (4096 as root, 64 otherwise), with the DSN zeroed under --redact. */
+  /**
+   * Config space exactly as readable (4096 as root, 64 otherwise), read the way the scan reads it, with
+   * the DSN zeroed under --redact. `rel` is a function directory's `config`.
+   */
   addConfig(rel: string): void {
     const st = this.lstat(rel);
     if (!st || !st.isFile()) return;
-    const readConfig = this.opts.readConfig ?? readConfigWithFs;
-    let bytes: Uint8Array;
-    try {
-      const r = readConfig(this.abs(rel), 4096);
-      bytes = Uint8Array.from(r.bytes.subarray(0, r.length));
-    } catch (e) {
-      this.unreadable.push({ path: rel, error: (e as NodeJS.ErrnoException).code ?? (e as Error).message });
+    const r = (this.opts.readDir ?? readSysfsDirWithFs)(this.abs(path.posix.dirname(rel)), [], [], 4096);
+    if ('error' in r || !r.config) {
+      this.unreadable.push({ path: rel, error: 'error' in r ? r.error : (r.configError ?? 'ENOENT').split(':')[0] });
       return;
     }
+    const bytes = Uint8Array.from(r.config);
     this.configBytes[String(bytes.length)] = (this.configBytes[String(bytes.length)] ?? 0) + 1;
     if (this.opts.redact) {
       const cfg = new ConfigSpace(bytes, bytes.length);

@@ -13,25 +13,6 @@ import { batchOf, readSysfsDirWithFs, type SysfsDirReader } from './sysfs-dir-re
 const BDF_RE = /^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
 const BDF_IN_PATH = /([0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7])/g;
 
-export type ConfigReader = (file: string, max: number) => { bytes: Uint8Array; length: number };
-
-/** Reads a config file through plain fs; the kernel returns 64 bytes to non-root readers. */
-export function readConfigWithFs(file: string, max: number): { bytes: Uint8Array; length: number } {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buf = new Uint8Array(max);
-    let got = 0;
-    while (got < max) {
-      const n = fs.readSync(fd, buf, got, max - got, got);
-      if (n <= 0) break;
-      got += n;
-    }
-    return { bytes: buf, length: got };
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 const INT10 = /^-?\d+$/;
 const HEX = /^0x[0-9a-fA-F]+$/;
 const HOST_BRIDGE = /^pci[0-9a-f]{4,8}:[0-9a-f]{2}$/;

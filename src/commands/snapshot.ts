@@ -24,7 +24,7 @@ function stamp(d: Date): string {
 export async function runSnapshot(opts: SnapshotCommandOptions, io: CommandIO): Promise<number> {
   const { writeSnapshot } = await import('../access/snapshot-writer.js');
   const { formatBytes } = await import('../model/units.js');
-  const { nativeConfigReader } = await import('../access/load.js');
+  const { nativeSysfsDirReader } = await import('../access/load.js');
   const { sourceRoot } = await import('../access/snapshot.js');
   const now = opts.now ?? new Date();
   const src = sourceRoot(opts.root);
@@ -36,7 +36,7 @@ export async function runSnapshot(opts: SnapshotCommandOptions, io: CommandIO): 
   const { manifest, bytes } = writeSnapshot(output, {
     root: src.root,
     redact: opts.redact,
-    readConfig: live ? await nativeConfigReader() : undefined,
+    readDir: await nativeSysfsDirReader(),
     now,
     uid: live ? process.getuid?.() ?? null : fromManifest ? fromManifest.uid : null,
     hostname,
