@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { captureSnapshot, writeSnapshot } from '../../src/access/snapshot-writer.js';
 import { openSnapshot, readSnapshotFabric, safeRelative, MANIFEST_NAME, type SnapshotManifest } from '../../src/access/snapshot.js';
 import { readSysfsFabric } from '../../src/access/sysfs.js';
+import { readSysfsDirWithFs, type SysfsDirReader } from '../../src/access/sysfs-dir-reader.js';
 import { gzipTar, readTarGz, writeTar, type TarEntry } from '../../src/access/tar.js';
 import { haveRefdata, HWLOC_TREES, hwlocRoot, REPO_ROOT } from '../helpers/refdata.js';
 import { isOneLineError, runCli } from '../helpers/run-cli.js';
@@ -173,6 +174,20 @@ test('config space is captured as readable: 64 bytes stays 64 and the manifest c
   const { manifest, entries } = captureSnapshot({ root: makeTree({ configBytes: 64 }) });
   assert.deepEqual(manifest.configBytes, { 64: 2 });
   for (const e of entries) if (e.path.endsWith('/config')) assert.equal((e as { data: Uint8Array }).data.length, 64);
+});
+
+test('config space goes through the given directory reader; one it cannot read is listed as unreadable, not captured', () => {
+  const root = makeTree({ configBytes: 64 });
+  const asked: string[] = [];
+  const refusing: SysfsDirReader = (dir, files, links, configMax) => {
+    asked.push(path.basename(dir));
+    return { ...readSysfsDirWithFs(dir, files, links, configMax), config: null, configLength: 0, configError: 'EACCES: permission denied' };
+  };
+  const { manifest, entries } = captureSnapshot({ root, readDir: refusing });
+  assert.equal(asked.length, 2, 'one read per function');
+  assert.ok(!entries.some((e) => e.path.endsWith('/config')));
+  assert.deepEqual(manifest.configBytes, {});
+  assert.equal(manifest.unreadable.filter((u) => u.path.endsWith('/config') && u.error === 'EACCES').length, 2);
 });
 
 test('never reads BARs, ROMs, vpd or write-only files, caps sizes, and does not block on a FIFO', { skip: process.platform !== 'linux' ? 'linux only' : false }, () => {
