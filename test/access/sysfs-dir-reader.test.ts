@@ -16,6 +16,7 @@ import type { RawDevice, RawFabric } from '../../src/access/types.js';
 import * as addon from '../../src/native/addon.js';
 import { UserError } from '../../src/errors.js';
 import { haveRefdata, HWLOC_TREES, hwlocRoot, REPO_ROOT } from '../helpers/refdata.js';
+import { nobodyCannotRead, RUNUSER } from '../helpers/as-nobody.js';
 import { buildEdgeTree, buildEmptyTrees, buildPermTree, scrambleFabric } from '../helpers/sysfs-edge-trees.js';
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'p2p-dirreader-'));
@@ -291,9 +292,8 @@ describe('readSysfsFabric: the same RawFabric through either reader', { skip: no
     }
   });
 
-  const runuser = ['/usr/sbin/runuser', '/sbin/runuser'].find((p) => fs.existsSync(p));
-  const asNobody = process.getuid?.() === 0 && runuser ? false : 'needs root and runuser';
-  it('for a non-root reader too: permission holes give the warnings and nulls they always gave', { skip: asNobody }, (t) => {
+  const asNobody = nobodyCannotRead(path.join(REPO_ROOT, 'dist/src/access/sysfs.js')) ?? false;
+  it('for a non-root reader too: permission holes give the warnings and nulls they always gave', { skip: asNobody }, () => {
     const perm = buildPermTree(path.join(base, 'perm'));
     assert.deepStrictEqual(sameFabric(perm).warnings, []); // root reads everything
     const edge = buildEdgeTree(path.join(base, 'edge-nobody'));
@@ -313,11 +313,7 @@ describe('readSysfsFabric: the same RawFabric through either reader', { skip: no
         out[root] = { fabric: JSON.parse(f), differ };
       }
       console.log(JSON.stringify(out));`;
-    const res = spawnSync(runuser!, ['-u', 'nobody', '--', process.execPath, '--input-type=module', '-e', script], { encoding: 'utf8', cwd: '/', maxBuffer: 1 << 28 });
-    if (res.status !== 0 && /EACCES|permission denied/i.test(res.stderr) && /dist/.test(res.stderr)) {
-      t.skip('the checkout is not readable by nobody');
-      return;
-    }
+    const res = spawnSync(RUNUSER!, ['-u', 'nobody', '--', process.execPath, '--input-type=module', '-e', script], { encoding: 'utf8', cwd: '/', maxBuffer: 1 << 28 });
     assert.equal(res.status, 0, res.stderr);
     const out = JSON.parse(res.stdout) as Record<string, { fabric: unknown; differ: number[] }>;
     for (const [root, { differ }] of Object.entries(out)) assert.deepStrictEqual(differ, [], `native (threads ${differ}) and fs readers differ for nobody on ${root}`);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import {
   addonStatus, AddonUnavailableError, ioUringProbe, probeCuFile, readConfigSpace, resetAddonForTests, statSource,
 } from '../../src/native/addon.js';
+import { nobodyCannotRead, RUNUSER } from '../helpers/as-nobody.js';
 import { UserError } from '../../src/errors.js';
 import { directTempDir, fakeCuda, randomFile, repoRoot } from './helpers.js';
 
@@ -130,12 +131,12 @@ describe('readConfigSpace', () => {
     assert.notEqual(vendor, 0xffff);
   });
 
-  const runuser = ['/usr/sbin/runuser', '/sbin/runuser'].find((p) => existsSync(p));
-  it('a non-root reader gets exactly 64 bytes of sysfs config', { skip: !isRoot || !runuser || !pciDevs.length ? 'needs root, runuser and a PCI device' : false }, () => {
-    const script = `import('${join(repoRoot, 'dist/src/native/addon.js')}').then(a => {` +
+  const addonJs = join(repoRoot, 'dist/src/native/addon.js');
+  const asNobody = pciDevs.length ? nobodyCannotRead(addonJs) : 'needs a PCI device';
+  it('a non-root reader gets exactly 64 bytes of sysfs config', { skip: asNobody ?? false }, () => {
+    const script = `import('${addonJs}').then(a => {` +
       `const r = a.readConfigSpace('/sys/bus/pci/devices/${pciDevs[0]}/config', 4096); console.log(JSON.stringify({ n: r.length, b: r.bytes.length })); })`;
-    const res = spawnSync(runuser!, ['-u', 'nobody', '--', process.execPath, '-e', script], { encoding: 'utf8', cwd: '/' });
-    if (res.status !== 0 && /EACCES|permission denied/i.test(res.stderr)) return; // checkout not readable by nobody
+    const res = spawnSync(RUNUSER!, ['-u', 'nobody', '--', process.execPath, '-e', script], { encoding: 'utf8', cwd: '/' });
     assert.equal(res.status, 0, res.stderr);
     assert.deepEqual(JSON.parse(res.stdout.trim()), { n: 64, b: 64 });
   });

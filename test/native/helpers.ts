@@ -20,19 +20,22 @@ export const repoRoot = (() => {
 
 /** A fresh temp dir on a filesystem where O_DIRECT works (tmpfs does not): os.tmpdir(), else /var/tmp. */
 export function directTempDir(prefix = 'p2p-test-'): string {
+  const tried: string[] = [];
   for (const base of [tmpdir(), '/var/tmp', repoRoot]) {
     let dir: string | null = null;
     try {
       dir = mkdtempSync(join(base, prefix));
       const probe = join(dir, 'probe');
       writeFileSync(probe, Buffer.alloc(4096));
-      if (statSource(probe).directOk) return dir;
-    } catch {
-      // try the next base
+      const s = statSource(probe);
+      if (s.directOk) return dir;
+      tried.push(`${base}: ${s.directError ?? 'O_DIRECT refused'}`);
+    } catch (e) {
+      tried.push(`${base}: ${(e as Error).message}`); // then the next base
     }
     if (dir) rmSync(dir, { recursive: true, force: true });
   }
-  throw new Error('no directory supporting O_DIRECT found');
+  throw new Error(`no directory supporting O_DIRECT found (${tried.join('; ')})`);
 }
 
 /** Write `bytes` random bytes to dir/name and return [path, contents]. */
