@@ -11,18 +11,18 @@ export interface PathOptions extends SourceOptions {
   json?: boolean;
 }
 
-const NOT_DMA = new Set(['root-port', 'switch-upstream', 'switch-downstream', 'bridge', 'host-bridge']);
 
 export async function runPath(opts: PathOptions, io: CommandIO, deps: CommandDeps = {}): Promise<number> {
   if (!opts.a || !opts.b) throw new UserError('p2p path needs two devices: p2p path <a> <b>');
   const load = deps.loadFabric ?? (await import('../access/load.js')).loadFabric;
   const fabric = await load(opts);
   const { resolveDevice } = await import('../model/lookup.js');
+  const { BRIDGE_KINDS } = await import('../model/classify.js');
   const a = resolveDevice(fabric, String(opts.a));
   const b = resolveDevice(fabric, String(opts.b));
   if (a === b) throw new UserError(`'${opts.a}' and '${opts.b}' are the same device (${a.bdf}); give two different devices`);
   for (const [name, d] of [[opts.a, a], [opts.b, b]] as const) {
-    if (NOT_DMA.has(d.kind)) throw new UserError(`'${name}' (${d.bdf}) is a ${d.kind}, not a DMA endpoint; p2p path takes GPUs, NVMe, NICs, accelerators or other endpoints`);
+    if (BRIDGE_KINDS.has(d.kind)) throw new UserError(`'${name}' (${d.bdf}) is a ${d.kind}, not a DMA endpoint; p2p path takes GPUs, NVMe, NICs, accelerators or other endpoints`);
   }
   const { buildPath } = await import('../model/p2p/path.js');
   const report = buildPath(fabric, a, b);

@@ -54,3 +54,6 @@ export function classify(input: ClassifyInput): DeviceKind {
   }
   return 'bridge';
 }
+
+/** Kinds that forward traffic rather than make it: bridges and ports, never a DMA endpoint. */
+export const BRIDGE_KINDS: ReadonlySet<DeviceKind> = new Set(['root-port', 'switch-upstream', 'switch-downstream', 'bridge', 'host-bridge']);

@@ -3,6 +3,7 @@
 // lazily computed pair verdicts and paths. Pure: no React, no I/O. The reducer (state.ts) reads it.
 import type { Device, DeviceKind, Fabric } from '../model/types.js';
 import { isDowntrained } from '../model/link-math.js';
+import { BRIDGE_KINDS } from '../model/classify.js';
 import { shortName } from '../format/topo-text.js';
 import { buildPath, type PathReport } from '../model/p2p/path.js';
 import { classifyLegend } from '../model/p2p/legend.js';
@@ -41,7 +42,6 @@ export interface VisibleRow {
 export const CLASS_FILTERS = ['all', 'gpu', 'nvme', 'nic', 'accelerator', 'storage', 'bridge', 'other'] as const;
 export type ClassFilter = (typeof CLASS_FILTERS)[number];
 
-const BRIDGE_KINDS: ReadonlySet<DeviceKind> = new Set(['root-port', 'switch-upstream', 'switch-downstream', 'bridge', 'host-bridge']);
 
 export function kindMatches(kind: DeviceKind, filter: ClassFilter): boolean {
   if (filter === 'all') return true;

@@ -172,20 +172,20 @@ export const barPlacementCheck: CheckDef = {
   run({ fabric }) {
     const devs = fabric.devices.filter((d) => (d.kind === 'gpu' || d.kind === 'accelerator') && !d.physfn);
     if (devs.length === 0) return { status: 'skip', evidence: ['no GPU or accelerator'], devices: [] };
-    const withBars = devs.filter((d) => largestMemBar(d));
-    if (withBars.length === 0) return { status: 'skip', evidence: [`BAR addresses unknown for ${devs.length} device(s): ${fabric.source.method === 'dump' ? 'an lspci dump has no sysfs resource file' : 'no resource file in sysfs'}`], devices: [] };
-    const low = withBars.filter((d) => {
-      const b = largestMemBar(d)!;
-      return b.start + b.size <= GIB4;
+    const withBars = devs.flatMap((d) => {
+      const b = largestMemBar(d);
+      return b ? [{ d, b }] : [];
     });
+    if (withBars.length === 0) return { status: 'skip', evidence: [`BAR addresses unknown for ${devs.length} device(s): ${fabric.source.method === 'dump' ? 'an lspci dump has no sysfs resource file' : 'no resource file in sysfs'}`], devices: [] };
+    const low = withBars.filter(({ b }) => b.start + b.size <= GIB4);
     if (low.length === 0) {
-      return { status: 'ok', evidence: withBars.map((d) => { const b = largestMemBar(d)!; return `${deviceLabel(d)}: BAR${b.index} ${formatBytes(b.size)} at 0x${b.start.toString(16)}`; }), devices: [] };
+      return { status: 'ok', evidence: withBars.map(({ d, b }) => `${deviceLabel(d)}: BAR${b.index} ${formatBytes(b.size)} at 0x${b.start.toString(16)}`), devices: [] };
     }
     return {
       status: 'warn',
-      evidence: low.map((d) => { const b = largestMemBar(d)!; return `${deviceLabel(d)}: largest BAR (BAR${b.index}, ${formatBytes(b.size)}${b.is64 ? '' : ', 32-bit'}) at 0x${b.start.toString(16)}, below 4 GiB`; }),
+      evidence: low.map(({ d, b }) => `${deviceLabel(d)}: largest BAR (BAR${b.index}, ${formatBytes(b.size)}${b.is64 ? '' : ', 32-bit'}) at 0x${b.start.toString(16)}, below 4 GiB`),
       fix: ['enable "Above 4G Decoding" (and "Resizable BAR") in the BIOS so firmware maps large BARs in 64-bit space; pci=realloc can help the kernel reassign them'],
-      devices: low.map((d) => d.bdf),
+      devices: low.map(({ d }) => d.bdf),
     };
   },
 };
