@@ -20,7 +20,7 @@ function hex(n: number, w: number) {
 }
 
 class Cfg {
-  b = new Uint8Array(4096);
+  b: Uint8Array = new Uint8Array(4096);
   w8(o: number, v: number) { this.b[o] = v & 0xff; return this; }
   w16(o: number, v: number) { this.w8(o, v); return this.w8(o + 1, v >> 8); }
   w32(o: number, v: number) { this.w16(o, v & 0xffff); return this.w16(o + 2, v >>> 16); }
@@ -108,6 +108,15 @@ export function generateFabric(root: string, opts: GenOptions): number {
   for (const pf of nics) {
     const [dom, b] = pf.bdf.split(':');
     const pfFn = parseInt(pf.bdf.slice(-1), 10);
+    const vfs = Math.max(0, Math.min(perPf, vfTotal - made));
+    if (vfs > 0) {
+      // The PF's SR-IOV capability after AER, as on the real part: VF count, RID offset/stride, VF Device ID.
+      const c = new Cfg();
+      c.b = pf.cfg;
+      c.w32(0x100, (c.b[0x100] | (c.b[0x101] << 8) | (c.b[0x102] << 16)) | (0x148 << 20));
+      c.w32(0x148, 0x0010 | (1 << 16)).w16(0x150, 0x0011).w16(0x154, perPf).w16(0x156, perPf).w16(0x158, vfs);
+      c.w16(0x15c, 8 + pfFn * perPf - pfFn).w16(0x15e, 1).w16(0x162, 0x101e);
+    }
     for (let v = 0; v < perPf && made < vfTotal; v++, made++) {
       const rid = 8 + pfFn * perPf + v;
       const bdf = `${dom}:${b}:${hex(rid >> 3, 2)}.${rid & 7}`;

@@ -4,8 +4,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigSpace } from '../model/config-space.js';
+import { vfIdsFromPf } from '../model/caps/sriov.js';
 import { UserError } from '../errors.js';
-import { defineLazy } from '../lazy-property.js';
+import { lazyFromSelf } from '../lazy-property.js';
 import type { RawDevice, RawFabric, RawP2pmem, RawResource } from './types.js';
 import { readHostInfo } from './host-info.js';
 import { batchOf, readSysfsDirWithFs, type SysfsDirReader } from './sysfs-dir-reader.js';
@@ -119,11 +120,15 @@ function readClassNames(root: string, readDir: SysfsDirReader): Map<string, Clas
 
 // What a function's directory is asked for. Names are fixed so the batches can be built once.
 /** Pass 1, for every function (with DEVICE_LINKS and config). */
-const BASE_FILES = ['numa_node', 'local_cpulist', 'resource'] as const;
+const BASE_FILES = ['numa_node'] as const;
+/** Read for a function when first asked (show, doctor, the matrix's CPU affinity): `topo` never is. */
+const LATE_FILES = ['local_cpulist', 'resource'] as const;
 /** Link state: needed from sysfs only when config stops before the Express capability (< 256 bytes). */
 const LINK_FILES = ['current_link_speed', 'current_link_width', 'max_link_speed', 'max_link_width'] as const;
-/** IDs: needed from sysfs only when config has no header (< 64 bytes) or reads 0xffff (SR-IOV VFs). */
+/** IDs: needed from sysfs only when config has no header (< 64 bytes). */
 const ID_FILES = ['vendor', 'device', 'class', 'subsystem_vendor', 'subsystem_device', 'revision'] as const;
+/** An SR-IOV VF's header has all but these (they read 0xffff); needed when its PF's config cannot give them. */
+const VF_ID_FILES = ['vendor', 'device'] as const;
 const P2PMEM_FILES = ['p2pmem/size', 'p2pmem/available', 'p2pmem/published'] as const;
 /** `p2pmem` is asked as a link only to learn whether the entry exists ("" for a directory). */
 const DEVICE_LINKS = ['driver', 'iommu_group', 'physfn', 'p2pmem'] as const;
@@ -132,10 +137,11 @@ const DEVICE_LINKS = ['driver', 'iommu_group', 'physfn', 'p2pmem'] as const;
 const NEEDS_LINK = 1;
 const NEEDS_IDS = 2;
 const NEEDS_P2PMEM = 4;
-/** Pass-2 file lists, indexed by needs. */
-const MORE_FILES: readonly (readonly string[])[] = Array.from({ length: 8 }, (_, needs) => [
+const NEEDS_VF_IDS = 8;
+/** Pass-2 file lists, indexed by needs (NEEDS_IDS covers NEEDS_VF_IDS). */
+const MORE_FILES: readonly (readonly string[])[] = Array.from({ length: 16 }, (_, needs) => [
   ...(needs & NEEDS_LINK ? LINK_FILES : []),
-  ...(needs & NEEDS_IDS ? ID_FILES : []),
+  ...(needs & NEEDS_IDS ? ID_FILES : needs & NEEDS_VF_IDS ? VF_ID_FILES : []),
   ...(needs & NEEDS_P2PMEM ? P2PMEM_FILES : []),
 ]);
 
@@ -145,6 +151,28 @@ type Attrs = Map<string, string | null>;
 function collect(attrs: Attrs, names: readonly string[], values: readonly (string | null)[]): void {
   names.forEach((name, i) => attrs.set(name, values[i]?.trim() ?? null));
 }
+
+/** Where a device's LATE_FILES are, until they are read (both at once, on first use of either). */
+interface LateRead {
+  dir: string;
+  readDir: SysfsDirReader;
+  files?: readonly (string | null)[];
+}
+const lateReads = new WeakMap<RawDevice, LateRead>();
+
+function lateFile(d: RawDevice, i: number): string | null {
+  const late = lateReads.get(d);
+  if (!late) return null;
+  if (!late.files) {
+    const r = late.readDir(late.dir, LATE_FILES, [], 0);
+    late.files = 'error' in r ? [] : r.files;
+  }
+  return late.files[i]?.trim() ?? null;
+}
+
+// `topo` shows neither, and `resource` is ~15 lines of hex per function: read and parsed on first use.
+const LAZY_LOCAL_CPUS = lazyFromSelf<RawDevice, 'localCpuList'>('localCpuList', (d) => lateFile(d, 0));
+const LAZY_RESOURCES = lazyFromSelf<RawDevice, 'resources'>('resources', (d) => parseResources(lateFile(d, 1)));
 
 /** A function whose directory opened in pass 1, with what it gave and what pass 2 must add. */
 interface Opened {
@@ -236,8 +264,8 @@ export function readSysfsFabric(rootArg: string, opts: SysfsOptions = {}): RawFa
     // Link registers sit in the Express capability, past 64 bytes: non-root readers need sysfs for them.
     const linkFromSysfs = config.length < 256;
     // The header's IDs are in the first 64 bytes, which everyone can read; sysfs is needed only when
-    // config is missing, or for SR-IOV VFs whose config reads 0xffff there.
-    const idsFromSysfs = config.length < 64 || config.u16(0) === 0xffff;
+    // config is missing. SR-IOV VFs read 0xffff for Vendor and Device ID (settled below).
+    const idsFromSysfs = config.length < 64;
     const [, , , p2pmemLink] = r.links;
     const p2pmemPresent = p2pmemLink !== null || (r.configError !== undefined && !r.config && listsP2pmem(dir));
     const needs = (linkFromSysfs ? NEEDS_LINK : 0) | (idsFromSysfs ? NEEDS_IDS : 0) | (p2pmemPresent ? NEEDS_P2PMEM : 0);
@@ -245,6 +273,24 @@ export function readSysfsFabric(rootArg: string, opts: SysfsOptions = {}): RawFa
     collect(attrs, BASE_FILES, r.files);
     opened.push({ bdf, dir, viaLink, config, attrs, links: r.links, needs });
   });
+
+  // A VF's Vendor and Device ID: the model takes them from its PF's config as the kernel does
+  // (vfIdsFromPf); only when that config falls short (non-root) are the sysfs files read.
+  const configByBdf = new Map(opened.map((o) => [o.bdf, o.config]));
+  const pfHasIds = new Map<string, boolean>();
+  for (const o of opened) {
+    if (o.needs & NEEDS_IDS || o.config.u16(0) !== 0xffff) continue;
+    const pf = linkBase(o.links[2]);
+    let fromPf = false;
+    if (pf !== null) {
+      if (!pfHasIds.has(pf)) {
+        const pfConfig = configByBdf.get(pf);
+        pfHasIds.set(pf, pfConfig !== undefined && vfIdsFromPf(pfConfig) !== null);
+      }
+      fromPf = pfHasIds.get(pf)!;
+    }
+    if (!fromPf) o.needs |= NEEDS_VF_IDS;
+  }
 
   // Pass 2: the functions that need more, one batch per mix of needs (a handful in all).
   const byNeeds: Opened[][] = MORE_FILES.map(() => []);
@@ -263,6 +309,7 @@ export function readSysfsFabric(rootArg: string, opts: SysfsOptions = {}): RawFa
     const [driverLink, iommuLink, physfnLink] = links;
     const linkFromSysfs = (needs & NEEDS_LINK) !== 0;
     const idsFromSysfs = (needs & NEEDS_IDS) !== 0;
+    const vfIdsFromSysfs = idsFromSysfs || (needs & NEEDS_VF_IDS) !== 0;
     const text = (name: string) => attrs.get(name) ?? null;
 
     let parentBdf: string | null | undefined;
@@ -286,8 +333,8 @@ export function readSysfsFabric(rootArg: string, opts: SysfsOptions = {}): RawFa
       config,
       parentBdf,
       hostBridge,
-      vendorId: idsFromSysfs ? parseHex(text('vendor')) : undefined,
-      deviceId: idsFromSysfs ? parseHex(text('device')) : undefined,
+      vendorId: vfIdsFromSysfs ? parseHex(text('vendor')) : undefined,
+      deviceId: vfIdsFromSysfs ? parseHex(text('device')) : undefined,
       classCode: idsFromSysfs ? parseHex(text('class'))?.padStart(6, '0') ?? null : undefined,
       subsystemVendorId: idsFromSysfs ? parseHex(text('subsystem_vendor')) : undefined,
       subsystemDeviceId: idsFromSysfs ? parseHex(text('subsystem_device')) : undefined,
@@ -295,20 +342,19 @@ export function readSysfsFabric(rootArg: string, opts: SysfsOptions = {}): RawFa
       driver: linkBase(driverLink),
       numaNode: parseInt10(text('numa_node')),
       iommuGroup: linkBase(iommuLink),
-      localCpuList: text('local_cpulist'),
       currentLinkSpeed: linkFromSysfs ? text('current_link_speed') : undefined,
       currentLinkWidth: linkFromSysfs ? parseInt10(text('current_link_width')) : undefined,
       maxLinkSpeed: linkFromSysfs ? text('max_link_speed') : undefined,
       maxLinkWidth: linkFromSysfs ? parseInt10(text('max_link_width')) : undefined,
-      resources: undefined,
       p2pmem,
       classNames: classNames.get(bdf),
       physfn: physfn && BDF_RE.test(physfn) ? physfn : null,
       origin: relativeToRoot(root, dir) || dir,
     });
-    // Parsed on first use: ~15 lines of hex per function that `topo` never shows.
-    const resourceText = text('resource');
-    defineLazy(devices.get(bdf)!, 'resources', () => parseResources(resourceText));
+    const raw = devices.get(bdf)!;
+    lateReads.set(raw, { dir, readDir });
+    Object.defineProperty(raw, 'localCpuList', LAZY_LOCAL_CPUS);
+    Object.defineProperty(raw, 'resources', LAZY_RESOURCES);
   }
   if (devices.size === 0) {
     throw new UserError(`no PCI devices found under ${devicesDir}`);

@@ -1,10 +1,11 @@
 // Builds the Fabric (devices linked into a tree, decoded, named) from what an access method read.
 import type { RawDevice, RawFabric, RawResource } from '../access/types.js';
 import { decodeAcs, ACS_EXT_CAP_ID } from './caps/acs.js';
-import { defineLazy } from '../lazy-property.js';
+import { lazyFromSelf } from '../lazy-property.js';
 import { decodeExpressSummary, type ExpressSummary } from './caps/express.js';
 import { findCapability, walkCapabilities } from './caps/walk.js';
 import { decodeSsvid, SSVID_CAP_ID } from './caps/ssvid.js';
+import { vfIdsFromPf } from './caps/sriov.js';
 import { classify, isBridgeClass } from './classify.js';
 import { assignAliases } from './aliases.js';
 import type { PciIds } from './pci-ids.js';
@@ -67,6 +68,11 @@ function linkFrom(raw: RawDevice, express: ExpressSummary | null): LinkState | n
   return haveSysfs ? sysfs : null;
 }
 
+// From the source on first use (details, doctor, the matrix's CPU affinity): `topo` never needs them,
+// and sysfs reads their files only when asked.
+const LAZY_BARS = lazyFromSelf<Device, 'bars'>('bars', (d) => barsFromResources(d.raw.resources));
+const LAZY_LOCAL_CPUS = lazyFromSelf<Device, 'localCpuList'>('localCpuList', (d) => d.raw.localCpuList ?? null);
+
 export interface BuildOptions {
   pciIds?: PciIds | null;
 }
@@ -76,6 +82,15 @@ export function buildFabric(raw: RawFabric, opts: BuildOptions = {}): Fabric {
   const ids = opts.pciIds ?? null;
   const devices: Device[] = [];
   const byBdf = new Map<string, Device>();
+  const rawByBdf = new Map(raw.devices.map((r) => [r.bdf, r]));
+  const pfIds = new Map<string, ReturnType<typeof vfIdsFromPf>>();
+  const pfOf = (bdf: string) => {
+    if (!pfIds.has(bdf)) {
+      const pf = rawByBdf.get(bdf);
+      pfIds.set(bdf, pf ? vfIdsFromPf(pf.config) : null);
+    }
+    return pfIds.get(bdf)!;
+  };
 
   for (const r of [...raw.devices].sort((a, b) => compareBdf(a.bdf, b.bdf))) {
     const m = BDF_RE.exec(r.bdf);
@@ -85,9 +100,11 @@ export function buildFabric(raw: RawFabric, opts: BuildOptions = {}): Fabric {
     }
     const cfg = r.config;
     const cfgVendor = cfg.u16(0x00);
-    const vendorId = cfgVendor !== undefined && cfgVendor !== 0xffff ? hex(cfgVendor, 4) : r.vendorId ?? null;
     const cfgDevice = cfg.u16(0x02);
-    const deviceId = cfgDevice !== undefined && cfgVendor !== 0xffff ? hex(cfgDevice, 4) : r.deviceId ?? null;
+    // An SR-IOV VF's header reads 0xffff for its IDs: the source's IDs, else the kernel's own rule.
+    const vfIds = cfgVendor === 0xffff && r.vendorId === undefined && r.physfn ? pfOf(r.physfn) : null;
+    const vendorId = cfgVendor !== undefined && cfgVendor !== 0xffff ? hex(cfgVendor, 4) : vfIds?.vendorId ?? r.vendorId ?? null;
+    const deviceId = cfgDevice !== undefined && cfgVendor !== 0xffff ? hex(cfgDevice, 4) : vfIds?.deviceId ?? r.deviceId ?? null;
     const cfgClass = cfg.u32(0x08);
     const classCode = cfgClass !== undefined ? hex(cfgClass >>> 8, 6) : r.classCode ?? null;
     const revision = cfgClass !== undefined ? hex(cfgClass & 0xff, 2) : r.revision ?? null;
@@ -109,7 +126,7 @@ export function buildFabric(raw: RawFabric, opts: BuildOptions = {}): Fabric {
       ...(r.classNames?.nvme ?? []), ...(r.classNames?.block ?? []), ...(r.classNames?.net ?? []),
       ...(r.classNames?.infiniband ?? []), ...(r.classNames?.drm ?? []),
     ];
-    const dev: Device = {
+    const built: Omit<Device, 'bars' | 'localCpuList'> = {
       bdf: r.bdf,
       domain: parseInt(m[1], 16),
       bus: parseInt(m[2], 16),
@@ -134,7 +151,6 @@ export function buildFabric(raw: RawFabric, opts: BuildOptions = {}): Fabric {
       driver: r.driver ?? null,
       numaNode: r.numaNode ?? null,
       iommuGroup: r.iommuGroup ?? null,
-      localCpuList: r.localCpuList ?? null,
       portType: express?.portType ?? null,
       secondaryBus: isBridgeHeader ? cfg.u8(0x19) ?? null : null,
       subordinateBus: isBridgeHeader ? cfg.u8(0x1a) ?? null : null,
@@ -145,15 +161,14 @@ export function buildFabric(raw: RawFabric, opts: BuildOptions = {}): Fabric {
       relaxedOrdering: express?.relaxedOrdering ?? null,
       acs: acsCap ? decodeAcs(cfg, acsCap.offset) : null,
       capabilities: walk,
-      bars: [],
       p2pmem: r.p2pmem ?? null,
       physfn: r.physfn ?? null,
       config: cfg,
       configBytes: cfg.length,
       raw: r,
     };
-    // From the resource file on first use (details, doctor): `topo` never needs them.
-    defineLazy(dev, 'bars', () => barsFromResources(r.resources));
+    Object.defineProperty(built, 'bars', LAZY_BARS);
+    const dev = Object.defineProperty(built, 'localCpuList', LAZY_LOCAL_CPUS) as Device;
     devices.push(dev);
     byBdf.set(dev.bdf, dev);
   }

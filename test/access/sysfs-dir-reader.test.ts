@@ -13,6 +13,8 @@ import { nativeSysfsDirReader } from '../../src/access/load.js';
 import { readSysfsDirWithFs, sysfsDirReaderFromAddon, type SysfsDirReader, type SysfsDirResult } from '../../src/access/sysfs-dir-reader.js';
 import { readSysfsFabric, resolveRelative } from '../../src/access/sysfs.js';
 import type { RawDevice, RawFabric } from '../../src/access/types.js';
+import { vfIdsFromPf } from '../../src/model/caps/sriov.js';
+import { buildFabric } from '../../src/model/topology.js';
 import * as addon from '../../src/native/addon.js';
 import { UserError } from '../../src/errors.js';
 import { haveRefdata, HWLOC_TREES, hwlocRoot, REPO_ROOT } from '../helpers/refdata.js';
@@ -220,9 +222,10 @@ describe('readSysfsFabric: the same RawFabric through either reader', { skip: no
       driver: 'nvme', iommuGroup: '10', p2pmem: { size: 1048576, available: 524288, published: true },
       classNames: { nvme: ['nvme0'], block: ['nvme0n1', 'sda'], net: ['eth0'] }, parentBdf: '0000:00:01.0', hostBridge: 'pci0000:00',
     });
-    // A VF: config reads 0xffff, IDs from sysfs; p2pmem with an unreadable size and no published file.
+    // A VF: config reads 0xffff for Vendor and Device ID, which its 64-byte PF cannot give: those two from
+    // sysfs, the rest from its own config; p2pmem with an unreadable size and no published file.
     assert.deepStrictEqual(pick('0000:01:00.1', ['vendorId', 'deviceId', 'classCode', 'subsystemVendorId', 'subsystemDeviceId', 'revision', 'physfn', 'p2pmem', 'currentLinkSpeed']), {
-      vendorId: '144d', deviceId: 'a80a', classCode: '010802', subsystemVendorId: '144d', subsystemDeviceId: null, revision: '00',
+      vendorId: '144d', deviceId: 'a80a', classCode: undefined, subsystemVendorId: undefined, subsystemDeviceId: undefined, revision: undefined,
       physfn: '0000:01:00.0', p2pmem: { size: null, available: 0, published: null }, currentLinkSpeed: undefined,
     });
     // Unreadable attributes are null; an empty p2pmem directory still marks a provider.
@@ -362,34 +365,49 @@ describe('readSysfsFabric: one batch for every function, then one per mix of nee
     return { reader, singles, batches };
   }
 
-  function needsText(link: boolean, ids: boolean, p2pmem: boolean): string {
-    return [link && 'link', ids && 'ids', p2pmem && 'p2pmem'].filter(Boolean).join(' ');
+  function needsText(link: boolean, ids: 'all' | 'vf' | false, p2pmem: boolean): string {
+    return [link && 'link', ids === 'all' && 'ids', ids === 'vf' && 'vf-ids', p2pmem && 'p2pmem'].filter(Boolean).join(' ');
+  }
+  /** Which IDs the second pass read for a device, as the fabric shows it: all six, a VF's two, none. */
+  function shownIds(d: RawDevice): 'all' | 'vf' | false {
+    return d.classCode !== undefined ? 'all' : d.vendorId !== undefined ? 'vf' : false;
   }
   /** What the second pass read for a device, as the fabric shows it: link state, IDs, p2pmem. */
   function shownNeeds(d: RawDevice): string {
-    return needsText(d.currentLinkSpeed !== undefined, d.vendorId !== undefined, !!d.p2pmem);
+    return needsText(d.currentLinkSpeed !== undefined, shownIds(d), !!d.p2pmem);
   }
   /** The same for a second-pass batch, from the names it asked. */
   function askedNeeds(files: readonly string[]): string {
-    return needsText(files.includes('current_link_speed'), files.includes('vendor'), files.includes('p2pmem/size'));
+    const ids = files.includes('class') ? 'all' : files.includes('vendor') ? 'vf' : false;
+    return needsText(files.includes('current_link_speed'), ids, files.includes('p2pmem/size'));
   }
 
   /** Scans `root` recording the calls; checks the passes against the fabric; returns the batch count. */
   function checkPasses(root: string, raw: RawFabric): number {
     const rec = recording();
-    assert.deepStrictEqual(readSysfsFabric(root, { readDir: rec.reader }), raw);
+    const scanned = readSysfsFabric(root, { readDir: rec.reader });
     const dirOf = (d: RawDevice) => path.resolve(root, d.origin!);
     const deviceDirs = new Set(raw.devices.map(dirOf));
     assert.deepStrictEqual(rec.singles.filter((dir) => deviceDirs.has(dir)), [], 'no device directory read on its own');
+    // local_cpulist and resource: one read of the directory when either is first asked, none after.
+    const late = scanned.devices.find((d) => d.origin && !path.isAbsolute(d.origin))!;
+    assert.equal(late.localCpuList, raw.devices.find((d) => d.bdf === late.bdf)!.localCpuList);
+    void late.resources;
+    void late.localCpuList;
+    assert.deepStrictEqual(rec.singles.filter((dir) => deviceDirs.has(dir)), [dirOf(late)], 'one late read, on first use');
+    assert.deepStrictEqual(scanned, raw);
     const [first, ...second] = rec.batches;
     assert.equal(first.configMax, 4096);
     assert.ok(raw.devices.every((d) => first.dirs.filter((dir) => dir === dirOf(d)).length === 1), 'every function once in pass 1');
     const expected = new Map<string, string[]>();
     for (const d of raw.devices) {
       const needs = shownNeeds(d);
-      // The rules: link state from sysfs below 256 bytes of config, IDs below 64 or for a 0xffff vendor.
+      // The rules: link state from sysfs below 256 bytes of config, IDs below 64, and a VF's two IDs
+      // when its config reads 0xffff there and its PF's config cannot give them.
       const c = d.config;
-      assert.equal(needs, needsText(c.length < 256, c.length < 64 || c.u16(0) === 0xffff, !!d.p2pmem), d.bdf);
+      const pf = raw.devices.find((p) => p.bdf === d.physfn);
+      const ids = c.length < 64 ? 'all' : c.u16(0) === 0xffff && !(pf && vfIdsFromPf(pf.config)) ? 'vf' : false;
+      assert.equal(needs, needsText(c.length < 256, ids, !!d.p2pmem), d.bdf);
       if (needs) expected.set(needs, [...(expected.get(needs) ?? []), dirOf(d)]);
     }
     assert.equal(second.length, expected.size, 'one pass-2 batch per mix of needs');
@@ -400,15 +418,18 @@ describe('readSysfsFabric: one batch for every function, then one per mix of nee
     return rec.batches.length;
   }
 
-  it('on a generated 200-function fabric read as root (full config, VF runs): two batches', () => {
+  it('on a generated 200-function fabric read as root (full config, VF runs): one batch', () => {
     const gen = path.join(base, 'gen');
     generateFabric(gen, { functions: 200 });
     const raw = sameFabric(gen);
     assert.equal(raw.devices.length, 200);
-    assert.equal(checkPasses(gen, raw), 2);
+    assert.equal(checkPasses(gen, raw), 1);
     const vfs = raw.devices.filter((d) => d.physfn);
-    assert.ok(vfs.length > 50 && vfs.every((d) => d.vendorId === '15b3' && d.deviceId === '101e'), 'VF IDs come from sysfs');
-    assert.ok(raw.devices.every((d) => d.physfn ? d.currentLinkSpeed === undefined : d.vendorId === undefined), 'the rest from config');
+    assert.ok(vfs.length > 50 && vfs.every((d) => d.vendorId === undefined && d.config.u16(0) === 0xffff), 'VF IDs are left to the PF');
+    assert.ok(raw.devices.every((d) => d.vendorId === undefined && d.currentLinkSpeed === undefined), 'everything else from config');
+    const fabric = buildFabric(raw);
+    const vfDevices = fabric.devices.filter((d) => d.physfn);
+    assert.ok(vfDevices.length === vfs.length && vfDevices.every((d) => d.vendorId === '15b3' && d.deviceId === '101e'), 'the VF Device ID in the PF');
     assert.equal(raw.host.iommuGroupTypes!.size, 200);
   });
 
@@ -428,7 +449,7 @@ describe('readSysfsFabric: one batch for every function, then one per mix of nee
     scrambleFabric(mixed, 1);
     const raw = sameFabric(mixed);
     assert.ok(raw.warnings.length > 10 && raw.devices.length > 350, `${raw.warnings.length} warnings, ${raw.devices.length} devices`);
-    assert.equal(checkPasses(mixed, raw), 8);
+    assert.equal(checkPasses(mixed, raw), 10);
   });
 
   it('on the odd-case tree', () => {

@@ -111,9 +111,10 @@ export function buildEdgeTree(root: string): string {
   link(root, 'sys/class/drm/renderD128', '../../devices/pci0000:00/0000:00:01.0/0000:01:00.2/drm/renderD128');
   link(root, 'sys/class/drm/card1', '../../devices/pci0000:00/0000:00:01.0/0000:01:00.2/drm/card1');
 
-  // SR-IOV VF: full config reading 0xffff, IDs from sysfs; p2pmem with an unreadable size and no published.
+  // SR-IOV VF: full config reading 0xffff for its IDs, which its PF (64 bytes here) cannot give, so
+  // sysfs must; p2pmem with an unreadable size and no published.
   const vf = device(root, 'pci0000:00/0000:00:01.0/0000:01:00.1', {
-    config: cfg(4096, 0xffff, 0xffff, 0xffffff),
+    config: cfg(4096, 0xffff, 0xffff, 0x010802),
     attrs: { ...COMMON, vendor: '0x144D\n', device: '0xa80a\n', class: '0x10802\n', subsystem_vendor: '0x144d\n', subsystem_device: 'a801\n', revision: '0x00\n' },
   });
   link(root, `${vf}/physfn`, '../0000:01:00.0');

@@ -104,3 +104,29 @@ test('without readable port types, bridges are inferred from their place', () =>
   const f = buildFabric(parseLspciDump(toDump([rp, up, down, endpoint('03:00.0', 0x020700, 0x15b3)]), 'x'));
   assert.deepEqual(f.devices.map((d) => d.kind), ['root-port', 'switch-upstream', 'switch-downstream', 'nic']);
 });
+
+test('an SR-IOV VF whose header reads 0xffff gets its PF vendor and the VF Device ID of the PF (the kernel\'s rule)', () => {
+  // PF: an Express capability (which extended ones need), then SR-IOV at 0x100 with VF Device ID
+  // 0x101e at +0x1a. Its VFs read 0xffff for their IDs.
+  const pf = ident(fn('0000:05:00.0', 4096), 0x15b3, 0x101d, 0x020000);
+  set16(pf, 0x06, 0x10);
+  set8(pf, 0x34, 0x40);
+  set16(set16(pf, 0x40, 0x0010), 0x42, 0x0002);
+  set16(set32(pf, 0x100, 0x0001_0010), 0x11a, 0x101e);
+  const vf = (bdf: string) => ident(fn(bdf, 4096), 0xffff, 0xffff, 0x020000);
+  const raw = parseLspciDump(toDump([pf, vf('0000:05:00.1'), vf('0000:05:00.2'), vf('0000:05:00.3')]), 'x');
+  const byBdf = new Map(raw.devices.map((d) => [d.bdf, d]));
+  byBdf.get('0000:05:00.1')!.physfn = '0000:05:00.0';
+  Object.assign(byBdf.get('0000:05:00.2')!, { physfn: '0000:05:00.0', vendorId: '8086', deviceId: '1520' }); // the source's IDs win
+  const f = buildFabric(raw);
+  const ids = (bdf: string) => [f.byBdf.get(bdf)!.vendorId, f.byBdf.get(bdf)!.deviceId, f.byBdf.get(bdf)!.classCode];
+  assert.deepEqual(ids('0000:05:00.1'), ['15b3', '101e', '020000']);
+  assert.deepEqual(ids('0000:05:00.2'), ['8086', '1520', '020000']);
+  assert.deepEqual(ids('0000:05:00.3'), [null, null, '020000'], 'no PF known: unknown, not guessed');
+
+  // A PF read as non-root (64 bytes) cannot say: the VF's IDs stay unknown without the source's.
+  const shortPf = ident(fn('0000:05:00.0', 64), 0x15b3, 0x101d, 0x020000);
+  const raw64 = parseLspciDump(toDump([shortPf, vf('0000:05:00.1')]), 'x');
+  raw64.devices[1].physfn = '0000:05:00.0';
+  assert.deepEqual(buildFabric(raw64).byBdf.get('0000:05:00.1')!.vendorId, null);
+});

@@ -1,6 +1,7 @@
 // Single Root I/O Virtualization extended capability (ID 0x0010): VF counts, routing, VF BARs.
 import type { ConfigSpace } from '../config-space.js';
 import { type Flags, flags, nul } from './bits.js';
+import { findCapability, walkCapabilities } from './walk.js';
 
 export const SRIOV_EXT_CAP_ID = 0x0010;
 
@@ -67,4 +68,18 @@ export function decodeSriov(cfg: ConfigSpace, offset: number): SriovInfo {
     systemPageSize: nul(cfg.u32(offset + 0x20)),
     vfBars,
   };
+}
+
+/**
+ * The IDs a VF's own header cannot give (its Vendor and Device ID read 0xffff), as the kernel sets
+ * them when it creates the VF (drivers/pci/iov.c): the PF's Vendor ID and the VF Device ID in the
+ * PF's SR-IOV capability. Null when the PF's config does not reach that far (non-root readers).
+ */
+export function vfIdsFromPf(pfConfig: ConfigSpace): { vendorId: string; deviceId: string } | null {
+  const vendor = pfConfig.u16(0);
+  if (vendor === undefined || vendor === 0xffff || pfConfig.length < 0x100) return null;
+  const cap = findCapability(walkCapabilities(pfConfig), SRIOV_EXT_CAP_ID, true);
+  const did = cap ? pfConfig.u16(cap.offset + 0x1a) : undefined;
+  if (did === undefined) return null;
+  return { vendorId: vendor.toString(16).padStart(4, '0'), deviceId: did.toString(16).padStart(4, '0') };
 }
