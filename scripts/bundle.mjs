@@ -17,12 +17,23 @@ import { fileURLToPath } from 'node:url';
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const outdir = join(repo, 'dist/cli');
 const shim = fileURLToPath(new URL('./bundle-shims/string-width.js', import.meta.url));
+const assertShim = fileURLToPath(new URL('./bundle-shims/assert.js', import.meta.url));
+const supportsColorShim = fileURLToPath(new URL('./bundle-shims/supports-color.js', import.meta.url));
 
 /** Routes every `string-width` import to the lazy shim, except the shim's own import of the real one. */
 const lazyStringWidth = {
   name: 'lazy-string-width',
   setup(b) {
     b.onResolve({ filter: /^string-width$/ }, (args) => (args.importer === shim ? undefined : { path: shim }));
+  },
+};
+
+/** The CLI bundle's stand-ins for start-up costs it does not need (see each shim's header). */
+const cliShims = {
+  name: 'cli-shims',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?assert$/ }, () => ({ path: assertShim }));
+    b.onResolve({ filter: /^#supports-color$/ }, () => ({ path: supportsColorShim }));
   },
 };
 
@@ -70,7 +81,7 @@ const cli = await build({
   format: 'cjs',
   define: { ...common.define, 'import.meta.url': '__p2pModuleUrl' },
   banner: { js: "var __p2pModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [lazyStringWidth, inkOutside],
+  plugins: [lazyStringWidth, cliShims, inkOutside],
 });
 
 const inputsByOutput = {};

@@ -16,5 +16,17 @@ export function buildCli(argv: string[]) {
     .wrap(Math.min(110, process.stdout.columns || 80))
     .epilog('Sources: live sysfs by default; --root DIR reads a captured tree; --dump FILE reads lspci -x output.');
   for (const c of commands) y = y.command(c);
+  skipHelpCaching(y);
   return y;
+}
+
+/**
+ * yargs renders a command's whole help text each time the command runs (~6 ms of start-up), to print
+ * it should the handler fail later. p2p's fail() never prints help, so that text is never used.
+ * getInternalMethods() is yargs's own (untyped) door to its usage instance.
+ */
+function skipHelpCaching(y: object): void {
+  const internal = (y as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.();
+  const usage = internal?.getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }

@@ -9,15 +9,37 @@ function classSectionStart(text: string): number {
   return text.startsWith('C ') ? 0 : text.length;
 }
 
+/** Whether a vendor line ("10de  NVIDIA Corporation") starts at `at`: four lowercase hex digits, two spaces. */
+function isVendorLine(text: string, at: number): boolean {
+  for (let i = at; i < at + 4; i++) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return text.charCodeAt(at + 4) === 0x20 && text.charCodeAt(at + 5) === 0x20;
+}
+
 /**
- * Looks names up straight in the text with indexOf instead of parsing all ~40k lines:
- * a topology needs a few dozen names, and a full parse would cost more than the rest of start-up.
+ * A name as the file spells it. The file comes as one char per byte (latin1: quick to read and search),
+ * and pci.ids is UTF-8, so the few names with other bytes ("IceQ X²") are decoded here.
+ */
+function decodeName(raw: string): string {
+  if (!/[\x80-\xff]/.test(raw) || /[^\x00-\xff]/.test(raw)) return raw;
+  const bytes = Uint8Array.from(raw, (c) => c.charCodeAt(0));
+  return new TextDecoder('utf-8').decode(bytes);
+}
+
+/**
+ * Looks names up straight in the text instead of parsing all ~40k lines: a topology needs a few dozen
+ * names, and a full parse would cost more than the rest of start-up. Vendors are found by binary
+ * search (pci.ids keeps them sorted), with a plain search when a file is not sorted.
+ * `text` is the file's bytes as a latin1 string; names come out decoded as UTF-8.
  */
 export class PciIds {
   private readonly text: string;
   private readonly classStart: number;
   private readonly vendorCache = new Map<string, { name: string; start: number; end: number } | null>();
   private readonly deviceCache = new Map<string, string | null>();
+  private readonly classCache = new Map<string, string | null>();
 
   constructor(text: string) {
     this.text = text;
@@ -29,11 +51,14 @@ export class PciIds {
     const cached = this.vendorCache.get(key);
     if (cached !== undefined) return cached;
     let result: { name: string; start: number; end: number } | null = null;
-    const needle = `\n${key}  `;
-    const at = this.text.indexOf(needle);
+    let at = /^[0-9a-f]{4}$/.test(key) ? this.searchVendor(key) : -1;
+    if (at < 0) {
+      const found = this.text.indexOf(`\n${key}  `);
+      at = found < 0 ? (this.text.startsWith(`${key}  `) ? 0 : -1) : found + 1;
+    }
     if (at >= 0 && at < this.classStart) {
-      const lineEnd = this.text.indexOf('\n', at + 1);
-      const name = this.text.slice(at + needle.length, lineEnd < 0 ? undefined : lineEnd).trim();
+      const lineEnd = this.text.indexOf('\n', at);
+      const name = decodeName(this.text.slice(at + key.length + 2, lineEnd < 0 ? undefined : lineEnd).trim());
       // The block runs until the next line that does not start with a tab or '#'.
       let end = lineEnd < 0 ? this.text.length : lineEnd;
       const re = /\n(?![\t#\n])/g;
@@ -44,6 +69,40 @@ export class PciIds {
     }
     this.vendorCache.set(key, result);
     return result;
+  }
+
+  /**
+   * The offset of `key`'s vendor line by binary search over the vendor lines before the class section;
+   * -1 when it lands elsewhere (no such vendor, or a file not in order).
+   */
+  private searchVendor(key: string): number {
+    let lo = 0;
+    let hi = this.classStart;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const line = this.vendorLineFrom(mid, hi);
+      if (line < 0) {
+        hi = mid;
+        continue;
+      }
+      const id = this.text.slice(line, line + 4);
+      if (id === key) return line;
+      if (id < key) lo = line + 1;
+      else hi = mid;
+    }
+    return -1;
+  }
+
+  /** The first vendor line starting in [from, limit), or -1. */
+  private vendorLineFrom(from: number, limit: number): number {
+    let at = from === 0 ? 0 : this.text.indexOf('\n', from - 1) + 1;
+    while (at > 0 || (at === 0 && from === 0)) {
+      if (at >= limit) return -1;
+      if (isVendorLine(this.text, at)) return at;
+      at = this.text.indexOf('\n', at) + 1;
+      if (at === 0) return -1;
+    }
+    return -1;
   }
 
   vendorName(vendor: string): string | null {
@@ -67,11 +126,21 @@ export class PciIds {
     const at = this.text.indexOf(needle, block.start);
     if (at < 0 || at >= block.end) return null;
     const lineEnd = this.text.indexOf('\n', at + 1);
-    return this.text.slice(at + needle.length, lineEnd).trim();
+    return decodeName(this.text.slice(at + needle.length, lineEnd < 0 ? undefined : lineEnd).trim());
   }
 
   /** Class name for a 6-hex-digit class code: the most specific of class/subclass/prog-if known. */
   className(classCode: string): string | null {
+    const key = classCode.toLowerCase();
+    let name = this.classCache.get(key);
+    if (name === undefined) {
+      name = this.lookupClass(key);
+      this.classCache.set(key, name);
+    }
+    return name;
+  }
+
+  private lookupClass(classCode: string): string | null {
     const cls = classCode.slice(0, 2).toLowerCase();
     const sub = classCode.slice(2, 4).toLowerCase();
     const progIf = classCode.slice(4, 6).toLowerCase();
@@ -90,10 +159,10 @@ export class PciIds {
       const piAt = this.text.indexOf(`\n\t\t${progIf}  `, subEnd);
       if (piAt >= 0 && piAt < subBlockEnd && piAt < end) {
         const piEnd = this.text.indexOf('\n', piAt + 1);
-        return `${name} (${this.text.slice(piAt + 7, piEnd).trim()})`;
+        return decodeName(`${name} (${this.text.slice(piAt + 7, piEnd).trim()})`);
       }
     }
-    return name;
+    return decodeName(name);
   }
 }
 

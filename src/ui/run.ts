@@ -1,7 +1,6 @@
 // `p2p tui` for real: refuse without a terminal, load the fabric (and Ink/React) in parallel, enter the
 // alternate screen, render, wait for quit, restore the terminal on every path. Loaded lazily by
 // src/commands/tui.ts so that `p2p --help` and `p2p topo` never load React.
-import { performance } from 'node:perf_hooks';
 import * as fs from 'node:fs';
 import { UserError } from '../errors.js';
 import type { CommandIO, SourceOptions } from '../commands/shared.js';

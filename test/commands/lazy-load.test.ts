@@ -71,3 +71,29 @@ test('p2p topo (text and JSON) loads neither React nor Ink', { skip: haveRefdata
     assert.deepEqual(uiPackages(packagesIn(loaded)), [], args.join(' '));
   }
 });
+
+// Built-in modules a run loaded (process.moduleLoadList), printed at exit by a preloaded hook.
+const BUILTINS_AT_EXIT = `process.on('exit', () => process.stderr.write('BUILTINS ' + process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)).join(' ') + '\\n'));`;
+
+function builtinsLoadedBy(args: string[]): Set<string> {
+  const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(BUILTINS_AT_EXIT)}`, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+    timeout: 30000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const line = r.stderr.split('\n').find((l) => l.startsWith('BUILTINS '));
+  assert.ok(line, r.stderr);
+  return new Set(line.slice(9).split(' '));
+}
+
+test('p2p topo into a pipe loads neither node:assert nor node:tty (yargs and chalk get stand-ins)', { skip: haveRefdata() ? false : 'no ../shared/refdata' }, () => {
+  // The check can fail: a plain Node program that asks for them shows them.
+  const probe = builtinsLoadedBy(['-e', "require('node:assert'); require('node:tty').isatty(1)"]);
+  assert.ok(probe.has('assert') && probe.has('tty'), [...probe].join(' '));
+  const root = hwlocRoot('32intel64-2p8co2t+8ve');
+  for (const args of [['topo', '--json', '--root', root], ['topo', '--root', root], ['--help']]) {
+    const loaded = builtinsLoadedBy([path.join(REPO_ROOT, 'bin/p2p.js'), ...args]);
+    assert.deepEqual(['assert', 'tty', 'perf_hooks'].filter((m) => loaded.has(m)), [], args.join(' '));
+  }
+});

@@ -1,6 +1,7 @@
 // Name lookups straight in pci.ids text: vendors, devices, classes, and files missing sections.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import { PciIds } from '../../src/model/pci-ids.js';
 
 const IDS = [
@@ -37,4 +38,36 @@ test('a file without a class section, and one that starts with it', () => {
   const onlyClasses = new PciIds(IDS.slice(IDS.indexOf('C 01')));
   assert.equal(onlyClasses.className('030200'), '3D controller');
   assert.equal(onlyClasses.vendorName('10de'), null, 'nothing before the class section');
+});
+
+test('names are decoded as UTF-8 from the latin1 text the file is read as', () => {
+  const utf8 = Buffer.from('1787  Hightech Information System Ltd.\n\t201c  HD 7970 IceQ X\u00b2\n', 'utf8').toString('latin1');
+  const ids = new PciIds(utf8);
+  assert.equal(ids.deviceName('1787', '201c'), 'HD 7970 IceQ X\u00b2');
+  assert.equal(ids.vendorName('1787'), 'Hightech Information System Ltd.', 'the first line of a file is a vendor too');
+});
+
+// The system's pci.ids (Debian's pci.ids package; CI installs it): the binary search over its sorted
+// vendor lines must find each vendor a line-by-line reading finds, and miss the ones it lacks.
+const SYSTEM_IDS = ['/usr/share/misc/pci.ids', '/usr/share/hwdata/pci.ids'].find((f) => fs.existsSync(f));
+test('every vendor of the system pci.ids, as a plain reading of its lines finds them', { skip: SYSTEM_IDS ? false : 'no system pci.ids' }, () => {
+  const text = fs.readFileSync(SYSTEM_IDS!, 'latin1');
+  const ids = new PciIds(text);
+  const expected = new Map<string, string>();
+  for (const line of text.slice(0, text.search(/^C [0-9a-f]{2}  /m)).split('\n')) {
+    const m = /^([0-9a-f]{4})  (.*)$/.exec(line);
+    if (m) expected.set(m[1], Buffer.from(m[2].trim(), 'latin1').toString('utf8'));
+  }
+  assert.ok(expected.size > 1000, `${expected.size} vendors`);
+  for (const [id, name] of expected) assert.equal(ids.vendorName(id), name, id);
+  // And by the binary search itself, not the plain search behind it.
+  const search = (id: string) => (ids as unknown as { searchVendor(key: string): number }).searchVendor(id);
+  for (const id of expected.keys()) assert.equal(text.slice(search(id), search(id) + 6), `${id}  `, id);
+  for (let n = 0; n < 0x10000; n += 997) {
+    const id = n.toString(16).padStart(4, '0');
+    if (!expected.has(id)) assert.equal(ids.vendorName(id), null, id);
+  }
+  const nvidia = text.indexOf('\n10de  ');
+  const device = /^\t([0-9a-f]{4})  (.*)$/m.exec(text.slice(nvidia + 1, nvidia + 4000))!;
+  assert.equal(ids.deviceName('10de', device[1]), device[2].trim());
 });
