@@ -13,18 +13,24 @@ const REFDATA = path.resolve(REPO, '../shared/refdata/hwloc');
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? parseInt(process.argv[runsArg + 1], 10) : 15;
 
-function median(xs: number[]): number {
+function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  return s[Math.min(s.length - 1, Math.floor(s.length * q))];
 }
+const median = (xs: number[]) => quantile(xs, 0.5);
+
+/** Round by round differences a[i] - b[i]: both ran in the same round, under the same load. */
+const paired = (a: number[], b: number[]) => a.map((x, i) => x - b[i]);
+const spread = (xs: number[]) => `${quantile(xs, 0.25).toFixed(0)}-${quantile(xs, 0.75).toFixed(0)}`;
 
 type Cmd = [string, string[]];
 
 /**
- * Median wall time in ms of each command, after one warm-up round. The commands take turns within each
- * round, so the slow drift of a shared machine's load falls on all of them alike.
+ * Wall times in ms of each command, one per round, after one warm-up round. The commands take turns
+ * within each round, so the slow drift of a shared machine's load falls on all of them alike, and a
+ * difference is taken within each round (paired) before its median.
  */
-function timeInterleaved(cmds: Cmd[]): number[] {
+function timeInterleaved(cmds: Cmd[]): number[][] {
   const times: number[][] = cmds.map(() => []);
   for (let i = 0; i <= RUNS; i++) {
     cmds.forEach(([cmd, args], j) => {
@@ -35,7 +41,7 @@ function timeInterleaved(cmds: Cmd[]): number[] {
       if (i > 0) times[j].push(ms);
     });
   }
-  return times.map(median);
+  return times;
 }
 
 function lspciArgs(root: string): string[] {
@@ -57,7 +63,7 @@ const out = (s: string) => {
 try {
   out(`Machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}, load ${os.loadavg()[0].toFixed(2)}, node ${process.version}, ${RUNS} runs each, median wall ms`);
   out('');
-  out('| input | functions | node -e 0 | p2p --help | p2p topo --json | overhead over node | lspci -tv | p2p / lspci |');
+  out('| input | functions | node -e 0 | p2p --help | p2p topo --json | overhead over node (IQR) | lspci -tv | p2p / lspci |');
   out('|---|---|---|---|---|---|---|---|');
   for (const name of ['32intel64-2p8co2t+8ve', '40intel64-2g2n4c+pcilocality', '2pa-pcidomain32bits']) {
     const dir = fs.mkdtempSync(path.join(tmp, 'ref-'));
@@ -69,7 +75,8 @@ try {
       [process.execPath, [P2P, 'topo', '--json', '--root', root]],
       ['lspci', lspciArgs(root)],
     ]);
-    out(`| ${name} | ${n} | ${node0.toFixed(0)} | ${help.toFixed(0)} | ${p2p.toFixed(0)} | ${(p2p - node0).toFixed(0)} | ${lspci.toFixed(0)} | ${(p2p / lspci).toFixed(1)} |`);
+    const over = paired(p2p, node0);
+    out(`| ${name} | ${n} | ${median(node0).toFixed(0)} | ${median(help).toFixed(0)} | ${median(p2p).toFixed(0)} | ${median(over).toFixed(0)} (${spread(over)}) | ${median(lspci).toFixed(0)} | ${(median(p2p) / median(lspci)).toFixed(1)} |`);
   }
   // Per-function cost: the slope between a small and a large generated fabric of the same shape.
   const small = path.join(tmp, 'gen-small');
@@ -82,12 +89,14 @@ try {
     ['lspci', lspciArgs(small)],
     ['lspci', lspciArgs(large)],
   ]);
-  out(`| generated | ${nSmall} | | | ${pS.toFixed(0)} | | ${lS.toFixed(0)} | ${(pS / lS).toFixed(1)} |`);
-  out(`| generated | ${nLarge} | | | ${pL.toFixed(0)} | | ${lL.toFixed(0)} | ${(pL / lL).toFixed(1)} |`);
-  const perP2p = ((pL - pS) / (nLarge - nSmall)) * 1000;
-  const perLspci = ((lL - lS) / (nLarge - nSmall)) * 1000;
+  out(`| generated | ${nSmall} | | | ${median(pS).toFixed(0)} | | ${median(lS).toFixed(0)} | ${(median(pS) / median(lS)).toFixed(1)} |`);
+  out(`| generated | ${nLarge} | | | ${median(pL).toFixed(0)} | | ${median(lL).toFixed(0)} | ${(median(pL) / median(lL)).toFixed(1)} |`);
+  const perFunction = (xs: number[]) => xs.map((d) => (d / (nLarge - nSmall)) * 1000);
+  const perP2p = perFunction(paired(pL, pS));
+  const perLspci = perFunction(paired(lL, lS));
+  const ratios = perP2p.map((x, i) => x / perLspci[i]);
   out('');
-  out(`Per-function cost (slope ${nSmall} -> ${nLarge}): p2p topo --json ${perP2p.toFixed(0)} µs, lspci -tv ${perLspci.toFixed(0)} µs, ratio ${(perP2p / perLspci).toFixed(2)}`);
+  out(`Per-function cost (slope ${nSmall} -> ${nLarge}, median of each round's): p2p topo --json ${median(perP2p).toFixed(0)} µs (IQR ${spread(perP2p)}), lspci -tv ${median(perLspci).toFixed(0)} µs (IQR ${spread(perLspci)}), ratio ${(median(perP2p) / median(perLspci)).toFixed(2)} (rounds' ratios: median ${median(ratios).toFixed(2)}, IQR ${quantile(ratios, 0.25).toFixed(2)}-${quantile(ratios, 0.75).toFixed(2)})`);
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true });
 }

@@ -64,6 +64,53 @@ ssize_t ReadAttrAt(int dirfd, const char* name, char* buf) {
   return static_cast<ssize_t>(got);
 }
 
+// Past a few threads the kernel's own locks, not CPUs, bound a sysfs walk; and a thread costs tens of
+// microseconds to start, so each one should have a few dozen directories (~50 us each) to read, or a
+// few hundred links (~4 us each).
+constexpr size_t kMaxAutoThreads = 4;
+constexpr size_t kDirsPerThread = 32;
+constexpr size_t kLinksPerThread = 256;
+constexpr uint32_t kMaxAskedThreads = 64;
+
+size_t ThreadsFor(size_t items, size_t perThread, uint32_t asked) {
+  if (asked > 0) return std::max<size_t>(1, std::min<size_t>(asked, items));
+  const size_t cpus = std::max(1u, std::thread::hardware_concurrency());
+  const size_t byWork = (items + perThread - 1) / perThread;
+  return std::max<size_t>(1, std::min({cpus, kMaxAutoThreads, byWork}));
+}
+
+/**
+ * Runs fn(i) for every i < n on `threads` threads (the calling one included), each taking the next
+ * index; rethrows a worker's failure (out of memory) once every thread has stopped.
+ */
+template <typename Fn>
+void ParallelFor(size_t n, size_t threads, Fn fn) {
+  std::atomic<size_t> next{0};
+  std::mutex failMutex;
+  std::exception_ptr failure;
+  auto work = [&]() noexcept {
+    try {
+      for (size_t i = next.fetch_add(1, std::memory_order_relaxed); i < n; i = next.fetch_add(1, std::memory_order_relaxed)) fn(i);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(failMutex);
+      if (!failure) failure = std::current_exception();
+      next.store(n, std::memory_order_relaxed);
+    }
+  };
+  std::vector<std::thread> pool;
+  if (threads > 1) pool.reserve(threads - 1);
+  for (size_t t = 1; t < threads; t++) {
+    try {
+      pool.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // no more threads to be had: the ones running (and this one) still do every item
+    }
+  }
+  work();
+  for (std::thread& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
 /** What every directory of a call is asked for. */
 struct DirRequest {
   std::vector<std::string> files;
@@ -81,8 +128,11 @@ struct DirRead {
   int configErrno = 0;  // a config open failure worth reporting, or the error that stopped the read
 };
 
-/** All the syscalls for one directory; no N-API here, so it may run off the JS thread. */
-void ReadDir(const char* dir, const DirRequest& req, DirRead& out) {
+/**
+ * All the syscalls for one directory; no N-API here, so it may run off the JS thread. `linkThreads`
+ * splits the links over threads: for one directory asked for many (the bus's device links).
+ */
+void ReadDir(const char* dir, const DirRequest& req, DirRead& out, size_t linkThreads = 1) {
   // O_RDONLY rather than O_PATH: it needs the same read permission as listing the directory did,
   // so a directory the caller may not list is still reported (EACCES) instead of half-read.
   int dirfd = OpenAtRetry(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -100,12 +150,13 @@ void ReadDir(const char* dir, const DirRequest& req, DirRead& out) {
   }
 
   out.links.resize(req.links.size());
-  for (size_t i = 0; i < req.links.size(); i++) {
-    const ssize_t n = readlinkat(dirfd, req.links[i].c_str(), buf, kAttrCap);
-    if (n >= 0) out.links[i].emplace(buf, static_cast<size_t>(n));
+  ParallelFor(req.links.size(), linkThreads, [&](size_t i) {
+    char* linkBuf = ScratchBuffer();
+    const ssize_t n = readlinkat(dirfd, req.links[i].c_str(), linkBuf, kAttrCap);
+    if (n >= 0) out.links[i].emplace(linkBuf, static_cast<size_t>(n));
     // EINVAL: the name exists but is not a symlink. "" says so (no symlink has an empty target).
     else if (errno == EINVAL) out.links[i].emplace();
-  }
+  });
 
   if (req.configMax == 0) return;
   int cfd = OpenAtRetry(dirfd, "config", O_RDONLY | O_CLOEXEC);
@@ -221,54 +272,14 @@ DirRequest GetRequest(const Napi::CallbackInfo& info, size_t first, const std::s
   return req;
 }
 
-// Past a few threads the kernel's own locks, not CPUs, bound a sysfs walk; and a thread costs tens of
-// microseconds to start, so each one should have a few dozen directories (~50 us each) to read.
-constexpr size_t kMaxAutoThreads = 4;
-constexpr size_t kDirsPerThread = 32;
-constexpr uint32_t kMaxAskedThreads = 64;
-
-size_t ThreadsFor(size_t dirs, uint32_t asked) {
-  if (asked > 0) return std::max<size_t>(1, std::min<size_t>(asked, dirs));
-  const size_t cpus = std::max(1u, std::thread::hardware_concurrency());
-  const size_t byWork = (dirs + kDirsPerThread - 1) / kDirsPerThread;
-  return std::max<size_t>(1, std::min({cpus, kMaxAutoThreads, byWork}));
-}
-
-/** Fills out[i] for dirs[i] on `threads` threads (the calling one included); rethrows a worker's failure. */
-void ReadDirs(const std::vector<std::string>& dirs, const DirRequest& req, size_t threads, std::vector<DirRead>& out) {
-  std::atomic<size_t> next{0};
-  std::mutex failMutex;
-  std::exception_ptr failure;
-  auto work = [&]() noexcept {
-    try {
-      for (size_t i = next.fetch_add(1, std::memory_order_relaxed); i < dirs.size(); i = next.fetch_add(1, std::memory_order_relaxed)) {
-        ReadDir(dirs[i].c_str(), req, out[i]);
-      }
-    } catch (...) {  // out of memory: the call fails as a whole, once every thread has stopped
-      std::lock_guard<std::mutex> lock(failMutex);
-      if (!failure) failure = std::current_exception();
-      next.store(dirs.size(), std::memory_order_relaxed);
-    }
-  };
-  std::vector<std::thread> pool;
-  pool.reserve(threads - 1);
-  for (size_t t = 1; t < threads; t++) {
-    try {
-      pool.emplace_back(work);
-    } catch (const std::system_error&) {
-      break;  // no more threads to be had: the ones running (and this one) still read every directory
-    }
-  }
-  work();
-  for (std::thread& t : pool) t.join();
-  if (failure) std::rethrow_exception(failure);
-}
-
-/** ReadDirs, with a C++ failure (out of memory) turned into a JS error from `fn`. */
-std::vector<DirRead> ReadDirsOrThrow(Napi::Env env, const char* fn, const std::vector<std::string>& dirs, const DirRequest& req, size_t threads) {
+/**
+ * out[i] for dirs[i], the directories on `threads` threads (or one directory's links on
+ * `linkThreads`), with a C++ failure (out of memory) turned into a JS error from `fn`.
+ */
+std::vector<DirRead> ReadDirsOrThrow(Napi::Env env, const char* fn, const std::vector<std::string>& dirs, const DirRequest& req, size_t threads, size_t linkThreads = 1) {
   try {
     std::vector<DirRead> out(dirs.size());
-    ReadDirs(dirs, req, threads, out);
+    ParallelFor(dirs.size(), threads, [&](size_t i) { ReadDir(dirs[i].c_str(), req, out[i], linkThreads); });
     return out;
   } catch (const std::exception& e) {
     throw Napi::Error::New(env, std::string(fn) + ": " + e.what());
@@ -285,7 +296,8 @@ Napi::Value ReadSysfsDir(const Napi::CallbackInfo& info) {
   std::vector<std::string> dirs(1);
   if (!GetDir(info[0], dirs[0])) throw Napi::TypeError::New(env, "readSysfsDir: dir must be a non-empty string without NUL");
   const DirRequest req = GetRequest(info, 1, "readSysfsDir");
-  return ToJs(env, ReadDirsOrThrow(env, "readSysfsDir", dirs, req, 1)).Get(0u);
+  const size_t linkThreads = ThreadsFor(req.links.size(), kLinksPerThread, 0);
+  return ToJs(env, ReadDirsOrThrow(env, "readSysfsDir", dirs, req, 1, linkThreads)).Get(0u);
 }
 
 Napi::Value ReadSysfsDirs(const Napi::CallbackInfo& info) {
@@ -305,7 +317,7 @@ Napi::Value ReadSysfsDirs(const Napi::CallbackInfo& info) {
   if (info.Length() > 4 && !info[4].IsUndefined()) {
     asked = static_cast<uint32_t>(GetUint(env, info[4], "readSysfsDirs: threads", 0, kMaxAskedThreads));
   }
-  return ToJs(env, ReadDirsOrThrow(env, "readSysfsDirs", dirs, req, ThreadsFor(dirs.size(), asked)));
+  return ToJs(env, ReadDirsOrThrow(env, "readSysfsDirs", dirs, req, ThreadsFor(dirs.size(), kDirsPerThread, asked)));
 }
 
 }  // namespace p2p

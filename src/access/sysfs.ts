@@ -30,7 +30,10 @@ function parseHex(t: string | null): string | null {
 
 /** The last path segment of a link target ("../../bus/pci/drivers/nvme/" -> "nvme"), as path.basename gives it. */
 function linkBase(target: string | null): string | null {
-  return target ? path.basename(target) : null;
+  if (!target) return null;
+  const cut = target.lastIndexOf('/');
+  // The usual target ("../../../bus/pci/drivers/nvme") without path.basename's general work.
+  return cut < 0 ? target : cut < target.length - 1 ? target.slice(cut + 1) : path.basename(target);
 }
 
 const RESOURCE_LINE = /^0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)$/i;
@@ -145,11 +148,15 @@ const MORE_FILES: readonly (readonly string[])[] = Array.from({ length: 16 }, (_
   ...(needs & NEEDS_P2PMEM ? P2PMEM_FILES : []),
 ]);
 
-/** Attribute text by file name, trimmed as the model wants it; absent or unreadable is null. */
-type Attrs = Map<string, string | null>;
-
-function collect(attrs: Attrs, names: readonly string[], values: readonly (string | null)[]): void {
-  names.forEach((name, i) => attrs.set(name, values[i]?.trim() ?? null));
+/**
+ * Attribute text by file name, trimmed as the model wants it; absent or unreadable is null. Pass 1's
+ * values, then pass 2's with the names it asked (no per-device Map: a scan makes thousands).
+ */
+function attrText(o: Opened, name: string): string | null {
+  let i = (BASE_FILES as readonly string[]).indexOf(name);
+  if (i >= 0) return o.baseFiles[i]?.trim() ?? null;
+  i = MORE_FILES[o.needs].indexOf(name);
+  return i >= 0 ? o.moreFiles?.[i]?.trim() ?? null : null;
 }
 
 /** Where a device's LATE_FILES are, until they are read (both at once, on first use of either). */
@@ -180,7 +187,9 @@ interface Opened {
   dir: string;
   viaLink: boolean;
   config: ConfigSpace;
-  attrs: Attrs;
+  baseFiles: readonly (string | null)[];
+  /** Pass 2's answers for MORE_FILES[needs]. */
+  moreFiles?: readonly (string | null)[];
   links: readonly (string | null)[];
   needs: number;
 }
@@ -226,12 +235,17 @@ export function readSysfsFabric(rootArg: string, opts: SysfsOptions = {}): RawFa
   });
 
   // Bridges that the kernel lists under sys/devices but not under bus/pci/devices (seen on real
-  // machines): without them the tree would break, so read them from their directories.
+  // machines): without them the tree would break, so read them from their directories. Each parent
+  // directory is looked at once: siblings (a PF's VFs) share theirs.
   const known = new Set(pending.map((p) => p.bdf));
+  const seenParents = new Set<string>();
   for (const p of [...pending]) {
     if (!p.viaLink) continue;
-    const parts = p.dir.split(path.sep);
-    for (let i = 0; i < parts.length - 1; i++) {
+    const parent = p.dir.slice(0, p.dir.lastIndexOf(path.sep));
+    if (seenParents.has(parent)) continue;
+    seenParents.add(parent);
+    const parts = parent.split(path.sep);
+    for (let i = 0; i < parts.length; i++) {
       const part = parts[i];
       if (!known.has(part) && BDF_RE.test(part)) {
         const dir = parts.slice(0, i + 1).join(path.sep);
@@ -269,9 +283,7 @@ export function readSysfsFabric(rootArg: string, opts: SysfsOptions = {}): RawFa
     const [, , , p2pmemLink] = r.links;
     const p2pmemPresent = p2pmemLink !== null || (r.configError !== undefined && !r.config && listsP2pmem(dir));
     const needs = (linkFromSysfs ? NEEDS_LINK : 0) | (idsFromSysfs ? NEEDS_IDS : 0) | (p2pmemPresent ? NEEDS_P2PMEM : 0);
-    const attrs: Attrs = new Map();
-    collect(attrs, BASE_FILES, r.files);
-    opened.push({ bdf, dir, viaLink, config, attrs, links: r.links, needs });
+    opened.push({ bdf, dir, viaLink, config, baseFiles: r.files, links: r.links, needs });
   });
 
   // A VF's Vendor and Device ID: the model takes them from its PF's config as the kernel does
@@ -301,26 +313,35 @@ export function readSysfsFabric(rootArg: string, opts: SysfsOptions = {}): RawFa
     const reads = readDirs(group.map((o) => o.dir), more, [], 0);
     group.forEach((o, i) => {
       const r = reads[i];
-      collect(o.attrs, more, 'error' in r ? [] : r.files);
+      o.moreFiles = 'error' in r ? [] : r.files;
     });
   });
 
-  for (const { bdf, dir, viaLink, config, attrs, links, needs } of opened) {
+  // A directory's parent BDF and host bridge, by parent directory: siblings (a PF's VFs) share them.
+  const placeOf = new Map<string, { parentBdf: string | null; hostBridge: string | null }>();
+  for (const o of opened) {
+    const { bdf, dir, viaLink, config, links, needs } = o;
     const [driverLink, iommuLink, physfnLink] = links;
     const linkFromSysfs = (needs & NEEDS_LINK) !== 0;
     const idsFromSysfs = (needs & NEEDS_IDS) !== 0;
     const vfIdsFromSysfs = idsFromSysfs || (needs & NEEDS_VF_IDS) !== 0;
-    const text = (name: string) => attrs.get(name) ?? null;
+    const text = (name: string) => attrText(o, name);
 
     let parentBdf: string | null | undefined;
     let hostBridge: string | null = null;
     if (viaLink) {
       // The directory path is the kernel's own hierarchy: .../pci0000:00/0000:00:01.0/0000:01:00.0
-      const parts = dir.split(path.sep);
-      const self = parts.lastIndexOf(bdf);
-      const above = self > 0 ? parts[self - 1] : '';
-      parentBdf = BDF_RE.test(above) ? above : null;
-      hostBridge = parts.find((p) => HOST_BRIDGE.test(p)) ?? null;
+      const cut = dir.lastIndexOf(path.sep);
+      const parentDir = dir.slice(0, cut);
+      let place = dir.slice(cut + 1) === bdf ? placeOf.get(parentDir) : undefined;
+      if (!place) {
+        const parts = dir.split(path.sep);
+        const self = parts.lastIndexOf(bdf);
+        const above = self > 0 ? parts[self - 1] : '';
+        place = { parentBdf: BDF_RE.test(above) ? above : null, hostBridge: parts.find((p) => HOST_BRIDGE.test(p)) ?? null };
+        if (dir.slice(cut + 1) === bdf) placeOf.set(parentDir, place);
+      }
+      ({ parentBdf, hostBridge } = place);
     }
     const physfn = linkBase(physfnLink);
     let p2pmem: RawP2pmem | null = null;

@@ -167,6 +167,24 @@ describe('readSysfsDir, native and fs', { skip: noAddon }, () => {
     assert.deepStrictEqual(addon.readSysfsDirs([d], [], [], 4096, 8).map(cut), [both(d, [], [], 4096)]);
   });
 
+  it('one directory asked for many links (a bus of thousands of functions) answers them all, in order, as fs does', () => {
+    // Past a few hundred links the addon splits them over threads; every kind of entry, in every position.
+    const many = path.join(base, 'many-links');
+    fs.mkdirSync(many);
+    const names: string[] = [];
+    for (let i = 0; i < 1500; i++) {
+      const name = `e${String(i).padStart(4, '0')}`;
+      names.push(name);
+      if (i % 7 === 3) fs.writeFileSync(path.join(many, name), 'plain'); // not a link: ""
+      else if (i % 11 === 5) continue; // absent: null
+      else fs.symlinkSync(`../../devices/pci0000:00/0000:00:01.0/${'x'.repeat(i % 50)}${name}`, path.join(many, name));
+    }
+    const got = nativeReader(many, [], names, 0);
+    assert.ok(!('error' in got));
+    assert.deepStrictEqual(got, readSysfsDirWithFs(many, [], names, 0));
+    assert.ok(got.links.includes('') && got.links.includes(null) && got.links[1499]!.endsWith('e1499'));
+  });
+
   it('readSysfsDirs throws TypeError for bad arguments', () => {
     const call = addon.readSysfsDirs as unknown as (...a: unknown[]) => unknown;
     for (const args of [[], [[d], [], []], [d, [], [], 0], [[42], [], [], 0], [[''], [], [], 0], [['a\0b'], [], [], 0], [[d], 'attr', [], 0],

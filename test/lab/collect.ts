@@ -71,6 +71,10 @@ export interface GuestFacts {
   oracle: OraclePair[];
   lspciTv: string | null;
   lspciT: string | null;
+  /** `lspci -nD`: every function's class and vendor:device as the kernel's sysfs gives them. */
+  lspciN: string | null;
+  /** SR-IOV enabling, one line per PF: "bdf total ok|failed". */
+  sriov: string | null;
   lspciVvv: string | null;
   commands: Record<string, CommandRun>;
   dmesg: string | null;
@@ -210,6 +214,8 @@ export function collectGuest(dir: string, fnvByName: ReadonlyMap<string, string>
     oracle,
     lspciTv: read(dir, 'lspci-tv.txt'),
     lspciT: read(dir, 'lspci-t.txt'),
+    lspciN: read(dir, 'lspci-n.txt'),
+    sriov: read(dir, 'sriov.txt'),
     lspciVvv: read(dir, 'lspci-vvv.txt'),
     commands,
     dmesg: read(dir, 'dmesg.txt'),

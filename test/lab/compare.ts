@@ -100,6 +100,31 @@ export function topoVsLspci(r: LabResult): Comparison {
   return { available: true, checks };
 }
 
+/**
+ * `p2p topo --json` IDs against `lspci -nD` inside the guest: vendor:device and class for every
+ * function. lspci reads the kernel's sysfs `vendor`/`device` files, which for an SR-IOV VF hold what
+ * its own header reads as 0xffff.
+ */
+export function topoIdsVsLspci(r: LabResult): Comparison {
+  const got = commandJson(r, 'topo');
+  if ('reason' in got) return { available: false, reason: got.reason };
+  if ('failed' in got) return { available: true, checks: [got.failed] };
+  if (!r.guest.lspciN) return { available: false, reason: 'the guest produced no lspci -nD output (a result from before it was recorded)' };
+  const devices = (got.json as { devices?: { bdf?: string; vendorId?: string | null; deviceId?: string | null; classCode?: string | null }[] }).devices ?? [];
+  const ours = new Map(devices.map((d) => [d.bdf, `${(d.classCode ?? '????').slice(0, 4)} ${d.vendorId ?? '?'}:${d.deviceId ?? '?'}`]));
+  const checks: PairCheck[] = [];
+  for (const line of r.guest.lspciN.split('\n')) {
+    // "0000:01:00.0 0108: 1b36:0010 (rev 02)"
+    const m = /^([0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]) ([0-9a-f]{4}): ([0-9a-f]{4}:[0-9a-f]{4})/.exec(line);
+    if (!m) continue;
+    const expected = `${m[2]} ${m[3]}`;
+    const actual = ours.get(m[1]) ?? 'missing';
+    checks.push({ pair: m[1], expected, actual, ok: actual === expected, detail: 'class and vendor:device per lspci -nD vs p2p topo --json' });
+  }
+  if (!checks.length) return { available: true, checks: [{ pair: 'lspci -nD', expected: 'functions', actual: 'none parsed', ok: false, detail: r.guest.lspciN.slice(0, 300) }] };
+  return { available: true, checks };
+}
+
 /** Does `p2p doctor --json` mention `word` (case-insensitive) anywhere in its findings? */
 /** The status `p2p doctor --json` gave one check id (doctor reports each finding with id and status). */
 export function doctorStatus(r: LabResult, id: string): { available: false; reason: string } | { available: true; status: string | null; text: string } {

@@ -6,7 +6,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { benchVerified, doctorStatus, kernelVsSpec, matrixVsKernel, topoVsLspci, type Comparison } from './compare.js';
+import { benchVerified, doctorStatus, kernelVsSpec, matrixVsKernel, topoIdsVsLspci, topoVsLspci, type Comparison } from './compare.js';
 import { repoRoot } from './kernel.js';
 import { DEFAULT_JOBS, loadSpecs, prerequisites } from './run.js';
 import { fnv1a64, p2pCommands, runAll, timeoutFromEnv, type LabResult } from './runner.js';
@@ -133,6 +133,32 @@ else describe('P2P lab: emulated PCIe fabrics under the real kernel', { timeout:
         requireOk(r);
         assertComparison(t, topoVsLspci(r));
       });
+
+      test('p2p topo: every function\'s class and vendor:device equal lspci -nD inside the guest', (t) => {
+        const r = result(spec.name);
+        requireOk(r);
+        assertComparison(t, topoIdsVsLspci(r));
+      });
+
+      if (spec.fabric.some(function hasVfs(n: unknown): boolean {
+        const node = n as { kind: string; vfs?: number; child?: unknown; downstream?: unknown[]; children?: unknown[] };
+        return (node.vfs ?? 0) > 0 || [node.child, ...(node.downstream ?? []), ...(node.children ?? [])].some((c) => c != null && hasVfs(c));
+      })) {
+        test('the guest enabled the SR-IOV VFs the spec asked for, and p2p topo shows them beside their PF', () => {
+          const r = result(spec.name);
+          requireOk(r);
+          const lines = (r.guest.sriov ?? '').trim().split('\n').filter(Boolean);
+          assert.ok(lines.length > 0 && lines.every((l) => l.endsWith(' ok')), `sriov.txt: ${r.guest.sriov}`);
+          const devices = (r.guest.commands.topo?.json as { devices?: { bdf: string; parent: string | null }[] } | undefined)?.devices ?? [];
+          for (const l of lines) {
+            const [pf, total] = l.split(' ');
+            const pfDev = devices.find((d) => d.bdf === pf);
+            assert.ok(pfDev, `PF ${pf} in p2p topo`);
+            const vfs = devices.filter((d) => d.bdf !== pf && d.parent === pfDev.parent && d.bdf.slice(0, 7) === pf.slice(0, 7));
+            assert.equal(vfs.length, Number(total), `${total} VFs beside ${pf}: ${vfs.map((d) => d.bdf).join(' ')}`);
+          }
+        });
+      }
 
       test('p2p bench: bytes moved through the direct path verify', (t) => {
         const r = result(spec.name);

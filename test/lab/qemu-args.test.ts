@@ -128,3 +128,17 @@ test('a drive without a backing file is a programming error, not a silent gap', 
   const s = spec({});
   assert.throws(() => fabricArgs(s, new Map()), /no backing file for drive "a"/);
 });
+
+test('a drive with SR-IOV VFs: a subsystem, the VF resources QEMU demands, its namespace as its own device', () => {
+  const s = spec({
+    fabric: [{ kind: 'root-port', child: { kind: 'nvme', name: 'v', vfs: 3 } }, { kind: 'root-port', child: { kind: 'nvme', name: 'a', cmbMb: 64 } }],
+    expect: [{ client: 'v', provider: 'a', kernel: 'EREMOTEIO' }, { client: 'a', provider: 'a', kernel: 'ok' }],
+  });
+  assert.deepEqual(fabricArgs(s, files(s)).slice(0, 10), [
+    '-device', 'pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1',
+    '-drive', 'file=/tmp/d/v.img,if=none,id=drv-v,format=raw',
+    '-device', 'nvme-subsys,id=subsys-v',
+    '-device', 'nvme,id=nvme-v,serial=v,bus=rp1,subsys=subsys-v,sriov_max_vfs=3,sriov_vq_flexible=6,sriov_vi_flexible=3',
+    '-device', 'nvme-ns,drive=drv-v,bus=nvme-v',
+  ]);
+});

@@ -62,6 +62,14 @@ export function fabricArgs(spec: Pick<LabSpec, 'fabric'>, driveFiles: ReadonlyMa
     const file = driveFiles.get(n.name);
     if (!file) throw new Error(`no backing file for drive "${n.name}"`);
     out.push('-drive', `file=${qemuEscape(file)},if=none,id=drv-${n.name},format=raw`);
+    if (n.vfs) {
+      // SR-IOV needs an NVMe subsystem, which takes the namespace as its own device, and flexible
+      // queue and interrupt resources of at least 2 and 1 per VF.
+      out.push('-device', `nvme-subsys,id=subsys-${n.name}`);
+      out.push('-device', `nvme,id=nvme-${n.name},serial=${n.name},bus=${bus},subsys=subsys-${n.name},sriov_max_vfs=${n.vfs},sriov_vq_flexible=${2 * n.vfs},sriov_vi_flexible=${n.vfs}`);
+      out.push('-device', `nvme-ns,drive=drv-${n.name},bus=nvme-${n.name}`);
+      return;
+    }
     let dev = `nvme,id=nvme-${n.name},serial=${n.name},drive=drv-${n.name},bus=${bus}`;
     if (n.cmbMb) dev += `,cmb_size_mb=${n.cmbMb}`;
     out.push('-device', dev);

@@ -150,3 +150,12 @@ test('every shipped spec is valid, and together they cover the fabrics the lab p
   has('switch behind a switch with three drives', (s) => switchDepth(s) >= 2 && drivesOf(s).length >= 3);
   has('IOMMU on, success with wrong data', (s) => s.iommu && s.expect.some((e) => e.kernel === 'mismatch'));
 });
+
+test('SR-IOV VFs: 1-4, and not on a drive with a CMB (QEMU allows no CMB with SR-IOV)', () => {
+  const base = { name: 't', description: 't', expect: [{ client: 'a', provider: 'a', kernel: 'ok' }] };
+  assert.throws(() => validateSpec({ ...base, fabric: [{ kind: 'root-port', child: { kind: 'nvme', name: 'a', cmbMb: 64, vfs: 2 } }] }), /vfs and cmbMb cannot go together/);
+  assert.throws(() => validateSpec({ ...base, fabric: [{ kind: 'root-port', child: { kind: 'nvme', name: 'a', cmbMb: 64 } }, { kind: 'root-port', child: { kind: 'nvme', name: 'v', vfs: 5 } }] }), /vfs/);
+  const ok = validateSpec({ ...base, fabric: [{ kind: 'root-port', child: { kind: 'nvme', name: 'a', cmbMb: 64 } }, { kind: 'root-port', child: { kind: 'nvme', name: 'v', vfs: 4 } }],
+    expect: [...base.expect, { client: 'v', provider: 'a', kernel: 'EREMOTEIO' }] });
+  assert.equal((ok.fabric[1] as { child: { vfs?: number } }).child.vfs, 4);
+});

@@ -10,6 +10,11 @@ export interface NvmeNode {
   cmbMb?: number;
   /** Backing file size in MiB (default 8). */
   sizeMb?: number;
+  /**
+   * SR-IOV virtual functions the guest enables (QEMU `sriov_max_vfs`, 1-4), left without a driver.
+   * QEMU allows no CMB with SR-IOV, and the drive's namespace then sits in an NVMe subsystem.
+   */
+  vfs?: number;
 }
 
 /** A PCIe root port (`pcie-root-port`): one link, so at most one child. */
@@ -159,7 +164,7 @@ export function validateSpec(input: unknown, source?: string): LabSpec {
   const fabric: TopNode[] = [];
 
   const nvme = (v: Record<string, unknown>, at: string): NvmeNode | null => {
-    for (const k of Object.keys(v)) if (!['kind', 'name', 'cmbMb', 'sizeMb'].includes(k)) p.push(`${at}: unknown field "${k}" for nvme (known: name, cmbMb, sizeMb)`);
+    for (const k of Object.keys(v)) if (!['kind', 'name', 'cmbMb', 'sizeMb', 'vfs'].includes(k)) p.push(`${at}: unknown field "${k}" for nvme (known: name, cmbMb, sizeMb, vfs)`);
     if (typeof v.name !== 'string' || !NAME_RE.test(v.name)) {
       p.push(`${at}.name: must be 1-20 characters of [a-z0-9-] starting with a letter or digit, got ${describe(v.name)}`);
       return null;
@@ -169,6 +174,11 @@ export function validateSpec(input: unknown, source?: string): LabSpec {
     const cmb = int(`${at}.cmbMb`, v.cmbMb, 0, 1024, 0);
     if (cmb > 0) node.cmbMb = cmb;
     node.sizeMb = int(`${at}.sizeMb`, v.sizeMb, 1, 4096, SPEC_DEFAULTS.sizeMb);
+    const vfs = int(`${at}.vfs`, v.vfs, 0, 4, 0);
+    if (vfs > 0) {
+      node.vfs = vfs;
+      if (cmb > 0) p.push(`${at}: vfs and cmbMb cannot go together (QEMU's NVMe has no CMB with SR-IOV)`);
+    }
     drives.set(v.name, node);
     return node;
   };

@@ -49,7 +49,21 @@ cat /proc/cmdline > "$R/cmdline.txt"
 cat /proc/cpuinfo > "$R/cpuinfo.txt"
 cut -d' ' -f1 /proc/uptime > "$R/uptime-start.txt"
 
-# lspci's view (the tree the topology must equal).
+# SR-IOV: every PF that offers VFs enables all of them, unbound (no driver probes them). One line
+# per PF: bdf total result.
+: > "$R/sriov.txt"
+for t in /sys/bus/pci/devices/*/sriov_totalvfs; do
+	[ -e "$t" ] || continue
+	d=${t%/sriov_totalvfs}
+	total=$(cat "$t")
+	[ "$total" -gt 0 ] 2>/dev/null || continue
+	echo 0 > "$d/sriov_drivers_autoprobe" 2>/dev/null
+	if echo "$total" > "$d/sriov_numvfs" 2>/dev/null; then rc=ok; else rc=failed; fi
+	echo "${d##*/} $total $rc" >> "$R/sriov.txt"
+done
+
+# lspci's view (the tree the topology must equal, and the IDs it must show).
+timeout 30 lspci -nD > "$R/lspci-n.txt" 2> /dev/null
 timeout 30 lspci -vvv > "$R/lspci-vvv.txt" 2> "$R/lspci-vvv.err"; echo $? > "$R/lspci-vvv.rc"
 timeout 30 lspci -tv > "$R/lspci-tv.txt" 2> "$R/lspci-tv.err"; echo $? > "$R/lspci-tv.rc"
 timeout 30 lspci -t > "$R/lspci-t.txt" 2> /dev/null
