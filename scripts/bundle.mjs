@@ -37,6 +37,23 @@ const cliShims = {
   },
 };
 
+/**
+ * yargs's platform shim reads process.stdout.columns when it loads, which makes Node create the stdout
+ * stream (~4 ms, with net for a pipe) on every run, even one whose output never goes through it. The
+ * same expression as a getter is read only when yargs wraps help text. The build fails if yargs changes it.
+ */
+const YARGS_COLUMNS = "stdColumns: typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null";
+const lazyYargsColumns = {
+  name: 'lazy-yargs-columns',
+  setup(b) {
+    b.onLoad({ filter: /node_modules\/yargs\/lib\/platform-shims\/esm\.mjs$/ }, async (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes(YARGS_COLUMNS)) throw new Error(`${args.path}: yargs no longer has "${YARGS_COLUMNS}"; update lazyYargsColumns`);
+      return { contents: text.replace(YARGS_COLUMNS, `get ${YARGS_COLUMNS.replace(': ', '() { return ')}; }`), loader: 'js' };
+    });
+  },
+};
+
 /** Keeps Ink out of the CLI bundle: bin/p2p.js hands the CLI a loader for dist/cli/tui/ instead. */
 const inkOutside = {
   name: 'ink-outside',
@@ -81,7 +98,7 @@ const cli = await build({
   format: 'cjs',
   define: { ...common.define, 'import.meta.url': '__p2pModuleUrl' },
   banner: { js: "var __p2pModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [lazyStringWidth, cliShims, inkOutside],
+  plugins: [lazyStringWidth, cliShims, lazyYargsColumns, inkOutside],
 });
 
 const inputsByOutput = {};

@@ -2,6 +2,7 @@
 import yargs from 'yargs';
 import { commands } from './commands/index.js';
 import { toolVersion } from './version.js';
+import { stdoutColumns } from './commands/std-streams.js';
 
 export function buildCli(argv: string[]) {
   let y = yargs(argv)
@@ -13,7 +14,7 @@ export function buildCli(argv: string[]) {
     .alias('h', 'help')
     // Given, not guessed: yargs would look for the nearest package.json from the working directory.
     .version(toolVersion())
-    .wrap(Math.min(110, process.stdout.columns || 80))
+    .wrap(Math.min(110, stdoutColumns()))
     .epilog('Sources: live sysfs by default; --root DIR reads a captured tree; --dump FILE reads lspci -x output.');
   for (const c of commands) y = y.command(c);
   skipHelpCaching(y);

@@ -2,6 +2,7 @@
 import { UserError } from './errors.js';
 import { takeExitCode } from './commands/shared.js';
 import { buildCli } from './cli.js';
+import { writeStderr } from './commands/std-streams.js';
 
 async function main(argv: string[]): Promise<number> {
   // Plain `p2p` on a terminal opens the explorer; piped or in CI it stays a usage error.
@@ -17,24 +18,39 @@ async function main(argv: string[]): Promise<number> {
 
 function report(e: unknown): number {
   if (e instanceof UserError) {
-    process.stderr.write(`p2p: ${e.message}\n`);
+    writeStderr(`p2p: ${e.message}\n`);
     return e.exitCode;
   }
   const err = e as NodeJS.ErrnoException;
   if (err?.code === 'EPIPE') return 0;
   if (err?.code === 'EACCES' || err?.code === 'EPERM') {
-    process.stderr.write(`p2p: permission denied${err.path ? `: ${err.path}` : ''} (try as root)\n`);
+    writeStderr(`p2p: permission denied${err.path ? `: ${err.path}` : ''} (try as root)\n`);
     return 2;
   }
-  process.stderr.write(`p2p: internal error: ${err?.message ?? String(e)}\n`);
-  if (process.env.P2P_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
-  else process.stderr.write('p2p: set P2P_DEBUG=1 for details, and please report this\n');
+  writeStderr(`p2p: internal error: ${err?.message ?? String(e)}\n`);
+  if (process.env.P2P_DEBUG) writeStderr(`${err?.stack ?? ''}\n`);
+  else writeStderr('p2p: set P2P_DEBUG=1 for details, and please report this\n');
   return 70;
 }
 
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(0);
-});
+// EPIPE (a reader that went away, as `| head` does) ends the run quietly. Direct writes to fd 1
+// (commands/std-streams.ts) throw it, and report() returns 0; process.stdout (a terminal, or yargs's help)
+// emits it, and gets the handler the moment something first asks for the stream, which is created
+// only then: attaching it up front would create the stream on every run.
+const stdoutDescriptor = Object.getOwnPropertyDescriptor(process, 'stdout');
+if (stdoutDescriptor?.get && stdoutDescriptor.configurable) {
+  Object.defineProperty(process, 'stdout', {
+    ...stdoutDescriptor,
+    get() {
+      const stream = stdoutDescriptor.get!.call(process) as NodeJS.WriteStream;
+      Object.defineProperty(process, 'stdout', stdoutDescriptor);
+      stream.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE') process.exit(0);
+      });
+      return stream;
+    },
+  });
+}
 
 main(process.argv.slice(2)).then(
   (code) => {

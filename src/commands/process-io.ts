@@ -1,5 +1,6 @@
 // The CommandIO for a real run: process streams, colour per NO_COLOR/FORCE_COLOR and whether stdout is a terminal.
 import type { CommandIO } from './shared.js';
+import { stdoutColumns, stdoutIsTTY, writeStderr, writeStdout } from './std-streams.js';
 
 /** What the environment says about colour: false (NO_COLOR, FORCE_COLOR=0/false, TERM=dumb), true (FORCE_COLOR), or null (ask the terminal). Shared with the TUI theme. */
 export function colorFromEnv(env: NodeJS.ProcessEnv): boolean | null {
@@ -14,16 +15,12 @@ export function colorWanted(isTTY: boolean, env: NodeJS.ProcessEnv = process.env
 }
 
 export function processIO(): CommandIO {
-  const isTTY = Boolean(process.stdout.isTTY);
+  const isTTY = stdoutIsTTY();
   return {
-    out: (t) => {
-      process.stdout.write(t);
-    },
-    err: (t) => {
-      process.stderr.write(t);
-    },
+    out: writeStdout,
+    err: writeStderr,
     isTTY,
     color: colorWanted(isTTY),
-    columns: process.stdout.columns || 80,
+    columns: stdoutColumns(),
   };
 }

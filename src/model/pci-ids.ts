@@ -9,14 +9,6 @@ function classSectionStart(text: string): number {
   return text.startsWith('C ') ? 0 : text.length;
 }
 
-/** Whether a vendor line ("10de  NVIDIA Corporation") starts at `at`: four lowercase hex digits, two spaces. */
-function isVendorLine(text: string, at: number): boolean {
-  for (let i = at; i < at + 4; i++) {
-    const c = text.charCodeAt(i);
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
-  }
-  return text.charCodeAt(at + 4) === 0x20 && text.charCodeAt(at + 5) === 0x20;
-}
 
 /**
  * A name as the file spells it. The file comes as one char per byte (latin1: quick to read and search),
@@ -30,8 +22,9 @@ function decodeName(raw: string): string {
 
 /**
  * Looks names up straight in the text instead of parsing all ~40k lines: a topology needs a few dozen
- * names, and a full parse would cost more than the rest of start-up. Vendors are found by binary
- * search (pci.ids keeps them sorted), with a plain search when a file is not sorted.
+ * names, and a full parse would cost more than the rest of start-up. (A binary search over the sorted
+ * vendor lines was tried: inside a vendor's block of thousands of lines, such as Intel's, each step
+ * scans to the block's end, and it cost more than one plain search.)
  * `text` is the file's bytes as a latin1 string; names come out decoded as UTF-8.
  */
 export class PciIds {
@@ -51,11 +44,8 @@ export class PciIds {
     const cached = this.vendorCache.get(key);
     if (cached !== undefined) return cached;
     let result: { name: string; start: number; end: number } | null = null;
-    let at = /^[0-9a-f]{4}$/.test(key) ? this.searchVendor(key) : -1;
-    if (at < 0) {
-      const found = this.text.indexOf(`\n${key}  `);
-      at = found < 0 ? (this.text.startsWith(`${key}  `) ? 0 : -1) : found + 1;
-    }
+    const found = this.text.indexOf(`\n${key}  `);
+    const at = found < 0 ? (this.text.startsWith(`${key}  `) ? 0 : -1) : found + 1;
     if (at >= 0 && at < this.classStart) {
       const lineEnd = this.text.indexOf('\n', at);
       const name = decodeName(this.text.slice(at + key.length + 2, lineEnd < 0 ? undefined : lineEnd).trim());
@@ -69,40 +59,6 @@ export class PciIds {
     }
     this.vendorCache.set(key, result);
     return result;
-  }
-
-  /**
-   * The offset of `key`'s vendor line by binary search over the vendor lines before the class section;
-   * -1 when it lands elsewhere (no such vendor, or a file not in order).
-   */
-  private searchVendor(key: string): number {
-    let lo = 0;
-    let hi = this.classStart;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const line = this.vendorLineFrom(mid, hi);
-      if (line < 0) {
-        hi = mid;
-        continue;
-      }
-      const id = this.text.slice(line, line + 4);
-      if (id === key) return line;
-      if (id < key) lo = line + 1;
-      else hi = mid;
-    }
-    return -1;
-  }
-
-  /** The first vendor line starting in [from, limit), or -1. */
-  private vendorLineFrom(from: number, limit: number): number {
-    let at = from === 0 ? 0 : this.text.indexOf('\n', from - 1) + 1;
-    while (at > 0 || (at === 0 && from === 0)) {
-      if (at >= limit) return -1;
-      if (isVendorLine(this.text, at)) return at;
-      at = this.text.indexOf('\n', at) + 1;
-      if (at === 0) return -1;
-    }
-    return -1;
   }
 
   vendorName(vendor: string): string | null {
@@ -123,10 +79,12 @@ export class PciIds {
     const block = this.vendorBlock(vendor);
     if (!block) return null;
     const needle = `\n\t${device.toLowerCase()}  `;
-    const at = this.text.indexOf(needle, block.start);
-    if (at < 0 || at >= block.end) return null;
-    const lineEnd = this.text.indexOf('\n', at + 1);
-    return decodeName(this.text.slice(at + needle.length, lineEnd < 0 ? undefined : lineEnd).trim());
+    // Searched in the vendor's block only: a device the file lacks must not cost a scan to its end.
+    const inBlock = this.text.slice(block.start, block.end);
+    const at = inBlock.indexOf(needle);
+    if (at < 0) return null;
+    const lineEnd = inBlock.indexOf('\n', at + 1);
+    return decodeName(inBlock.slice(at + needle.length, lineEnd < 0 ? undefined : lineEnd).trim());
   }
 
   /** Class name for a 6-hex-digit class code: the most specific of class/subclass/prog-if known. */

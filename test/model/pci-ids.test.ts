@@ -25,6 +25,7 @@ test('vendor, device and class names; unknown ids are null', () => {
   assert.equal(ids.vendorName('C0A9'), 'Micron/Crucial Technology');
   assert.equal(ids.deviceName('10de', '2330'), 'GH100 [H100 SXM5 80GB]');
   assert.equal(ids.deviceName('10de', '540a'), null, 'a device of another vendor is not found');
+  assert.equal(ids.deviceName('c0a9', '2330'), null, 'nor one of a vendor further on');
   assert.equal(ids.vendorName('1234'), null);
   assert.match(ids.className('010802') ?? '', /NVM Express/);
   assert.equal(ids.className('030200'), '3D controller');
@@ -47,8 +48,8 @@ test('names are decoded as UTF-8 from the latin1 text the file is read as', () =
   assert.equal(ids.vendorName('1787'), 'Hightech Information System Ltd.', 'the first line of a file is a vendor too');
 });
 
-// The system's pci.ids (Debian's pci.ids package; CI installs it): the binary search over its sorted
-// vendor lines must find each vendor a line-by-line reading finds, and miss the ones it lacks.
+// The system's pci.ids (Debian's pci.ids package; CI installs it): the lookups find each vendor a
+// line-by-line reading finds, and miss the ones it lacks; a device is found in its vendor's block only.
 const SYSTEM_IDS = ['/usr/share/misc/pci.ids', '/usr/share/hwdata/pci.ids'].find((f) => fs.existsSync(f));
 test('every vendor of the system pci.ids, as a plain reading of its lines finds them', { skip: SYSTEM_IDS ? false : 'no system pci.ids' }, () => {
   const text = fs.readFileSync(SYSTEM_IDS!, 'latin1');
@@ -60,9 +61,6 @@ test('every vendor of the system pci.ids, as a plain reading of its lines finds 
   }
   assert.ok(expected.size > 1000, `${expected.size} vendors`);
   for (const [id, name] of expected) assert.equal(ids.vendorName(id), name, id);
-  // And by the binary search itself, not the plain search behind it.
-  const search = (id: string) => (ids as unknown as { searchVendor(key: string): number }).searchVendor(id);
-  for (const id of expected.keys()) assert.equal(text.slice(search(id), search(id) + 6), `${id}  `, id);
   for (let n = 0; n < 0x10000; n += 997) {
     const id = n.toString(16).padStart(4, '0');
     if (!expected.has(id)) assert.equal(ids.vendorName(id), null, id);
