@@ -54,6 +54,26 @@ const lazyYargsColumns = {
   },
 };
 
+/**
+ * Ink turns every line of every frame into styled characters (tokenize, grapheme checks) and measures
+ * them, caching the results only for the one frame (a new Output per render). The results depend on the
+ * line's text alone, so one cache serves all frames: moving the cursor redraws two changed lines instead
+ * of tokenizing the whole screen again (~10 ms a redraw here). Emptied past 5000 lines so a long session
+ * does not grow it without end. The build fails if Ink changes the line it replaces.
+ */
+const INK_FRAME_CACHES = 'caches = new OutputCaches();';
+const inkSharedCaches = {
+  name: 'ink-shared-caches',
+  setup(b) {
+    b.onLoad({ filter: /node_modules\/ink\/build\/output\.js$/ }, async (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes(INK_FRAME_CACHES)) throw new Error(`${args.path}: Ink no longer has "${INK_FRAME_CACHES}"; update inkSharedCaches`);
+      const shared = '\nlet sharedCaches;\nfunction framesCaches() {\n  if (!sharedCaches || sharedCaches.styledChars.size > 5000) sharedCaches = new OutputCaches();\n  return sharedCaches;\n}\n';
+      return { contents: text.replace(INK_FRAME_CACHES, 'caches = framesCaches();') + shared, loader: 'js' };
+    });
+  },
+};
+
 /** Keeps Ink out of the CLI bundle: bin/p2p.js hands the CLI a loader for dist/cli/tui/ instead. */
 const inkOutside = {
   name: 'ink-outside',
@@ -86,7 +106,7 @@ const tui = await build({
   format: 'esm',
   // Ink imports its devtools bridge only when DEV=true; the package is not installed.
   external: ['react-devtools-core'],
-  plugins: [lazyStringWidth],
+  plugins: [lazyStringWidth, inkSharedCaches],
   // CommonJS packages in the bundle require() Node built-ins, and ES module output has no `require`.
   banner: { js: "import { createRequire as __p2pCreateRequire } from 'node:module'; const require = __p2pCreateRequire(import.meta.url);" },
 });
