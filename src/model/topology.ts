@@ -122,10 +122,8 @@ export function buildFabric(raw: RawFabric, opts: BuildOptions = {}): Fabric {
     const ssvid = ssvidCap ? decodeSsvid(cfg, ssvidCap.offset) : null;
     const ssv = !isBridgeHeader ? cfg.u16(0x2c) : undefined;
     const ssd = !isBridgeHeader ? cfg.u16(0x2e) : undefined;
-    const names = [
-      ...(r.classNames?.nvme ?? []), ...(r.classNames?.block ?? []), ...(r.classNames?.net ?? []),
-      ...(r.classNames?.infiniband ?? []), ...(r.classNames?.drm ?? []),
-    ];
+    const cn = r.classNames;
+    const names = cn ? [...(cn.nvme ?? []), ...(cn.block ?? []), ...(cn.net ?? []), ...(cn.infiniband ?? []), ...(cn.drm ?? [])] : [];
     const built: Omit<Device, 'bars' | 'localCpuList'> = {
       bdf: r.bdf,
       domain: parseInt(m[1], 16),

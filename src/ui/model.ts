@@ -12,6 +12,7 @@ import { labelDevices, selectEndpoints } from '../model/p2p/matrix.js';
 import type { Legend, MapType, P2pdmaVerdict } from '../model/p2p/types.js';
 import type { DetailLine } from './details.js';
 import type { DoctorView } from './doctor.js';
+import { defineLazy } from '../lazy-property.js';
 
 export type NodeKind = 'host-bridge' | 'switch' | 'device' | 'port';
 
@@ -172,9 +173,9 @@ export function buildModel(fabric: Fabric, opts: ModelOptions = {}): UiModel {
   };
   roots.forEach(walk);
 
-  const endpoints = selectEndpoints(fabric);
-  const endpointIndex = new Map(endpoints.map((d, i) => [d.bdf, i]));
-  const labels = labelDevices(fabric.devices);
+  // The pairs matrix's rows and labels: on first use (the first frame is the tree, and it comes first).
+  let endpointsCache: Device[] | undefined;
+  const endpointsOf = () => (endpointsCache ??= selectEndpoints(fabric));
 
   // Which nodes match a filter: computed over the tree, ancestors of matches shown for context.
   let lastKey: { collapsed: Readonly<Record<string, true>>; filter: ClassFilter; query: string } | null = null;
@@ -225,8 +226,8 @@ export function buildModel(fabric: Fabric, opts: ModelOptions = {}): UiModel {
     const key = `${i},${j}`;
     let c = pairCache.get(key);
     if (!c) {
-      const a = endpoints[i];
-      const b = endpoints[j];
+      const a = endpointsOf()[i];
+      const b = endpointsOf()[j];
       const lg = classifyLegend(fabric, a, b);
       const v: P2pdmaVerdict = computeP2pdma(fabric, a, b);
       c = { legend: lg.legend, mapType: v.mapType, verdict: v.verdict, reason: v.reasons[0]?.message ?? null };
@@ -256,14 +257,16 @@ export function buildModel(fabric: Fabric, opts: ModelOptions = {}): UiModel {
   };
 
   let doctorView: DoctorView | undefined;
-  const benchSources = fabric.devices.filter((d) => d.kind === 'nvme').sort(byBdf);
-  const benchDestinations: (Device | 'host')[] = ['host', ...endpoints.filter((d) => d.kind === 'gpu' || d.kind === 'accelerator' || (d.p2pmem && (d.p2pmem.size ?? 0) > 0))];
-
-  return {
-    fabric, nodes, roots, nodeOfDevice, order, endpoints, endpointIndex, labels, visibleRows, pair, path, details,
+  const model = {
+    fabric, nodes, roots, nodeOfDevice, order, visibleRows, pair, path, details,
     doctor: () => (doctorView ??= opts.doctor ? opts.doctor() : { available: false, note: 'doctor checks are not available', findings: [] }),
-    benchSources, benchDestinations,
-  };
+  } as UiModel;
+  defineLazy(model, 'endpoints', endpointsOf);
+  defineLazy(model, 'endpointIndex', () => new Map(endpointsOf().map((d, i) => [d.bdf, i])));
+  defineLazy(model, 'labels', () => labelDevices(fabric.devices));
+  defineLazy(model, 'benchSources', () => fabric.devices.filter((d) => d.kind === 'nvme').sort(byBdf));
+  defineLazy(model, 'benchDestinations', (): (Device | 'host')[] => ['host', ...endpointsOf().filter((d) => d.kind === 'gpu' || d.kind === 'accelerator' || (d.p2pmem && (d.p2pmem.size ?? 0) > 0))]);
+  return model;
 }
 
 /** Link text for a tree line: "16GT/s x16", downtrained links flagged. */
