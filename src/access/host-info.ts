@@ -55,6 +55,11 @@ export function parseCpuList(text: string): number[] {
   return out;
 }
 
+/** The kernel release in /proc/version's text ("Linux version 6.12.1-foo (...)"), for when osrelease is absent. */
+export function kernelReleaseFromVersion(text: string): string | null {
+  return /Linux version (\S+)/.exec(text)?.[1] ?? null;
+}
+
 /** Host facts under `root`; `readDir` batches the IOMMU group reads (plain fs unless the addon's is given). */
 export function readHostInfo(root: string, live: boolean, readDir: SysfsDirReader = readSysfsDirWithFs): HostInfo {
   const cpu = readText(path.join(root, 'proc/cpuinfo'));
@@ -63,7 +68,7 @@ export function readHostInfo(root: string, live: boolean, readDir: SysfsDirReade
   let release = readText(path.join(root, 'proc/sys/kernel/osrelease'))?.trim() ?? null;
   if (!release) {
     const version = readText(path.join(root, 'proc/version'));
-    release = version ? /Linux version (\S+)/.exec(version)?.[1] ?? null : null;
+    release = version ? kernelReleaseFromVersion(version) : null;
   }
   const online = readText(path.join(root, 'sys/devices/system/node/online'));
   const numaNodes = online ? parseCpuList(online) : null;

@@ -7,13 +7,14 @@ import * as path from 'node:path';
 import { ConfigSpace } from '../model/config-space.js';
 import { findCapability, walkCapabilities } from '../model/caps/walk.js';
 import { DSN_EXT_CAP_ID } from '../model/caps/dsn.js';
+import { KERNEL_BDF as BDF_RE } from '../model/bdf.js';
 import { UserError } from '../errors.js';
 import { toolVersion } from '../version.js';
 import { readSysfsDirWithFs, type SysfsDirReader } from './sysfs-dir-reader.js';
+import { kernelReleaseFromVersion } from './host-info.js';
 import { gzipTar, type TarEntry } from './tar.js';
 import { AER_COUNTER_FILES, AER_ROOTPORT_FILES, MANIFEST_NAME, SNAPSHOT_FORMAT_VERSION, type SnapshotManifest } from './snapshot.js';
 
-const BDF_RE = /^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
 const BDF_IN_PATH = /[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]/;
 
 /** Attribute files read in every PCI function's directory (config is read separately). */
@@ -426,7 +427,7 @@ export function captureSnapshot(opts: CaptureOptions = {}): Capture {
   let release = osrelease?.type === 'file' ? new TextDecoder().decode(osrelease.data).trim() : null;
   if (!release) {
     const v = c.entries.get('proc/version');
-    release = v?.type === 'file' ? /Linux version (\S+)/.exec(new TextDecoder().decode(v.data))?.[1] ?? null : null;
+    release = v?.type === 'file' ? kernelReleaseFromVersion(new TextDecoder().decode(v.data)) : null;
   }
   if (release && /^[\w.+~-]+$/.test(release)) c.addFile(`boot/config-${release}`, 16 << 20);
 

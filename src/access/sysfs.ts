@@ -5,13 +5,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigSpace } from '../model/config-space.js';
 import { vfIdsFromPf } from '../model/caps/sriov.js';
+import { KERNEL_BDF as BDF_RE } from '../model/bdf.js';
 import { UserError } from '../errors.js';
 import { lazyFromSelf } from '../lazy-property.js';
 import type { RawDevice, RawFabric, RawP2pmem, RawResource } from './types.js';
 import { readHostInfo } from './host-info.js';
 import { batchOf, readSysfsDirWithFs, type SysfsDirReader } from './sysfs-dir-reader.js';
 
-const BDF_RE = /^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
 const BDF_IN_PATH = /([0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7])/g;
 
 const INT10 = /^-?\d+$/;

@@ -11,8 +11,8 @@ import { assignAliases } from './aliases.js';
 import type { PciIds } from './pci-ids.js';
 import { BUILTIN_CLASS_NAMES } from './pci-ids.js';
 import type { Bar, Device, Fabric, LinkState } from './types.js';
+import { KERNEL_BDF as BDF_RE } from './bdf.js';
 
-const BDF_RE = /^([0-9a-f]{4,8}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$/;
 
 function hex(n: number, width: number): string {
   return n.toString(16).padStart(width, '0');

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { readHostInfo } from '../../src/access/host-info.js';
+import { kernelReleaseFromVersion, readHostInfo } from '../../src/access/host-info.js';
 import { readSysfsDirWithFs, type SysfsDirReader } from '../../src/access/sysfs-dir-reader.js';
 
 function tree(): string {
@@ -68,4 +68,9 @@ test('no iommu_groups directory: no types, IOMMU state unknown', () => {
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('the kernel release from /proc/version when osrelease is absent', () => {
+  assert.equal(kernelReleaseFromVersion('Linux version 6.12.117-p2pdma (root@lab) (gcc 12) #1 SMP\n'), '6.12.117-p2pdma');
+  assert.equal(kernelReleaseFromVersion('FreeBSD 14.0'), null);
 });
