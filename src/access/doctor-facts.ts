@@ -8,6 +8,7 @@ import { UserError } from '../errors.js';
 import { known, unknown, type AerCounters, type DoctorInput, type EnvFacts, type Fact, type ODirectProbe } from '../model/doctor/types.js';
 import type { SourceOptions } from '../commands/shared.js';
 import { sourceRoot } from './snapshot.js';
+import { parseKmsg, readKmsgRecords } from './kmsg.js';
 
 export interface DoctorFactOptions {
   root?: string;
@@ -82,52 +83,16 @@ export function readAerCounters(root: string): Fact<Map<string, AerCounters>> {
   return known(out, 'sys/bus/pci/devices/*/aer_dev_*');
 }
 
-/** Strips /dev/kmsg record headers ("6,1234,5678,-;text") and continuation lines. */
-export function parseKmsg(records: string[]): string {
-  const out: string[] = [];
-  for (const r of records) {
-    for (const line of r.split('\n')) {
-      if (!line || line.startsWith(' ')) continue;
-      const semi = line.indexOf(';');
-      out.push(semi >= 0 && /^\d+,\d+,\d+/.test(line) ? line.slice(semi + 1) : line);
-    }
-  }
-  return out.join('\n');
-}
+export { parseKmsg };
 
 function readLiveKmsg(): Fact<string> {
-  let fd: number;
-  try {
-    fd = fs.openSync('/dev/kmsg', fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return unknown(
-      code === 'EPERM' || code === 'EACCES'
-        ? 'the kernel log is not readable (kernel.dmesg_restrict=1 needs root or CAP_SYSLOG); run as root or pass --dmesg FILE'
-        : `cannot open /dev/kmsg (${code ?? (e as Error).message}); pass --dmesg FILE`,
-    );
-  }
-  const records: string[] = [];
-  const buf = Buffer.alloc(16384);
-  try {
-    for (let i = 0; i < 100000; i++) {
-      let n: number;
-      try {
-        n = fs.readSync(fd, buf, 0, buf.length, null);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN') break;
-        if (code === 'EPIPE') continue; // records overwritten while reading: skip ahead
-        if (code === 'EPERM' || code === 'EACCES') return unknown('the kernel log is not readable (needs root or CAP_SYSLOG); pass --dmesg FILE');
-        throw e;
-      }
-      if (n <= 0) break;
-      records.push(buf.subarray(0, n).toString('utf8'));
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return known(parseKmsg(records), '/dev/kmsg');
+  const r = readKmsgRecords();
+  if ('records' in r) return known(parseKmsg(r.records), '/dev/kmsg');
+  return unknown(
+    r.errorCode === 'EPERM' || r.errorCode === 'EACCES'
+      ? 'the kernel log is not readable (kernel.dmesg_restrict=1 needs root or CAP_SYSLOG); run as root or pass --dmesg FILE'
+      : `cannot read /dev/kmsg (${r.errorCode}); pass --dmesg FILE`,
+  );
 }
 
 function mountOf(file: string): { fsType: string | null; mountPoint: string | null } {

@@ -12,6 +12,7 @@ import { UserError } from '../errors.js';
 import { toolVersion } from '../version.js';
 import { readSysfsDirWithFs, type SysfsDirReader } from './sysfs-dir-reader.js';
 import { kernelReleaseFromVersion } from './host-info.js';
+import { parseKmsg, readKmsgRecords } from './kmsg.js';
 import { gzipTar, type TarEntry } from './tar.js';
 import { AER_COUNTER_FILES, AER_ROOTPORT_FILES, MANIFEST_NAME, SNAPSHOT_FORMAT_VERSION, type SnapshotManifest } from './snapshot.js';
 
@@ -60,39 +61,10 @@ export const HOST_FILES: readonly (readonly [string, number])[] = [
  * /dev/kmsg; null when it is not readable (dmesg_restrict without root). At most `cap` bytes.
  */
 export function readKernelLog(cap = 16 << 20): string | null {
-  let fd: number;
-  try {
-    fd = fs.openSync('/dev/kmsg', fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  } catch {
-    return null;
-  }
-  const lines: string[] = [];
-  let total = 0;
-  const buf = Buffer.alloc(16384);
-  try {
-    for (let i = 0; i < 1_000_000 && total < cap; i++) {
-      let n: number;
-      try {
-        n = fs.readSync(fd, buf, 0, buf.length, null);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EPIPE') continue; // records overwritten while reading
-        if (code === 'EAGAIN') break; // the end of the log
-        return null;
-      }
-      if (n <= 0) break;
-      for (const line of buf.subarray(0, n).toString('utf8').split('\n')) {
-        if (!line || line.startsWith(' ')) continue;
-        const semi = line.indexOf(';');
-        const text = semi >= 0 && /^\d+,\d+,\d+/.test(line) ? line.slice(semi + 1) : line;
-        lines.push(text);
-        total += text.length + 1;
-      }
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return lines.join('\n') + (lines.length ? '\n' : '');
+  const r = readKmsgRecords(cap);
+  if (!('records' in r)) return null;
+  const text = parseKmsg(r.records);
+  return text ? text + '\n' : '';
 }
 
 /** Host names and serial numbers out of free text (kernel log, under --redact). */
