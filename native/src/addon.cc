@@ -8,14 +8,13 @@
 namespace p2p {
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("readConfigSpace", Napi::Function::New(env, ReadConfigSpace, "readConfigSpace"));
   exports.Set("readSysfsDir", Napi::Function::New(env, ReadSysfsDir, "readSysfsDir"));
   exports.Set("readSysfsDirs", Napi::Function::New(env, ReadSysfsDirs, "readSysfsDirs"));
   exports.Set("ioUringProbe", Napi::Function::New(env, IoUringProbe, "ioUringProbe"));
   exports.Set("statSource", Napi::Function::New(env, StatSource, "statSource"));
   exports.Set("probeCuFile", Napi::Function::New(env, ProbeCuFile, "probeCuFile"));
   exports.Set("startBench", Napi::Function::New(env, StartBench, "startBench"));
-  exports.Set("abiVersion", Napi::Number::New(env, 3));
+  exports.Set("abiVersion", Napi::Number::New(env, 4));
   return exports;
 }
 

@@ -1,13 +1,11 @@
 // Reading PCI config space from a sysfs `config` file (or any file): raw bytes, how many were really read.
 #pragma once
-#include <napi.h>
-
 #include <cstddef>
 #include <cstdint>
 
 namespace p2p {
 
-/** Largest maxBytes accepted from JS: far beyond any config space (4096). */
+/** Largest configMax accepted from JS: far beyond any config space (4096). */
 constexpr uint32_t kMaxConfigBytes = 1u << 20;
 
 /**
@@ -16,8 +14,5 @@ constexpr uint32_t kMaxConfigBytes = 1u << 20;
  * (0 otherwise). Returns the bytes read, including those read before an error.
  */
 size_t ReadConfigBytes(int fd, uint8_t* buf, size_t maxBytes, int* readErrno);
-
-/** JS: readConfigSpace(path: string, maxBytes: number) -> { bytes: Uint8Array, length: number } */
-Napi::Value ReadConfigSpace(const Napi::CallbackInfo& info);
 
 }  // namespace p2p

@@ -270,7 +270,7 @@ export function readSysfsFabric(rootArg: string, opts: SysfsOptions = {}): RawFa
     }
     let config = ConfigSpace.empty();
     if (r.config) {
-      // A read error after some bytes keeps those bytes without a warning, as the readConfigSpace path did.
+      // A read error after some bytes keeps those bytes, without a warning.
       config = new ConfigSpace(r.config, r.configLength);
     } else if (r.configError !== undefined) {
       warnings.push(`${bdf}: cannot read config space (${r.configError.split(':')[0]})`);

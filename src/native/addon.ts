@@ -11,16 +11,6 @@ import { UserError } from '../errors.js';
 // Types
 // ---------------------------------------------------------------------------------------------
 
-/** Result of readConfigSpace. */
-export interface ConfigSpaceRead {
-  /** The bytes really read (length === `length`). */
-  bytes: Uint8Array;
-  /** How many bytes were read: 64 for a non-root reader of a 4096-byte sysfs `config`, 0 for an empty file. */
-  length: number;
-  /** Set when a read error (not the open) stopped reading early: "EIO: Input/output error". */
-  error?: string;
-}
-
 /** Result of readSysfsDir when the directory opened. Every entry lines up with the name asked for. */
 export interface SysfsDirRead {
   /** Each file's raw contents (Latin-1, untrimmed), or null when it could not be opened or read. */
@@ -190,7 +180,6 @@ export interface BenchHandle {
 /** The raw binary's shape (checked loosely at load). */
 interface NativeBinding {
   abiVersion: number;
-  readConfigSpace(path: string, maxBytes: number): ConfigSpaceRead;
   readSysfsDir(dir: string, files: readonly string[], links: readonly string[], configMax: number): SysfsDirRead | SysfsDirUnopened;
   readSysfsDirs(dirs: readonly string[], files: readonly string[], links: readonly string[], configMax: number, threads: number): (SysfsDirRead | SysfsDirUnopened)[];
   ioUringProbe(): IoUringProbe;
@@ -199,7 +188,7 @@ interface NativeBinding {
   startBench(opts: NativeBenchOptions, onProgress: ((p: NativeProgress) => void) | undefined): BenchHandle;
 }
 
-const ABI_VERSION = 3;
+const ABI_VERSION = 4;
 
 // ---------------------------------------------------------------------------------------------
 // Loading
@@ -246,7 +235,7 @@ function load(): NativeBinding | null {
   try {
     const req = createRequire(import.meta.url);
     const b = req(found) as NativeBinding;
-    if (typeof b?.readConfigSpace !== 'function') throw new Error('not a p2p_native addon');
+    if (typeof b?.readSysfsDir !== 'function') throw new Error('not a p2p_native addon');
     if (b.abiVersion !== ABI_VERSION) throw new Error(`addon ABI ${b.abiVersion}, expected ${ABI_VERSION}: rebuild it`);
     binding = b;
   } catch (e) {
@@ -281,20 +270,11 @@ export function resetAddonForTests(): void {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Read up to `maxBytes` of a file with pread, stopping at EOF, a short read or a read error.
- * For `/sys/bus/pci/devices/BDF/config` a non-root user gets 64 bytes of 4096; `length` says how many
- * bytes were really read (never pad them with zeros). Throws an Error with `.code` (ENOENT, EACCES...)
- * when the file cannot be opened; TypeError for bad arguments.
- */
-export function readConfigSpace(path: string, maxBytes: number): ConfigSpaceRead {
-  return native().readConfigSpace(path, maxBytes);
-}
-
-/**
  * Read many entries of one directory in one call: each of `files` (names relative to `dir`, '/' allowed:
  * "p2pmem/size") with open/read/close, each of `links` with readlink, and, when `configMax` > 0, up to
- * that many bytes of `dir/config` with the same short-read rule as readConfigSpace. The directory is
- * opened once (read permission needed, as for listing it); when that fails the answer is `{ error }`.
+ * that many bytes of `dir/config` with pread, stopping at EOF, a short read (a non-root reader of a sysfs
+ * `config` gets 64 bytes of 4096: `configLength` says how many, never padded with zeros) or a read error
+ * (`configError`, with the bytes read before it). The directory is opened once (read permission needed, as for listing it); when that fails the answer is `{ error }`.
  * Missing or unreadable entries are null, never exceptions; TypeError for bad arguments.
  */
 export function readSysfsDir(dir: string, files: readonly string[], links: readonly string[], configMax: number): SysfsDirRead | SysfsDirUnopened {

@@ -115,7 +115,7 @@ describe('readSysfsDir, native and fs', { skip: noAddon }, () => {
     assert.deepStrictEqual(both(dl, [], [], 4096), { files: [], links: [], config: null, configLength: 0, configError: 'ENOENT' });
     const cd = path.join(base, 'cfg-dir');
     fs.mkdirSync(path.join(cd, 'config'), { recursive: true });
-    // The open works, the read fails: an empty read with the error, like readConfigSpace.
+    // The open works, the read fails: an empty read with the error.
     assert.deepStrictEqual(both(cd, [], [], 4096), { files: [], links: [], config: new Uint8Array(0), configLength: 0, configError: 'EISDIR' });
     const native = nativeReader(cd, [], [], 4096);
     assert.ok(!('error' in native));

@@ -1,11 +1,11 @@
-// The addon's small functions: config-space reads, argument checking, load status, probes, cuFile loading.
+// The addon's small functions: config-space reads (through readSysfsDir), argument checking, load status, probes, cuFile loading.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  addonStatus, AddonUnavailableError, ioUringProbe, probeCuFile, readConfigSpace, resetAddonForTests, statSource,
+  addonStatus, AddonUnavailableError, ioUringProbe, probeCuFile, readSysfsDir, resetAddonForTests, statSource,
 } from '../../src/native/addon.js';
 import { nobodyCannotRead, RUNUSER } from '../helpers/as-nobody.js';
 import { UserError } from '../../src/errors.js';
@@ -28,7 +28,7 @@ describe('addon loading', () => {
       const s = addonStatus();
       assert.equal(s.loaded, false);
       assert.match(s.error ?? '', /P2P_NO_ADDON/);
-      assert.throws(() => readConfigSpace('/etc/hostname', 64), (e: unknown) => {
+      assert.throws(() => readSysfsDir('/etc', [], [], 64), (e: unknown) => {
         assert.ok(e instanceof AddonUnavailableError);
         assert.ok(e instanceof UserError);
         assert.equal(e.exitCode, 2);
@@ -72,62 +72,51 @@ describe('addon loading', () => {
   });
 });
 
-describe('readConfigSpace', () => {
-  it('reads the whole file when it is shorter than maxBytes', () => {
-    const [p, data] = randomFile(dir, 'cfg256', 256);
-    const r = readConfigSpace(p, 4096);
-    assert.equal(r.length, 256);
-    assert.equal(r.bytes.length, 256);
-    assert.deepEqual(Buffer.from(r.bytes), data);
-    assert.equal(r.error, undefined);
+describe('config space through readSysfsDir', () => {
+  /** A directory holding `config` with these bytes (or none). */
+  function configDir(name: string, bytes: Buffer | null): string {
+    const d = join(dir, name);
+    mkdirSync(d);
+    if (bytes) writeFileSync(join(d, 'config'), bytes);
+    return d;
+  }
+  const read = (d: string, max: number) => {
+    const r = readSysfsDir(d, [], [], max);
+    assert.ok(!('error' in r));
+    return r;
+  };
+
+  it('reads the whole file when it is shorter than configMax', () => {
+    const [, data] = randomFile(dir, 'cfg256', 256);
+    const r = read(configDir('dir256', data), 4096);
+    assert.equal(r.configLength, 256);
+    assert.deepEqual(Buffer.from(r.config!), data);
+    assert.equal(r.configError, undefined);
   });
 
-  it('stops at maxBytes', () => {
-    const [p, data] = randomFile(dir, 'cfg4k', 4096);
-    const r = readConfigSpace(p, 100);
-    assert.equal(r.length, 100);
-    assert.deepEqual(Buffer.from(r.bytes), data.subarray(0, 100));
-    assert.equal(readConfigSpace(p, 0).length, 0);
+  it('stops at configMax; 0 reads none', () => {
+    const [, data] = randomFile(dir, 'cfg4k', 4096);
+    const d = configDir('dir4k', data);
+    const r = read(d, 100);
+    assert.equal(r.configLength, 100);
+    assert.deepEqual(Buffer.from(r.config!), data.subarray(0, 100));
+    assert.deepEqual([read(d, 0).config, read(d, 0).configLength], [null, 0]);
   });
 
-  it('returns 0 bytes for an empty file', () => {
-    const p = join(dir, 'empty');
-    writeFileSync(p, '');
-    const r = readConfigSpace(p, 4096);
-    assert.equal(r.length, 0);
-    assert.equal(r.bytes.length, 0);
-  });
-
-  it('throws with the errno code when the file cannot be opened', () => {
-    assert.throws(() => readConfigSpace(join(dir, 'missing'), 64), (e: Error & { code?: string; errno?: number }) => {
-      assert.equal(e.code, 'ENOENT');
-      assert.equal(e.errno, 2);
-      assert.match(e.message, /^open .*missing: ENOENT/);
-      return true;
-    });
-  });
-
-  it('reports a read error after a successful open (a directory: EISDIR)', () => {
-    const r = readConfigSpace(dir, 64);
-    assert.equal(r.length, 0);
-    assert.match(r.error ?? '', /^EISDIR/);
-  });
-
-  it('throws TypeError for garbage arguments', () => {
-    const call = readConfigSpace as unknown as (...a: unknown[]) => unknown;
-    for (const args of [[], ['/etc/hostname'], [42, 64], ['/etc/hostname', '64'], ['/etc/hostname', -1], ['/etc/hostname', 1.5],
-      ['/etc/hostname', NaN], ['/etc/hostname', Infinity], ['/etc/hostname', 2 ** 40], ['', 64], ['a\0b', 64], [{}, {}]]) {
-      assert.throws(() => call(...args), TypeError, `args ${JSON.stringify(args)}`);
-    }
+  it('gives 0 bytes for an empty file, and no config (no error) when there is none', () => {
+    const r = read(configDir('empty', Buffer.alloc(0)), 4096);
+    assert.deepEqual([r.configLength, r.config!.length, r.configError], [0, 0, undefined]);
+    const none = read(configDir('no-config', null), 4096);
+    assert.deepEqual([none.config, none.configLength, none.configError], [null, 0, undefined]);
   });
 
   const pciDevs = existsSync('/sys/bus/pci/devices') ? readdirSync('/sys/bus/pci/devices') : [];
   const isRoot = process.getuid?.() === 0;
   it('reads a live sysfs config file (root sees more than 64 bytes)', { skip: pciDevs.length === 0 ? 'no PCI devices in sysfs' : false }, () => {
-    const r = readConfigSpace(`/sys/bus/pci/devices/${pciDevs[0]}/config`, 4096);
-    assert.ok([64, 256, 4096].includes(r.length), `length ${r.length}`);
-    if (isRoot) assert.ok(r.length >= 256);
-    const vendor = r.bytes[0] | (r.bytes[1] << 8);
+    const r = read(`/sys/bus/pci/devices/${pciDevs[0]}`, 4096);
+    assert.ok([64, 256, 4096].includes(r.configLength), `length ${r.configLength}`);
+    if (isRoot) assert.ok(r.configLength >= 256);
+    const vendor = r.config![0] | (r.config![1] << 8);
     assert.notEqual(vendor, 0xffff);
   });
 
@@ -135,7 +124,7 @@ describe('readConfigSpace', () => {
   const asNobody = pciDevs.length ? nobodyCannotRead(addonJs) : 'needs a PCI device';
   it('a non-root reader gets exactly 64 bytes of sysfs config', { skip: asNobody ?? false }, () => {
     const script = `import('${addonJs}').then(a => {` +
-      `const r = a.readConfigSpace('/sys/bus/pci/devices/${pciDevs[0]}/config', 4096); console.log(JSON.stringify({ n: r.length, b: r.bytes.length })); })`;
+      `const r = a.readSysfsDir('/sys/bus/pci/devices/${pciDevs[0]}', [], [], 4096); console.log(JSON.stringify({ n: r.configLength, b: r.config.length })); })`;
     const res = spawnSync(RUNUSER!, ['-u', 'nobody', '--', process.execPath, '-e', script], { encoding: 'utf8', cwd: '/' });
     assert.equal(res.status, 0, res.stderr);
     assert.deepEqual(JSON.parse(res.stdout.trim()), { n: 64, b: 64 });
