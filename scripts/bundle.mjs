@@ -38,41 +38,41 @@ const cliShims = {
 };
 
 /**
+ * Replaces one exact piece of a dependency's source as esbuild loads it (`append` goes at the end). The
+ * build fails if the piece is gone, so an upgrade of the dependency cannot drop the change silently.
+ */
+function patchSource(name, filter, from, to, append = '') {
+  return {
+    name,
+    setup(b) {
+      b.onLoad({ filter }, (args) => {
+        const text = readFileSync(args.path, 'utf8');
+        if (!text.includes(from)) throw new Error(`${args.path}: no longer has "${from}"; update the ${name} patch in scripts/bundle.mjs`);
+        return { contents: text.replace(from, to) + append, loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
  * yargs's platform shim reads process.stdout.columns when it loads, which makes Node create the stdout
  * stream (~4 ms, with net for a pipe) on every run, even one whose output never goes through it. The
- * same expression as a getter is read only when yargs wraps help text. The build fails if yargs changes it.
+ * same expression as a getter is read only when yargs wraps help text.
  */
 const YARGS_COLUMNS = "stdColumns: typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null";
-const lazyYargsColumns = {
-  name: 'lazy-yargs-columns',
-  setup(b) {
-    b.onLoad({ filter: /node_modules\/yargs\/lib\/platform-shims\/esm\.mjs$/ }, async (args) => {
-      const text = readFileSync(args.path, 'utf8');
-      if (!text.includes(YARGS_COLUMNS)) throw new Error(`${args.path}: yargs no longer has "${YARGS_COLUMNS}"; update lazyYargsColumns`);
-      return { contents: text.replace(YARGS_COLUMNS, `get ${YARGS_COLUMNS.replace(': ', '() { return ')}; }`), loader: 'js' };
-    });
-  },
-};
+const lazyYargsColumns = patchSource('lazy-yargs-columns', /node_modules\/yargs\/lib\/platform-shims\/esm\.mjs$/,
+  YARGS_COLUMNS, `get ${YARGS_COLUMNS.replace(': ', '() { return ')}; }`);
 
 /**
  * Ink turns every line of every frame into styled characters (tokenize, grapheme checks) and measures
  * them, caching the results only for the one frame (a new Output per render). The results depend on the
  * line's text alone, so one cache serves all frames: moving the cursor redraws two changed lines instead
  * of tokenizing the whole screen again (~10 ms a redraw here). Emptied past 5000 lines so a long session
- * does not grow it without end. The build fails if Ink changes the line it replaces.
+ * does not grow it without end.
  */
-const INK_FRAME_CACHES = 'caches = new OutputCaches();';
-const inkSharedCaches = {
-  name: 'ink-shared-caches',
-  setup(b) {
-    b.onLoad({ filter: /node_modules\/ink\/build\/output\.js$/ }, async (args) => {
-      const text = readFileSync(args.path, 'utf8');
-      if (!text.includes(INK_FRAME_CACHES)) throw new Error(`${args.path}: Ink no longer has "${INK_FRAME_CACHES}"; update inkSharedCaches`);
-      const shared = '\nlet sharedCaches;\nfunction framesCaches() {\n  if (!sharedCaches || sharedCaches.styledChars.size > 5000) sharedCaches = new OutputCaches();\n  return sharedCaches;\n}\n';
-      return { contents: text.replace(INK_FRAME_CACHES, 'caches = framesCaches();') + shared, loader: 'js' };
-    });
-  },
-};
+const inkSharedCaches = patchSource('ink-shared-caches', /node_modules\/ink\/build\/output\.js$/,
+  'caches = new OutputCaches();', 'caches = framesCaches();',
+  '\nlet sharedCaches;\nfunction framesCaches() {\n  if (!sharedCaches || sharedCaches.styledChars.size > 5000) sharedCaches = new OutputCaches();\n  return sharedCaches;\n}\n');
 
 /** Keeps Ink out of the CLI bundle: bin/p2p.js hands the CLI a loader for dist/cli/tui/ instead. */
 const inkOutside = {

@@ -2,11 +2,11 @@
 import { UserError } from './errors.js';
 import { takeExitCode } from './commands/shared.js';
 import { buildCli } from './cli.js';
-import { writeStderr } from './commands/std-streams.js';
+import { stdoutIsTTY, writeStderr } from './commands/std-streams.js';
 
 async function main(argv: string[]): Promise<number> {
   // Plain `p2p` on a terminal opens the explorer; piped or in CI it stays a usage error.
-  if (argv.length === 0 && process.stdout.isTTY && process.stdin.isTTY) argv = ['tui'];
+  if (argv.length === 0 && stdoutIsTTY() && process.stdin.isTTY) argv = ['tui'];
   // Throwing from fail() stops yargs before any handler runs; report() prints the one line.
   const cli = buildCli(argv).fail((msg, err) => {
     if (err) throw err;

@@ -83,8 +83,6 @@ export function readAerCounters(root: string): Fact<Map<string, AerCounters>> {
   return known(out, 'sys/bus/pci/devices/*/aer_dev_*');
 }
 
-export { parseKmsg };
-
 function readLiveKmsg(): Fact<string> {
   const r = readKmsgRecords();
   if ('records' in r) return known(parseKmsg(r.records), '/dev/kmsg');

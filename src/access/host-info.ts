@@ -1,10 +1,10 @@
 // Machine-wide facts under a filesystem root: CPU vendor/family, kernel, command line, config, NUMA, IOMMU.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createRequire } from 'node:module';
 import type { HostInfo } from './types.js';
 import { defineLazy } from '../lazy-property.js';
 import { readSysfsDirWithFs, type SysfsDirReader } from './sysfs-dir-reader.js';
+import { loadZlib } from './tar.js';
 
 function readText(file: string): string | null {
   try {
@@ -110,9 +110,7 @@ export function readHostInfo(root: string, live: boolean, readDir: SysfsDirReade
 function readKernelConfig(root: string, release: string | null): Map<string, string> | null {
   try {
     const gz = fs.readFileSync(path.join(root, 'proc/config.gz'));
-    // zlib only when a compressed config is really there.
-    const { gunzipSync } = createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib');
-    return parseKernelConfig(gunzipSync(gz).toString('utf8'));
+    return parseKernelConfig(loadZlib().gunzipSync(gz).toString('utf8'));
   } catch {
     const text = release ? readText(path.join(root, 'boot', `config-${release}`)) : null;
     return text ? parseKernelConfig(text) : null;

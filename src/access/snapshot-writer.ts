@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { ConfigSpace } from '../model/config-space.js';
 import { findCapability, walkCapabilities } from '../model/caps/walk.js';
 import { DSN_EXT_CAP_ID } from '../model/caps/dsn.js';
-import { KERNEL_BDF as BDF_RE } from '../model/bdf.js';
+import { bdfsInPath, KERNEL_BDF as BDF_RE } from '../model/bdf.js';
 import { UserError } from '../errors.js';
 import { toolVersion } from '../version.js';
 import { readSysfsDirWithFs, type SysfsDirReader } from './sysfs-dir-reader.js';
@@ -16,7 +16,6 @@ import { parseKmsg, readKmsgRecords } from './kmsg.js';
 import { gzipTar, type TarEntry } from './tar.js';
 import { AER_COUNTER_FILES, AER_ROOTPORT_FILES, MANIFEST_NAME, SNAPSHOT_FORMAT_VERSION, type SnapshotManifest } from './snapshot.js';
 
-const BDF_IN_PATH = /[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]/;
 
 /** Attribute files read in every PCI function's directory (config is read separately). */
 export const DEVICE_FILES: readonly string[] = [
@@ -338,7 +337,7 @@ export function captureSnapshot(opts: CaptureOptions = {}): Capture {
       } catch {
         continue;
       }
-      if (BDF_IN_PATH.test(target)) c.addLinkWithTarget(rel);
+      if (bdfsInPath(target).length > 0) c.addLinkWithTarget(rel);
     }
   }
 

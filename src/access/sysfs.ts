@@ -5,14 +5,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigSpace } from '../model/config-space.js';
 import { vfIdsFromPf } from '../model/caps/sriov.js';
-import { KERNEL_BDF as BDF_RE } from '../model/bdf.js';
+import { bdfsInPath, KERNEL_BDF as BDF_RE } from '../model/bdf.js';
 import { UserError } from '../errors.js';
 import { lazyFromSelf } from '../lazy-property.js';
 import type { RawDevice, RawFabric, RawP2pmem, RawResource } from './types.js';
 import { readHostInfo } from './host-info.js';
 import { batchOf, readSysfsDirWithFs, type SysfsDirReader } from './sysfs-dir-reader.js';
 
-const BDF_IN_PATH = /([0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7])/g;
 
 const INT10 = /^-?\d+$/;
 const HEX = /^0x[0-9a-fA-F]+$/;
@@ -105,9 +104,8 @@ function readClassNames(root: string, readDir: SysfsDirReader): Map<string, Clas
     if ('error' in r) continue;
     entries.forEach((name, i) => {
       const target = r.links[i];
-      const bdfs = target ? target.match(BDF_IN_PATH) : null;
-      if (!bdfs) return;
-      const bdf = bdfs[bdfs.length - 1];
+      const bdf = target ? bdfsInPath(target).at(-1) : undefined;
+      if (!bdf) return;
       if (cls === 'block' && !/^nvme\d+n\d+$/.test(name)) {
         // Partitions and virtual disks sit under the same BDF; keep whole namespaces only.
         if (/p\d+$/.test(name) || !/^(sd[a-z]+|vd[a-z]+|nvme\d+n\d+)$/.test(name)) return;

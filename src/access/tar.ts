@@ -2,8 +2,11 @@
 // Enough for p2p snapshots and for tarballs of captured trees made by GNU tar (pax and GNU long names).
 import { createRequire } from 'node:module';
 
-// zlib only when an archive is really written or read: every `--root DIR` asks whether DIR is an archive.
-const zlib = (): typeof import('node:zlib') => createRequire(import.meta.url)('node:zlib');
+/**
+ * node:zlib, loaded when something is really compressed or uncompressed: every `--root DIR` asks
+ * whether DIR is an archive, and most commands never need zlib. (Also the kernel config's gunzip.)
+ */
+export const loadZlib = (): typeof import('node:zlib') => createRequire(import.meta.url)('node:zlib');
 
 export type TarEntry =
   | { type: 'file'; path: string; data: Uint8Array; mode?: number; mtime?: number }
@@ -237,7 +240,7 @@ export function looksLikeTar(buf: Uint8Array): boolean {
 }
 
 export function gzipTar(entries: readonly TarEntry[]): Uint8Array {
-  return zlib().gzipSync(writeTar(entries), { level: 9 });
+  return loadZlib().gzipSync(writeTar(entries), { level: 9 });
 }
 
 /** Gunzips (when gzipped) and parses; `maxBytes` caps the uncompressed size (default 1 GiB). */
@@ -245,7 +248,7 @@ export function readTarGz(buf: Uint8Array, maxBytes = 1 << 30): { entries: TarEn
   let raw: Uint8Array = buf;
   if (isGzip(buf)) {
     try {
-      raw = zlib().gunzipSync(buf, { maxOutputLength: maxBytes });
+      raw = loadZlib().gunzipSync(buf, { maxOutputLength: maxBytes });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ERR_BUFFER_TOO_LARGE') throw new TarError(`uncompressed size exceeds ${Math.round(maxBytes / 1048576)} MiB`);

@@ -9,7 +9,6 @@ function classSectionStart(text: string): number {
   return text.startsWith('C ') ? 0 : text.length;
 }
 
-
 /**
  * A name as the file spells it. The file comes as one char per byte (latin1: quick to read and search),
  * and pci.ids is UTF-8, so the few names with other bytes ("IceQ X²") are decoded here.
@@ -18,6 +17,16 @@ function decodeName(raw: string): string {
   if (!/[\x80-\xff]/.test(raw) || /[^\x00-\xff]/.test(raw)) return raw;
   const bytes = Uint8Array.from(raw, (c) => c.charCodeAt(0));
   return new TextDecoder('utf-8').decode(bytes);
+}
+
+/** `map`'s value for `key`, computed on the first ask (a null answer is kept too). */
+function memo<V>(map: Map<string, V>, key: string, compute: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = compute();
+    map.set(key, value);
+  }
+  return value;
 }
 
 /**
@@ -41,9 +50,10 @@ export class PciIds {
 
   private vendorBlock(vendor: string) {
     const key = vendor.toLowerCase();
-    const cached = this.vendorCache.get(key);
-    if (cached !== undefined) return cached;
-    let result: { name: string; start: number; end: number } | null = null;
+    return memo(this.vendorCache, key, () => this.lookupVendor(key));
+  }
+
+  private lookupVendor(key: string): { name: string; start: number; end: number } | null {
     const found = this.text.indexOf(`\n${key}  `);
     const at = found < 0 ? (this.text.startsWith(`${key}  `) ? 0 : -1) : found + 1;
     if (at >= 0 && at < this.classStart) {
@@ -55,10 +65,9 @@ export class PciIds {
       re.lastIndex = end;
       const m = re.exec(this.text);
       end = m ? m.index : this.text.length;
-      result = { name, start: lineEnd, end };
+      return { name, start: lineEnd, end };
     }
-    this.vendorCache.set(key, result);
-    return result;
+    return null;
   }
 
   vendorName(vendor: string): string | null {
@@ -66,13 +75,7 @@ export class PciIds {
   }
 
   deviceName(vendor: string, device: string): string | null {
-    const key = `${vendor}:${device}`;
-    let name = this.deviceCache.get(key);
-    if (name === undefined) {
-      name = this.lookupDevice(vendor, device);
-      this.deviceCache.set(key, name);
-    }
-    return name;
+    return memo(this.deviceCache, `${vendor}:${device}`, () => this.lookupDevice(vendor, device));
   }
 
   private lookupDevice(vendor: string, device: string): string | null {
@@ -90,12 +93,7 @@ export class PciIds {
   /** Class name for a 6-hex-digit class code: the most specific of class/subclass/prog-if known. */
   className(classCode: string): string | null {
     const key = classCode.toLowerCase();
-    let name = this.classCache.get(key);
-    if (name === undefined) {
-      name = this.lookupClass(key);
-      this.classCache.set(key, name);
-    }
-    return name;
+    return memo(this.classCache, key, () => this.lookupClass(key));
   }
 
   private lookupClass(classCode: string): string | null {

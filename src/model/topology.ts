@@ -13,7 +13,6 @@ import { BUILTIN_CLASS_NAMES } from './pci-ids.js';
 import type { Bar, Device, Fabric, LinkState } from './types.js';
 import { KERNEL_BDF as BDF_RE } from './bdf.js';
 
-
 function hex(n: number, width: number): string {
   return n.toString(16).padStart(width, '0');
 }

@@ -43,7 +43,6 @@ export interface VisibleRow {
 export const CLASS_FILTERS = ['all', 'gpu', 'nvme', 'nic', 'accelerator', 'storage', 'bridge', 'other'] as const;
 export type ClassFilter = (typeof CLASS_FILTERS)[number];
 
-
 export function kindMatches(kind: DeviceKind, filter: ClassFilter): boolean {
   if (filter === 'all') return true;
   if (filter === 'bridge') return BRIDGE_KINDS.has(kind);
@@ -173,10 +172,6 @@ export function buildModel(fabric: Fabric, opts: ModelOptions = {}): UiModel {
   };
   roots.forEach(walk);
 
-  // The pairs matrix's rows and labels: on first use (the first frame is the tree, and it comes first).
-  let endpointsCache: Device[] | undefined;
-  const endpointsOf = () => (endpointsCache ??= selectEndpoints(fabric));
-
   // Which nodes match a filter: computed over the tree, ancestors of matches shown for context.
   let lastKey: { collapsed: Readonly<Record<string, true>>; filter: ClassFilter; query: string } | null = null;
   let lastRows: VisibleRow[] = [];
@@ -226,8 +221,8 @@ export function buildModel(fabric: Fabric, opts: ModelOptions = {}): UiModel {
     const key = `${i},${j}`;
     let c = pairCache.get(key);
     if (!c) {
-      const a = endpointsOf()[i];
-      const b = endpointsOf()[j];
+      const a = model.endpoints[i];
+      const b = model.endpoints[j];
       const lg = classifyLegend(fabric, a, b);
       const v: P2pdmaVerdict = computeP2pdma(fabric, a, b);
       c = { legend: lg.legend, mapType: v.mapType, verdict: v.verdict, reason: v.reasons[0]?.message ?? null };
@@ -261,11 +256,12 @@ export function buildModel(fabric: Fabric, opts: ModelOptions = {}): UiModel {
     fabric, nodes, roots, nodeOfDevice, order, visibleRows, pair, path, details,
     doctor: () => (doctorView ??= opts.doctor ? opts.doctor() : { available: false, note: 'doctor checks are not available', findings: [] }),
   } as UiModel;
-  defineLazy(model, 'endpoints', endpointsOf);
-  defineLazy(model, 'endpointIndex', () => new Map(endpointsOf().map((d, i) => [d.bdf, i])));
+  // The pairs matrix's rows and labels and the bench lists: on first use (the first frame is the tree).
+  defineLazy(model, 'endpoints', () => selectEndpoints(fabric));
+  defineLazy(model, 'endpointIndex', () => new Map(model.endpoints.map((d, i) => [d.bdf, i])));
   defineLazy(model, 'labels', () => labelDevices(fabric.devices));
   defineLazy(model, 'benchSources', () => fabric.devices.filter((d) => d.kind === 'nvme').sort(byBdf));
-  defineLazy(model, 'benchDestinations', (): (Device | 'host')[] => ['host', ...endpointsOf().filter((d) => d.kind === 'gpu' || d.kind === 'accelerator' || (d.p2pmem && (d.p2pmem.size ?? 0) > 0))]);
+  defineLazy(model, 'benchDestinations', (): (Device | 'host')[] => ['host', ...model.endpoints.filter((d) => d.kind === 'gpu' || d.kind === 'accelerator' || (d.p2pmem && (d.p2pmem.size ?? 0) > 0))]);
   return model;
 }
 

@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gatherDoctorFacts, isLiveSource, parseAerCounterFile, parseKmsg, parseProcModules, probeODirect } from '../../../src/access/doctor-facts.js';
+import { gatherDoctorFacts, isLiveSource, parseAerCounterFile, parseProcModules, probeODirect } from '../../../src/access/doctor-facts.js';
+import { parseKmsg } from '../../../src/access/kmsg.js';
 import { UserError } from '../../../src/errors.js';
 import { buildRoot, labRootSpec, tmpDir } from '../../helpers/doctor-fixtures.js';
 
