@@ -10,7 +10,7 @@ import { benchVerified, doctorStatus, kernelVsSpec, matrixVsKernel, topoIdsVsLsp
 import { repoRoot } from './kernel.js';
 import { DEFAULT_JOBS, loadSpecs, prerequisites } from './run.js';
 import { fnv1a64, p2pCommands, runAll, timeoutFromEnv, type LabResult } from './runner.js';
-import type { LabSpec } from './spec.js';
+import { drivesOf, type LabSpec } from './spec.js';
 
 const root = repoRoot();
 const specs: LabSpec[] = loadSpecs(root).map((s) => s.spec);
@@ -140,10 +140,7 @@ else describe('P2P lab: emulated PCIe fabrics under the real kernel', { timeout:
         assertComparison(t, topoIdsVsLspci(r));
       });
 
-      if (spec.fabric.some(function hasVfs(n: unknown): boolean {
-        const node = n as { kind: string; vfs?: number; child?: unknown; downstream?: unknown[]; children?: unknown[] };
-        return (node.vfs ?? 0) > 0 || [node.child, ...(node.downstream ?? []), ...(node.children ?? [])].some((c) => c != null && hasVfs(c));
-      })) {
+      if (drivesOf(spec).some((d) => (d.vfs ?? 0) > 0)) {
         test('the guest enabled the SR-IOV VFs the spec asked for, and p2p topo shows them beside their PF', () => {
           const r = result(spec.name);
           requireOk(r);
