@@ -8,9 +8,11 @@ async function main(argv: string[]): Promise<number> {
   // Plain `p2p` on a terminal opens the explorer; piped or in CI it stays a usage error.
   if (argv.length === 0 && stdoutIsTTY() && process.stdin.isTTY) argv = ['tui'];
   // Throwing from fail() stops yargs before any handler runs; report() prints the one line.
+  // A handler's error goes on as it is; anything else is yargs's complaint about the command line
+  // (its YError, or a failed .check()'s message, which it hands over as `err` too).
   const cli = buildCli(argv).fail((msg, err) => {
-    if (err) throw err;
-    throw new UserError(`${msg} (see 'p2p --help')`, 2);
+    if (err instanceof Error && err.name !== 'YError') throw err;
+    throw new UserError(`${msg || (err instanceof Error ? err.message : String(err))} (see 'p2p --help')`, 2);
   });
   await cli.parseAsync();
   return takeExitCode();

@@ -36,7 +36,13 @@ export function withSourceOptions<T>(y: Argv<T>) {
     .option('root', { type: 'string', describe: 'Read sysfs/procfs under this directory (a captured tree or snapshot) instead of /', group: 'Source:' })
     .option('dump', { type: 'string', describe: 'Read an lspci -x/-xxx/-xxxx hex dump instead of sysfs', group: 'Source:' })
     .option('pci-ids', { type: 'string', describe: 'pci.ids file for vendor/device names', group: 'Source:' })
-    .conflicts('root', 'dump');
+    .conflicts('root', 'dump')
+    // An empty value (`--dump "$UNSET"`, or the option given last without one) would read the live
+    // machine or the system pci.ids without a word: refused instead.
+    .check((argv) => {
+      const empty = ['root', 'dump', 'pci-ids'].find((k) => (argv as Record<string, unknown>)[k] === '');
+      return empty === undefined || `--${empty} needs a value`;
+    });
 }
 
 export function withJsonOption<T>(y: Argv<T>) {
