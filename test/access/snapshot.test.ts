@@ -13,11 +13,12 @@ import { readSysfsDirWithFs, type SysfsDirReader } from '../../src/access/sysfs-
 import { gzipTar, readTarGz, writeTar, type TarEntry } from '../../src/access/tar.js';
 import { haveRefdata, HWLOC_TREES, hwlocRoot, REPO_ROOT } from '../helpers/refdata.js';
 import { isOneLineError, runCli } from '../helpers/run-cli.js';
+import { tempDirRemovedAtExit } from '../helpers/temp-dir.js';
 
 const noRef = haveRefdata() ? false : 'no ../shared/refdata';
 
 function tmp(prefix = 'p2p-snaptest-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return tempDirRemovedAtExit(prefix);
 }
 
 /** topo --json without the one field that must differ (where the data came from). */

@@ -1,7 +1,6 @@
 // `p2p diff` through runDiff (and the real CLI once registered): exit codes, text and JSON, errors.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +10,7 @@ import { writeSnapshot } from '../../src/access/snapshot-writer.js';
 import type { DiffReport } from '../../src/model/diff.js';
 import { haveRefdata, hwlocRoot } from '../helpers/refdata.js';
 import { isOneLineError, runCli } from '../helpers/run-cli.js';
+import { tempDirRemovedAtExit } from '../helpers/temp-dir.js';
 
 const noRef = haveRefdata() ? false : 'no ../shared/refdata';
 const TREE = '32intel64-2p8co2t+8ve';
@@ -20,7 +20,7 @@ function collect(): CommandIO & { text: () => string } {
   let out = '';
   return { out: (t) => (out += t), err: (t) => (out += t), isTTY: false, color: false, columns: 100, text: () => out };
 }
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'p2p-diffcmd-'));
+const tmp = () => tempDirRemovedAtExit('p2p-diffcmd-');
 
 /** Baseline snapshot of the real tree, and a snapshot of a copy with one NIC's link at x8. */
 function pair(): { base: string; drifted: string; tree: string } {

@@ -1,6 +1,5 @@
 // `p2p snapshot` through runSnapshot (and the real CLI once the command is registered).
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +8,7 @@ import type { CommandIO } from '../../src/commands/shared.js';
 import { readTarGz } from '../../src/access/tar.js';
 import { haveRefdata, hwlocRoot } from '../helpers/refdata.js';
 import { isOneLineError, runCli } from '../helpers/run-cli.js';
+import { tempDirRemovedAtExit } from '../helpers/temp-dir.js';
 
 const noRef = haveRefdata() ? false : 'no ../shared/refdata';
 
@@ -17,7 +17,7 @@ function collect(): CommandIO & { text: () => string } {
   return { out: (t) => (out += t), err: (t) => (out += t), isTTY: false, color: false, columns: 100, text: () => out };
 }
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'p2p-snapcmd-'));
+const tmp = () => tempDirRemovedAtExit('p2p-snapcmd-');
 const registered = /p2p snapshot/.test(runCli(['snapshot', '--help']).stdout) ? false : 'snapshot is not registered in src/commands/index.ts yet';
 
 test('snapshot of a captured tree: the summary says what was captured and how to replay it', { skip: noRef }, async () => {

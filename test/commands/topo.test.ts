@@ -1,11 +1,11 @@
 // `p2p topo` end to end through the real entry point: JSON contract on real trees, and bad input.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { haveRefdata, hwlocRoot, PCIUTILS_DUMPS } from '../helpers/refdata.js';
 import { isOneLineError, runCli } from '../helpers/run-cli.js';
+import { tempDirRemovedAtExit } from '../helpers/temp-dir.js';
 
 const REQUIRED_KEYS = ['bdf', 'parent', 'vendorId', 'deviceId', 'classCode', 'kind', 'alias', 'driver', 'numaNode', 'iommuGroup', 'link', 'mps', 'mrrs', 'acs', 'capabilities', 'configBytes'];
 const noRef = haveRefdata() ? false : 'no ../shared/refdata';
@@ -49,7 +49,7 @@ test('topo --dump reads lspci dumps', { skip: noRef }, () => {
 });
 
 test('bad input: one clear line, non-zero exit, no stack trace', () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'p2p-bad-'));
+  const tmp = tempDirRemovedAtExit('p2p-bad-');
   const garbage = path.join(tmp, 'garbage.txt');
   fs.writeFileSync(garbage, 'this is not a dump\n');
   const truncated = path.join(tmp, 'trunc.txt');

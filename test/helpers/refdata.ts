@@ -1,9 +1,9 @@
 // Locates ../shared/refdata beside the checkout and unpacks the real machines' sysfs trees once per run.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDirRemovedAtExit } from './temp-dir.js';
 
 /** Repository root (tests run from dist/test/..., three levels below it). */
 export const REPO_ROOT = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));
@@ -22,7 +22,7 @@ const unpacked = new Map<string, string>();
 export function hwlocRoot(name: string): string {
   const cached = unpacked.get(name);
   if (cached) return cached;
-  const dest = fs.mkdtempSync(path.join(os.tmpdir(), `p2p-hwloc-`));
+  const dest = tempDirRemovedAtExit('p2p-hwloc-');
   execFileSync('tar', ['xjf', path.join(REFDATA, 'hwloc', name, `${name}.tar.bz2`), '-C', dest]);
   const entries = fs.readdirSync(dest);
   const root = entries.length === 1 ? path.join(dest, entries[0]) : dest;

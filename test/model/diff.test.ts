@@ -2,7 +2,6 @@
 // synthetic fabrics with full config space (ACS, AER status, serial numbers) built through buildFabric.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +15,7 @@ import { buildFabric } from '../../src/model/topology.js';
 import type { AcsBitName, Fabric } from '../../src/model/types.js';
 import { IOMMU_ACS, makeFabric } from '../helpers/p2p-fabric.js';
 import { haveRefdata, hwlocRoot } from '../helpers/refdata.js';
+import { tempDirRemovedAtExit } from '../helpers/temp-dir.js';
 
 const noRef = haveRefdata() ? false : 'no ../shared/refdata';
 const TREE = '32intel64-2p8co2t+8ve';
@@ -35,7 +35,7 @@ function side(root: string): DiffSide {
 
 /** A private copy of the real tree to mutate. */
 function copyTree(): string {
-  const dest = fs.mkdtempSync(path.join(os.tmpdir(), 'p2p-diff-'));
+  const dest = tempDirRemovedAtExit('p2p-diff-');
   execFileSync('cp', ['-a', hwlocRoot(TREE), dest]);
   return path.join(dest, TREE);
 }

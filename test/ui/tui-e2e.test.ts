@@ -3,12 +3,12 @@
 // deadline and the tmux server is killed in `finally`. Needs no terminal on our own stdin (CI).
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { haveCommand, haveRefdata, PCIUTILS_DUMPS, REPO_ROOT } from '../helpers/refdata.js';
 import { runCli } from '../helpers/run-cli.js';
+import { tempDirRemovedAtExit } from '../helpers/temp-dir.js';
 
 const DUMP = path.join(PCIUTILS_DUMPS, 'tree-asus-p6t6');
 const skip = !haveCommand('tmux') ? 'tmux is not installed (apt-get install tmux)' : !haveRefdata() ? 'no ../shared/refdata (lspci dumps)' : false;
@@ -27,7 +27,7 @@ function tuiArgv(): string[] {
 class Tmux {
   readonly socket = `p2p-tui-e2e-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   /** Every byte the program wrote to the pane (pipe-pane), to check the terminal modes it leaves. */
-  readonly log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'p2p-tui-e2e-')), 'pane.log');
+  readonly log = path.join(tempDirRemovedAtExit('p2p-tui-e2e-'), 'pane.log');
   bytes(): string {
     try {
       return fs.readFileSync(this.log, 'latin1');
@@ -210,7 +210,7 @@ test('tmux: SIGTERM and a crash both leave the terminal restored', { skip, timeo
 });
 
 test('not a terminal: one line pointing to the text commands, exit 2', { skip: haveRefdata() ? false : 'no refdata' }, () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'p2p-tui-'));
+  const tmp = tempDirRemovedAtExit('p2p-tui-');
   const r = spawnSync(process.execPath, [...tuiArgv(), '--dump', DUMP], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30000, cwd: tmp });
   assert.equal(r.status, 2, r.stderr);
   assert.equal(r.stdout, '');
