@@ -6,7 +6,7 @@ import { buildFabric } from '../model/topology.js';
 import type { Fabric } from '../model/types.js';
 import type { SourceOptions } from '../commands/shared.js';
 import { parseLspciDump } from './dump.js';
-import { readSysfsFabric } from './sysfs.js';
+import { readSysfsFabric, readSysfsFabricFromOutline, readSysfsOutline, type SysfsOutline } from './sysfs.js';
 import { sysfsDirReaderFromAddon, type SysfsDirReader } from './sysfs-dir-reader.js';
 import type { RawFabric } from './types.js';
 
@@ -94,7 +94,21 @@ export async function loadRawFabric(opts: SourceOptions): Promise<RawFabric> {
   return readSysfsFabric(root, { readDir: await nativeSysfsDirReader() });
 }
 
-export async function loadFabric(opts: SourceOptions): Promise<Fabric> {
-  const raw = await loadRawFabric(opts);
+/**
+ * The outline of a sysfs source (live or --root directory): its functions placed, none read yet. Null
+ * for a dump or a snapshot archive, which are read whole.
+ */
+export async function loadSysfsOutline(opts: SourceOptions): Promise<SysfsOutline | null> {
+  if (opts.dump) return null;
+  if (opts.root) {
+    const snapshot = await import('./snapshot.js');
+    if (snapshot.isSnapshotPath(opts.root)) return null;
+  }
+  return readSysfsOutline(opts.root ?? '/', { readDir: await nativeSysfsDirReader() });
+}
+
+/** The fabric from the options, or from an outline loadSysfsOutline gave for them. */
+export async function loadFabric(opts: SourceOptions, outline?: SysfsOutline | null): Promise<Fabric> {
+  const raw = outline ? readSysfsFabricFromOutline(outline) : await loadRawFabric(opts);
   return buildFabric(raw, { pciIds: loadPciIds(opts.pciIds) });
 }

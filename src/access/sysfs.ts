@@ -8,7 +8,7 @@ import { vfIdsFromPf } from '../model/caps/sriov.js';
 import { bdfsInPath, KERNEL_BDF as BDF_RE } from '../model/bdf.js';
 import { UserError } from '../errors.js';
 import { lazyFromSelf } from '../lazy-property.js';
-import type { RawDevice, RawFabric, RawP2pmem, RawResource } from './types.js';
+import { emptyHostInfo, type RawDevice, type RawFabric, type RawP2pmem, type RawResource } from './types.js';
 import { readHostInfo } from './host-info.js';
 import { batchOf, readSysfsDirWithFs, type SysfsDirReader } from './sysfs-dir-reader.js';
 
@@ -183,7 +183,6 @@ const LAZY_RESOURCES = lazyFromSelf<RawDevice, 'resources'>('resources', (d) => 
 interface Opened {
   bdf: string;
   dir: string;
-  viaLink: boolean;
   config: ConfigSpace;
   baseFiles: readonly (string | null)[];
   /** Pass 2's answers for MORE_FILES[needs]. */
@@ -197,7 +196,59 @@ export interface SysfsOptions {
   readDir?: SysfsDirReader;
 }
 
-export function readSysfsFabric(rootArg: string, opts: SysfsOptions = {}): RawFabric {
+/** A PCI function the bus lists (or a bridge found above one), before its directory is read. */
+export interface SysfsFunction {
+  bdf: string;
+  dir: string;
+  /** Reached through a link into sys/devices, whose path is the kernel's own hierarchy. */
+  viaLink: boolean;
+  /** From that path: the upstream bridge's BDF (null on a root bus), undefined without a link. */
+  parentBdf?: string | null;
+  hostBridge: string | null;
+}
+
+/**
+ * What a sysfs root says before any function's directory is read: the functions and where each sits
+ * (from the bus's links), and the kernel's class names. readSysfsFabricFromOutline reads every function;
+ * the TUI first draws its first screen from the few that screen shows (readSysfsPartial).
+ */
+export interface SysfsOutline {
+  rootArg: string;
+  root: string;
+  readDir: SysfsDirReader;
+  functions: SysfsFunction[];
+  classNames: Map<string, ClassNames>;
+  warnings: string[];
+  /** Host facts, read once on first use. */
+  host(): RawFabric['host'];
+}
+
+/** A function's parent BDF and host bridge from its directory, by parent directory: siblings (a PF's VFs) share them. */
+function placer(): (bdf: string, dir: string) => { parentBdf: string | null; hostBridge: string | null } {
+  const placeOf = new Map<string, { parentBdf: string | null; hostBridge: string | null }>();
+  return (bdf, dir) => {
+    // The directory path is the kernel's own hierarchy: .../pci0000:00/0000:00:01.0/0000:01:00.0
+    const cut = dir.lastIndexOf(path.sep);
+    const parentDir = dir.slice(0, cut);
+    const own = dir.slice(cut + 1) === bdf;
+    let place = own ? placeOf.get(parentDir) : undefined;
+    if (!place) {
+      const parts = dir.split(path.sep);
+      const self = parts.lastIndexOf(bdf);
+      const above = self > 0 ? parts[self - 1] : '';
+      place = { parentBdf: BDF_RE.test(above) ? above : null, hostBridge: parts.find((p) => HOST_BRIDGE.test(p)) ?? null };
+      if (own) placeOf.set(parentDir, place);
+    }
+    return place;
+  };
+}
+
+function placed(place: ReturnType<typeof placer>, bdf: string, dir: string): SysfsFunction {
+  const { parentBdf, hostBridge } = place(bdf, dir);
+  return { bdf, dir, viaLink: true, parentBdf, hostBridge };
+}
+
+export function readSysfsOutline(rootArg: string, opts: SysfsOptions = {}): SysfsOutline {
   const root = path.resolve(rootArg);
   let st: fs.Stats;
   try {
@@ -217,27 +268,26 @@ export function readSysfsFabric(rootArg: string, opts: SysfsOptions = {}): RawFa
     throw new UserError(`cannot list ${devicesDir}: ${(e as Error).message}`);
   }
   const readDir = opts.readDir ?? readSysfsDirWithFs;
-  const readDirs = batchOf(readDir);
   const warnings: string[] = [];
   const classNames = readClassNames(root, readDir);
-  const devices = new Map<string, RawDevice>();
 
   const names = entries.sort().filter((name) => BDF_RE.test(name));
   // Usually symlinks into sys/devices; some captures hold plain directories (readlink: "" here).
-  // Whether a target exists is learnt when its directory is opened below.
+  // Whether a target exists is learnt when its directory is opened.
   const busLinks = readDir(devicesDir, [], names, 0);
-  const pending: { bdf: string; dir: string; viaLink: boolean }[] = names.map((name, i) => {
+  const place = placer();
+  const functions: SysfsFunction[] = names.map((name, i) => {
     const target = resolveUnderRoot(root, devicesDir, 'error' in busLinks ? null : busLinks.links[i]);
     // devicesDir is normalized and a BDF has no '/': the same path that path.join would make.
-    return { bdf: name, dir: target ?? `${devicesDir}/${name}`, viaLink: target !== null };
+    return target === null ? { bdf: name, dir: `${devicesDir}/${name}`, viaLink: false, hostBridge: null } : placed(place, name, target);
   });
 
   // Bridges that the kernel lists under sys/devices but not under bus/pci/devices (seen on real
   // machines): without them the tree would break, so read them from their directories. Each parent
   // directory is looked at once: siblings (a PF's VFs) share theirs.
-  const known = new Set(pending.map((p) => p.bdf));
+  const known = new Set(names);
   const seenParents = new Set<string>();
-  for (const p of [...pending]) {
+  for (const p of functions.slice()) {
     if (!p.viaLink) continue;
     const parent = p.dir.slice(0, p.dir.lastIndexOf(path.sep));
     if (seenParents.has(parent)) continue;
@@ -250,20 +300,33 @@ export function readSysfsFabric(rootArg: string, opts: SysfsOptions = {}): RawFa
         if (fs.existsSync(path.join(dir, 'config')) || fs.existsSync(path.join(dir, 'class'))) {
           warnings.push(`${part}: present in sys/devices but missing from sys/bus/pci/devices; read from ${path.relative(root, dir)}`);
           known.add(part);
-          pending.push({ bdf: part, dir, viaLink: true });
+          functions.push(placed(place, part, dir));
         }
       }
     }
   }
+  let host: RawFabric['host'] | undefined;
+  return { rootArg, root, readDir, functions, classNames, warnings, host: () => (host ??= readHostInfo(root, root === '/', readDir)) };
+}
+
+/**
+ * Every asked function's directory read, in two passes (one batch for all, then one per mix of needs):
+ * the RawDevices of those that opened, in order, and warnings for those that did not.
+ */
+export function readSysfsFunctions(outline: SysfsOutline, functions: readonly SysfsFunction[]): { devices: RawDevice[]; warnings: string[] } {
+  const { root, readDir, classNames } = outline;
+  const readDirs = batchOf(readDir);
+  const warnings: string[] = [];
+  const devices: RawDevice[] = [];
 
   // Pass 1: every function's directory with the same names, in one batch.
-  const firstRead = readDirs(pending.map((p) => p.dir), BASE_FILES, DEVICE_LINKS, 4096);
-  const opened: Opened[] = [];
-  pending.forEach(({ bdf, dir, viaLink }, i) => {
+  const firstRead = readDirs(functions.map((p) => p.dir), BASE_FILES, DEVICE_LINKS, 4096);
+  const opened: (Opened & { fn: SysfsFunction })[] = [];
+  functions.forEach((fn, i) => {
+    const { bdf, dir } = fn;
     const r = firstRead[i];
     if ('error' in r) {
-      if (r.error === 'ENOENT') warnings.push(`${bdf}: sys/bus/pci/devices/${bdf} is a dangling link; skipped`);
-      else warnings.push(`${bdf}: cannot list ${path.relative(root, dir)} (${r.error}); skipped`);
+      warnings.push(unopenedWarning(root, fn, r.error));
       return;
     }
     let config = ConfigSpace.empty();
@@ -281,7 +344,7 @@ export function readSysfsFabric(rootArg: string, opts: SysfsOptions = {}): RawFa
     const [, , , p2pmemLink] = r.links;
     const p2pmemPresent = p2pmemLink !== null || (r.configError !== undefined && !r.config && listsP2pmem(dir));
     const needs = (linkFromSysfs ? NEEDS_LINK : 0) | (idsFromSysfs ? NEEDS_IDS : 0) | (p2pmemPresent ? NEEDS_P2PMEM : 0);
-    opened.push({ bdf, dir, viaLink, config, baseFiles: r.files, links: r.links, needs });
+    opened.push({ fn, bdf, dir, config, baseFiles: r.files, links: r.links, needs });
   });
 
   // A VF's Vendor and Device ID: the model takes them from its PF's config as the kernel does
@@ -315,43 +378,24 @@ export function readSysfsFabric(rootArg: string, opts: SysfsOptions = {}): RawFa
     });
   });
 
-  // A directory's parent BDF and host bridge, by parent directory: siblings (a PF's VFs) share them.
-  const placeOf = new Map<string, { parentBdf: string | null; hostBridge: string | null }>();
   for (const o of opened) {
-    const { bdf, dir, viaLink, config, links, needs } = o;
+    const { bdf, dir, config, links, needs, fn } = o;
     const [driverLink, iommuLink, physfnLink] = links;
     const linkFromSysfs = (needs & NEEDS_LINK) !== 0;
     const idsFromSysfs = (needs & NEEDS_IDS) !== 0;
     const vfIdsFromSysfs = idsFromSysfs || (needs & NEEDS_VF_IDS) !== 0;
     const text = (name: string) => attrText(o, name);
-
-    let parentBdf: string | null | undefined;
-    let hostBridge: string | null = null;
-    if (viaLink) {
-      // The directory path is the kernel's own hierarchy: .../pci0000:00/0000:00:01.0/0000:01:00.0
-      const cut = dir.lastIndexOf(path.sep);
-      const parentDir = dir.slice(0, cut);
-      let place = dir.slice(cut + 1) === bdf ? placeOf.get(parentDir) : undefined;
-      if (!place) {
-        const parts = dir.split(path.sep);
-        const self = parts.lastIndexOf(bdf);
-        const above = self > 0 ? parts[self - 1] : '';
-        place = { parentBdf: BDF_RE.test(above) ? above : null, hostBridge: parts.find((p) => HOST_BRIDGE.test(p)) ?? null };
-        if (dir.slice(cut + 1) === bdf) placeOf.set(parentDir, place);
-      }
-      ({ parentBdf, hostBridge } = place);
-    }
     const physfn = linkBase(physfnLink);
     let p2pmem: RawP2pmem | null = null;
     if (needs & NEEDS_P2PMEM) {
       const published = parseInt10(text('p2pmem/published'));
       p2pmem = { size: parseInt10(text('p2pmem/size')), available: parseInt10(text('p2pmem/available')), published: published === null ? null : published !== 0 };
     }
-    devices.set(bdf, {
+    const raw: RawDevice = {
       bdf,
       config,
-      parentBdf,
-      hostBridge,
+      parentBdf: fn.parentBdf,
+      hostBridge: fn.hostBridge,
       vendorId: vfIdsFromSysfs ? parseHex(text('vendor')) : undefined,
       deviceId: vfIdsFromSysfs ? parseHex(text('device')) : undefined,
       classCode: idsFromSysfs ? parseHex(text('class'))?.padStart(6, '0') ?? null : undefined,
@@ -369,21 +413,98 @@ export function readSysfsFabric(rootArg: string, opts: SysfsOptions = {}): RawFa
       classNames: classNames.get(bdf),
       physfn: physfn && BDF_RE.test(physfn) ? physfn : null,
       origin: relativeToRoot(root, dir) || dir,
-    });
-    const raw = devices.get(bdf)!;
+    };
     lateReads.set(raw, { dir, readDir });
     Object.defineProperty(raw, 'localCpuList', LAZY_LOCAL_CPUS);
     Object.defineProperty(raw, 'resources', LAZY_RESOURCES);
+    devices.push(raw);
   }
-  if (devices.size === 0) {
-    throw new UserError(`no PCI devices found under ${devicesDir}`);
+  return { devices, warnings };
+}
+
+function unopenedWarning(root: string, fn: SysfsFunction, error: string): string {
+  if (error === 'ENOENT') return `${fn.bdf}: sys/bus/pci/devices/${fn.bdf} is a dangling link; skipped`;
+  return `${fn.bdf}: cannot list ${path.relative(root, fn.dir)} (${error}); skipped`;
+}
+
+function fabricOf(outline: SysfsOutline, devices: RawDevice[], warnings: string[], host?: RawFabric['host']): RawFabric {
+  if (devices.length === 0) {
+    throw new UserError(`no PCI devices found under ${path.join(outline.root, 'sys/bus/pci/devices')}`);
   }
   return {
-    source: { method: 'sysfs', location: rootArg },
-    devices: [...devices.values()],
-    host: readHostInfo(root, root === '/', readDir),
-    warnings,
+    source: { method: 'sysfs', location: outline.rootArg },
+    devices,
+    host: host ?? outline.host(),
+    warnings: [...outline.warnings, ...warnings],
   };
+}
+
+/** Every function of the outline read in full. */
+export function readSysfsFabricFromOutline(outline: SysfsOutline): RawFabric {
+  const { devices, warnings } = readSysfsFunctions(outline, outline.functions);
+  return fabricOf(outline, devices, warnings);
+}
+
+export function readSysfsFabric(rootArg: string, opts: SysfsOptions = {}): RawFabric {
+  return readSysfsFabricFromOutline(readSysfsOutline(rootArg, opts));
+}
+
+/**
+ * The functions in `full` read in full, every other one only as the outline places it: its BDF, its
+ * parent and host bridge, and its kernel names. Of those others only what a full read would drop is
+ * looked for: a directory that will not open (a dangling bus link, a directory the reader may not
+ * enter). Host facts are left empty. Null when parents do not come from sysfs paths (they would come
+ * from bridges' bus numbers, which need every config).
+ */
+export function readSysfsPartial(outline: SysfsOutline, full: ReadonlySet<string>): RawFabric | null {
+  if (outline.functions.some((fn) => !fn.viaLink)) return null;
+  const read = readSysfsFunctions(outline, outline.functions.filter((fn) => full.has(fn.bdf)));
+  const fullByBdf = new Map(read.devices.map((d) => [d.bdf, d]));
+  const others = outline.functions.filter((fn) => !full.has(fn.bdf));
+  const opens = directoriesThatOpen(others.map((fn) => fn.dir), outline.readDir);
+  const devices: RawDevice[] = [];
+  let at = 0;
+  for (const fn of outline.functions) {
+    if (full.has(fn.bdf)) {
+      const d = fullByBdf.get(fn.bdf);
+      if (d) devices.push(d);
+    } else if (opens[at++]) {
+      devices.push({ bdf: fn.bdf, config: ConfigSpace.empty(), parentBdf: fn.parentBdf, hostBridge: fn.hostBridge, classNames: outline.classNames.get(fn.bdf) });
+    }
+  }
+  return fabricOf(outline, devices, read.warnings, emptyHostInfo());
+}
+
+/**
+ * Whether each directory opens, as a full read would find. Root may enter any directory, so for root
+ * a listing of each parent (one per PF's VFs or switch's ports) that shows a real directory answers
+ * it; anything else (not listed as a directory, or a reader permissions can stop) is opened.
+ */
+function directoriesThatOpen(dirs: readonly string[], readDir: SysfsDirReader): boolean[] {
+  const out = new Array<boolean>(dirs.length).fill(false);
+  const listings = new Map<string, Set<string> | null>();
+  const asRoot = process.geteuid?.() === 0;
+  const toOpen: number[] = [];
+  dirs.forEach((dir, i) => {
+    const cut = dir.lastIndexOf(path.sep);
+    const parent = dir.slice(0, cut);
+    let subdirs = listings.get(parent);
+    if (subdirs === undefined && asRoot) {
+      try {
+        subdirs = new Set(fs.readdirSync(parent, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name));
+      } catch {
+        subdirs = null;
+      }
+      listings.set(parent, subdirs);
+    }
+    if (subdirs?.has(dir.slice(cut + 1))) out[i] = true;
+    else toOpen.push(i);
+  });
+  const opened = batchOf(readDir)(toOpen.map((i) => dirs[i]), [], [], 0);
+  toOpen.forEach((i, k) => {
+    out[i] = !('error' in opened[k]);
+  });
+  return out;
 }
 
 /**

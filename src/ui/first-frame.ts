@@ -2,7 +2,7 @@
 // time): the same tab bar, tree and status line the App draws for the initial state, monochrome, with
 // the cursor line in inverse video. Ink's first render then draws the identical text over it.
 import { statusHints } from './keymap.js';
-import type { UiModel } from './model.js';
+import type { UiModel, VisibleRow } from './model.js';
 import { bodyHeight, treeCursor, treeRows, VIEW_TITLES, VIEWS, type UiState } from './state.js';
 import { makeTheme } from './theme.js';
 import { fit, stringWidth, type Seg } from './text.js';
@@ -13,6 +13,11 @@ const NO_INVERSE = '\u001b[27m';
 
 function plain(segs: readonly Seg[], width: number): string {
   return fit(segs.map((s) => s.text).join(''), width);
+}
+
+/** The tree rows the first frame shows: the window below the tree's header line. */
+export function firstFrameRows(model: UiModel, state: UiState): VisibleRow[] {
+  return treeRows(model, state).slice(state.treeTop, state.treeTop + Math.max(1, bodyHeight(state) - 1));
 }
 
 /** Lines of the first frame (no trailing newline), `rows` lines of at most `columns` columns. */
@@ -29,9 +34,8 @@ export function firstFrameLines(model: UiModel, state: UiState): string[] {
   out.push(tabs + fit(`  ${where}`, Math.max(0, columns - stringWidth(tabs))));
   const all = treeRows(model, state);
   const cursor = treeCursor(model, state);
-  const h = Math.max(1, bodyHeight(state) - 1);
   out.push(plain(treeHeader(model, state, all, cursor, theme), columns));
-  all.slice(state.treeTop, state.treeTop + h).forEach((r, i) => {
+  firstFrameRows(model, state).forEach((r, i) => {
     const text = plain(rowSegs(model, r, theme, state.marks), columns);
     out.push(state.treeTop + i === cursor ? INVERSE + text + ' '.repeat(Math.max(0, columns - stringWidth(text))) + NO_INVERSE : text);
   });

@@ -67,7 +67,16 @@ async function loadInkApp(env: NodeJS.ProcessEnv): Promise<InkApp> {
 function startTrace(file: string | undefined, stdout: NodeJS.WriteStream, stdin: NodeJS.ReadStream) {
   if (!file) return null;
   const t0 = performance.now();
-  const trace = { startMs: t0, fabricMs: null as number | null, firstFrameMs: null as number | null, keys: [] as { key: string; at: number; drawnAt: number | null }[] };
+  const trace = {
+    startMs: t0,
+    /** The full fabric loaded (after the first frame when that was drawn early, from part of it). */
+    fabricMs: null as number | null,
+    firstFrameMs: null as number | null,
+    earlyFrame: false,
+    /** Ink up: keys are answered from here. */
+    readyMs: null as number | null,
+    keys: [] as { key: string; at: number; drawnAt: number | null }[],
+  };
   let frameDue = false;
   const origWrite = stdout.write.bind(stdout) as (...a: unknown[]) => boolean;
   (stdout as unknown as { write: (...a: unknown[]) => boolean }).write = (...args: unknown[]) => {
@@ -95,6 +104,12 @@ function startTrace(file: string | undefined, stdout: NodeJS.WriteStream, stdin:
     fabricLoaded() {
       trace.fabricMs = performance.now();
     },
+    earlyFrame() {
+      trace.earlyFrame = true;
+    },
+    ready() {
+      trace.readyMs = performance.now();
+    },
     finish() {
       fs.writeFileSync(file, JSON.stringify(trace) + '\n');
     },
@@ -110,46 +125,73 @@ export async function runTui(opts: TuiOptions, io: CommandIO, streams: TuiStream
   const processEnv = process.env;
   if (processEnv.NODE_ENV === undefined) processEnv.NODE_ENV = 'production';
 
-  // First the fabric and the light modules; then a plain first frame; Ink and React load after it.
-  const [fabric, modelMod, stateMod, themeMod, detailsMod, benchMod, firstMod] = await Promise.all([
-    import('../access/load.js').then((m) => m.loadFabric(opts)),
-    import('./model.js'),
-    import('./state.js'),
-    import('./theme.js'),
-    import('./details.js'),
-    import('./bench-driver.js'),
-    import('./first-frame.js'),
-  ]);
-  trace?.fabricLoaded();
-  const depth = themeMod.colorDepth(env, stdout);
-  // The doctor modules load alongside Ink: the first frame (the tree) does not need them, and the
-  // Doctor pane can only be opened once Ink is up, by which time `doctorView` is set.
-  const doctorLoading = loadDoctorView(fabric, opts, env);
-  let doctorView: (() => DoctorView) | null = null;
-  const model = modelMod.buildModel(fabric, {
-    details: (d) => detailsMod.deviceDetailLines(fabric, d, depth > 0),
-    doctor: () => (doctorView ? doctorView() : { available: false, note: 'doctor is still loading', findings: [] }),
-  });
-  let device: string | null = null;
-  if (opts.device) {
-    const { resolveDevice } = await import('../model/lookup.js');
-    device = resolveDevice(fabric, opts.device).bdf;
-  }
-  const initial = stateMod.initialState(model, {
-    columns: stdout.columns || 80,
-    rows: stdout.rows || 24,
-    benchRefusal: benchMod.benchRefusal(fabric),
-    device,
-  });
-
+  const columns = stdout.columns || 80;
+  const rows = stdout.rows || 24;
   let instance: { unmount(): void; waitUntilExit(): Promise<unknown> } | null = null;
-  const guard: ScreenGuard = enterAltScreen({
-    stdout,
-    stdin,
-    beforeForcedRestore: () => instance?.unmount(),
-    onSignal: () => instance?.unmount(),
-  });
+  const enterScreen = (): ScreenGuard =>
+    enterAltScreen({
+      stdout,
+      stdin,
+      beforeForcedRestore: () => instance?.unmount(),
+      onSignal: () => instance?.unmount(),
+    });
+  const showFirstFrame = (frame: string) => {
+    // Raw mode now, so keys typed while the rest loads are neither echoed nor line-buffered (Ink reads them later).
+    if (stdin.isTTY && !stdin.isRaw) stdin.setRawMode(true);
+    trace?.onRender();
+    stdout.write(HIDE_CURSOR + frame);
+  };
+
+  // A large sysfs source opened at its top: a first frame from the part of it that frame shows
+  // (early-frame.ts), drawn before the full read. Bad options fail here, before the screen is taken.
+  const load = await import('../access/load.js');
+  const outline = opts.device ? null : await load.loadSysfsOutline(opts);
+  let guard: ScreenGuard | null = null;
+  if (outline) {
+    const [{ earlyFirstFrame }, { readSysfsPartial }] = await Promise.all([import('./early-frame.js'), import('../access/sysfs.js')]);
+    const early = earlyFirstFrame(
+      { functions: outline.functions, partial: (full) => readSysfsPartial(outline, full) },
+      { columns, rows, pciIds: load.loadPciIds(opts.pciIds) },
+    );
+    if (early !== null) {
+      guard = enterScreen();
+      trace?.earlyFrame();
+      showFirstFrame(early);
+    }
+  }
+
   try {
+    // Then the fabric and the light modules; a plain first frame (unless drawn early); Ink and React after it.
+    const [fabric, modelMod, stateMod, themeMod, detailsMod, benchMod, firstMod] = await Promise.all([
+      load.loadFabric(opts, outline),
+      import('./model.js'),
+      import('./state.js'),
+      import('./theme.js'),
+      import('./details.js'),
+      import('./bench-driver.js'),
+      import('./first-frame.js'),
+    ]);
+    trace?.fabricLoaded();
+    const depth = themeMod.colorDepth(env, stdout);
+    // The doctor modules load alongside Ink: the first frame (the tree) does not need them, and the
+    // Doctor pane can only be opened once Ink is up, by which time `doctorView` is set.
+    const doctorLoading = loadDoctorView(fabric, opts, env);
+    let doctorView: (() => DoctorView) | null = null;
+    const model = modelMod.buildModel(fabric, {
+      details: (d) => detailsMod.deviceDetailLines(fabric, d, depth > 0),
+      doctor: () => (doctorView ? doctorView() : { available: false, note: 'doctor is still loading', findings: [] }),
+    });
+    let device: string | null = null;
+    if (opts.device) {
+      const { resolveDevice } = await import('../model/lookup.js');
+      device = resolveDevice(fabric, opts.device).bdf;
+    }
+    const initial = stateMod.initialState(model, { columns, rows, benchRefusal: benchMod.benchRefusal(fabric), device });
+    if (!guard) {
+      guard = enterScreen();
+      showFirstFrame(firstMod.firstFrame(model, initial));
+    }
+    const screen = guard;
     if (env.P2P_TUI_TEST_CRASH === 'start') throw new Error('test crash (P2P_TUI_TEST_CRASH=start)');
     const crashOnKey = env.P2P_TUI_TEST_CRASH === 'key';
     const onState = crashOnKey
@@ -157,21 +199,18 @@ export async function runTui(opts: TuiOptions, io: CommandIO, streams: TuiStream
           if (s.selected !== initial.selected) throw new Error('test crash (P2P_TUI_TEST_CRASH=key)');
         }
       : undefined;
-    // Raw mode now, so keys typed while Ink loads are neither echoed nor line-buffered (Ink reads them later).
-    if (stdin.isTTY && !stdin.isRaw) stdin.setRawMode(true);
-    trace?.onRender();
-    stdout.write(HIDE_CURSOR + firstMod.firstFrame(model, initial));
     const [inkApp] = await Promise.all([loadInkApp(env), doctorLoading.then((v) => { doctorView = v; })]);
-    if (guard.signal) return signalExitCode(guard.signal); // stopped while Ink was loading
+    if (screen.signal) return signalExitCode(screen.signal); // stopped while Ink was loading
     instance = inkApp.renderApp(
       { model, initial, theme: themeMod.makeTheme(depth), bench: benchMod.liveBenchDriver(fabric), onState },
       { stdout, stdin, exitOnCtrlC: false, patchConsole: true, maxFps: 60, onRender: trace ? () => trace.onRender() : undefined },
     );
+    trace?.ready();
     await instance.waitUntilExit();
+    return signalExitCode(screen.signal);
   } finally {
     instance?.unmount();
-    guard.restore();
+    guard?.restore();
     trace?.finish();
   }
-  return signalExitCode(guard.signal);
 }
