@@ -6,7 +6,7 @@ import { buildFabric } from '../model/topology.js';
 import type { Fabric } from '../model/types.js';
 import type { SourceOptions } from '../commands/shared.js';
 import { parseLspciDump } from './dump.js';
-import { readSysfsFabric, readSysfsFabricFromOutline, readSysfsOutline, type SysfsOutline } from './sysfs.js';
+import { readSysfsFabricFromOutline, readSysfsOutline, type SysfsOutline } from './sysfs.js';
 import { sysfsDirReaderFromAddon, type SysfsDirReader } from './sysfs-dir-reader.js';
 import type { RawFabric } from './types.js';
 
@@ -85,13 +85,11 @@ export async function nativeIoUringProbe(): Promise<(() => { available: boolean;
 
 export async function loadRawFabric(opts: SourceOptions): Promise<RawFabric> {
   if (opts.dump) return readDumpFile(opts.dump);
-  const root = opts.root ?? '/';
-  if (opts.root) {
-    // A snapshot archive (p2p snapshot): extracted to a private temp dir, read like a captured tree.
-    const snapshot = await import('./snapshot.js');
-    if (snapshot.isSnapshotPath(opts.root)) return snapshot.readSnapshotFabric(opts.root, { readDir: await nativeSysfsDirReader() });
-  }
-  return readSysfsFabric(root, { readDir: await nativeSysfsDirReader() });
+  const outline = await loadSysfsOutline(opts);
+  if (outline) return readSysfsFabricFromOutline(outline);
+  // A snapshot archive (p2p snapshot): extracted to a private temp dir, read like a captured tree.
+  const snapshot = await import('./snapshot.js');
+  return snapshot.readSnapshotFabric(opts.root!, { readDir: await nativeSysfsDirReader() });
 }
 
 /**

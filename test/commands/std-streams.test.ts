@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateFabric } from '../../bench/gen-fabric.js';
-import { REPO_ROOT } from '../helpers/refdata.js';
+import { haveCommand, REPO_ROOT } from '../helpers/refdata.js';
 
 const BIN = path.join(REPO_ROOT, 'bin/p2p.js');
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'p2p-std-'));
@@ -22,7 +22,7 @@ function sh(script: string, p2pArgs: string[]) {
   return spawnSync('sh', ['-c', script.replace('P2P', p2p)], { encoding: 'utf8', timeout: 60000, maxBuffer: 64 << 20 });
 }
 
-test('a non-blocking pipe to a slow reader gets every byte (EAGAIN is waited out)', () => {
+test('a non-blocking pipe to a slow reader gets every byte (EAGAIN is waited out)', { skip: haveCommand('python3') ? false : 'python3 is not installed (it makes the non-blocking pipe)' }, () => {
   // python3 sets O_NONBLOCK on fd 1, then becomes p2p (exec keeps the flag); the reader starts late.
   const nonblocking = `python3 -c 'import fcntl, os, sys; fcntl.fcntl(1, fcntl.F_SETFL, fcntl.fcntl(1, fcntl.F_GETFL) | os.O_NONBLOCK); os.execv(sys.argv[1], sys.argv[1:])'`;
   const r = sh(`${nonblocking} P2P | (sleep 0.5; cat)`, ['topo', '--json', '--root', tree]);

@@ -79,7 +79,6 @@ export function vfIdsFromPf(pfConfig: ConfigSpace): { vendorId: string; deviceId
   const vendor = pfConfig.u16(0);
   if (vendor === undefined || vendor === 0xffff || pfConfig.length < 0x100) return null;
   const cap = findCapability(walkCapabilities(pfConfig), SRIOV_EXT_CAP_ID, true);
-  const did = cap ? pfConfig.u16(cap.offset + 0x1a) : undefined;
-  if (did === undefined) return null;
-  return { vendorId: vendor.toString(16).padStart(4, '0'), deviceId: did.toString(16).padStart(4, '0') };
+  const deviceId = cap ? decodeSriov(pfConfig, cap.offset).vfDeviceId : null;
+  return deviceId === null ? null : { vendorId: vendor.toString(16).padStart(4, '0'), deviceId };
 }
