@@ -1,6 +1,6 @@
 // The stable JSON shape of `p2p topo --json` (documented in docs/topo-json.md); bump schemaVersion on breaking change.
 import type { AcsBitName, Device, Fabric } from '../model/types.js';
-import { isDowntrained } from '../model/link-math.js';
+import { isDowntrained, isLinkDown } from '../model/link-math.js';
 
 export const TOPO_SCHEMA_VERSION = 1;
 
@@ -25,7 +25,7 @@ export interface TopoDeviceJson {
   driver: string | null;
   numaNode: number | null;
   iommuGroup: string | null;
-  link: { speed: number | null; width: number | null; maxSpeed: number | null; maxWidth: number | null; downtrained: boolean | null } | null;
+  link: { speed: number | null; width: number | null; maxSpeed: number | null; maxWidth: number | null; downtrained: boolean | null; up: boolean } | null;
   mps: number | null;
   mrrs: number | null;
   acs: { capable: AcsBitName[]; enabled: AcsBitName[] | null } | null;
@@ -67,7 +67,7 @@ export function deviceToJson(d: Device): TopoDeviceJson {
     driver: d.driver,
     numaNode: d.numaNode,
     iommuGroup: d.iommuGroup,
-    link: d.link ? { ...d.link, downtrained: isDowntrained(d.link) } : null,
+    link: d.link ? { ...d.link, downtrained: isDowntrained(d.link), up: !isLinkDown(d.link) } : null,
     mps: d.mps,
     mrrs: d.mrrs,
     acs: d.acs ? { capable: d.acs.capable, enabled: d.acs.enabled } : null,

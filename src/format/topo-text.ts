@@ -1,6 +1,6 @@
 // `p2p topo` as text: the fabric tree, switches drawn as one unit, one line per function.
 import type { Device, Fabric } from '../model/types.js';
-import { isDowntrained } from '../model/link-math.js';
+import { isDowntrained, isLinkDown } from '../model/link-math.js';
 import { formatBytes } from '../model/units.js';
 import { formatSpeed, makeStyle, type Style } from './style.js';
 
@@ -27,6 +27,7 @@ export function shortName(d: Device): string {
 export function linkText(d: Device, s: Style): string {
   const l = d.link;
   if (!l) return '';
+  if (isLinkDown(l)) return s.dim(`link down (capable ${formatSpeed(l.maxSpeed)} x${l.maxWidth ?? '?'})`);
   const cur = `${formatSpeed(l.speed)} x${l.width ?? '?'}`;
   const down = isDowntrained(l);
   if (down) return s.warn(`${cur} ↓ (capable ${formatSpeed(l.maxSpeed)} x${l.maxWidth ?? '?'})`);

@@ -100,8 +100,20 @@ export function formatLink(speed: number | null, width: number | null): string {
   return `${s} ${w}`;
 }
 
-/** True when a link runs below what this end is capable of; null when any side of it is unknown. */
+/**
+ * True when the link has not trained: Link Status says width x0 (an empty slot, a device powered off or
+ * held in reset). Its speed field then means nothing.
+ */
+export function isLinkDown(link: LinkState | null): boolean {
+  return link !== null && link.width === 0;
+}
+
+/**
+ * True when a link runs below what this end is capable of; null when any side of it is unknown. A link
+ * that is down is not downtrained: nothing runs on it (isLinkDown).
+ */
 export function isDowntrained(link: LinkState | null): boolean | null {
+  if (isLinkDown(link)) return false;
   if (!link || link.speed === null || link.width === null || link.maxSpeed === null || link.maxWidth === null) return null;
   return link.speed < link.maxSpeed || link.width < link.maxWidth;
 }

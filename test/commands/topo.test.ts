@@ -22,7 +22,7 @@ test('topo --json on a real machine tree has every documented key', { skip: noRe
   assert.equal(nic.classCode, '020700');
   assert.equal(nic.driver, 'mlx5_core');
   assert.equal(nic.numaNode, 0);
-  assert.deepEqual(nic.link, { speed: 8, width: 16, maxSpeed: 8, maxWidth: 16, downtrained: false });
+  assert.deepEqual(nic.link, { speed: 8, width: 16, maxSpeed: 8, maxWidth: 16, downtrained: false, up: true });
   assert.equal(nic.configBytes, 64);
   assert.equal(nic.mps, null, 'MPS lives past byte 64: unknown, not decoded from zeros');
   const kinds = new Set(json.devices.map((d: { kind: string }) => d.kind));
@@ -46,6 +46,12 @@ test('topo --dump reads lspci dumps', { skip: noRef }, () => {
   const json = JSON.parse(r.stdout);
   assert.ok(json.devices.length > 10);
   assert.ok(json.devices.some((d: { configBytes: number }) => d.configBytes === 4096 || d.configBytes === 256));
+  // An empty slot's root port: Link Status says 2.5GT/s x0. Down, not downtrained.
+  const empty = json.devices.find((d: { bdf: string }) => d.bdf === '0000:00:01.0');
+  assert.deepEqual(empty.link, { speed: 2.5, width: 0, maxSpeed: 5, maxWidth: 4, downtrained: false, up: false });
+  const text = runCli(['topo', '--dump', path.join(PCIUTILS_DUMPS, 'tree-asus-p6t6')]);
+  assert.match(text.stdout, /0000:00:01\.0 root port .*\[link down \(capable 5GT\/s x4\)\]/);
+  assert.match(text.stdout, /0000:00:07\.0 root port .*\[2\.5GT\/s x16 ↓ \(capable 5GT\/s x16\)\]/, 'a narrower link still stands out');
 });
 
 test('bad input: one clear line, non-zero exit, no stack trace', () => {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { loadFabric } from '../../src/access/load.js';
-import { buildModel } from '../../src/ui/model.js';
+import { buildModel, linkSummary } from '../../src/ui/model.js';
 import { deviceDetailLines, stripAnsi } from '../../src/ui/details.js';
 import { pathLines } from '../../src/ui/path-lines.js';
 import { loadDoctorView } from '../../src/ui/run.js';
@@ -21,6 +21,8 @@ test('a real dump: tree, device sections, path lines, doctor findings, first fra
   const model = buildModel(fabric, { details: (d) => deviceDetailLines(fabric, d, false), doctor });
   assert.equal(model.nodes.get('0000:02:00.0')!.kind, 'switch');
   assert.equal(model.nodes.get('0000:04:00.0')!.port, '0000:03:00.0', 'disk1 shares its port line');
+  assert.deepEqual(linkSummary(fabric.byBdf.get('0000:00:01.0')!), { text: 'link down', downtrained: false }, 'an empty slot (x0)');
+  assert.equal(linkSummary(fabric.byBdf.get('0000:00:07.0')!)!.downtrained, true);
 
   const lines = model.details('0000:04:00.0');
   const headings = lines.filter((l) => l.heading).map((l) => stripAnsi(l.text));

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  effectiveLink, encodingEfficiency, formatBytesPerSecond, lineEncoding, linkCeiling, rawLinkBytesPerSecond, tlpEfficiency,
+  effectiveLink, encodingEfficiency, formatBytesPerSecond, isDowntrained, isLinkDown, lineEncoding, linkCeiling, rawLinkBytesPerSecond, tlpEfficiency,
 } from '../../../src/model/link-math.js';
 
 const close = (a: number, b: number, rel = 1e-9) => assert.ok(Math.abs(a - b) <= Math.abs(b) * rel, `${a} != ${b}`);
@@ -53,5 +53,17 @@ describe('link math', () => {
     assert.equal(effectiveLink({ speed: null, width: 4, maxSpeed: null, maxWidth: 4 }), null);
     assert.equal(effectiveLink(null), null);
     assert.throws(() => linkCeiling(0, 4, 128), RangeError);
+  });
+
+  it('a link that has not trained (width x0) is down, not downtrained', () => {
+    const empty = { speed: 2.5, width: 0, maxSpeed: 5, maxWidth: 4 };
+    assert.equal(isLinkDown(empty), true);
+    assert.equal(isDowntrained(empty), false);
+    const narrow = { speed: 5, width: 1, maxSpeed: 5, maxWidth: 4 };
+    assert.equal(isLinkDown(narrow), false);
+    assert.equal(isDowntrained(narrow), true);
+    assert.equal(isDowntrained({ speed: 5, width: 4, maxSpeed: 5, maxWidth: 4 }), false);
+    assert.equal(isDowntrained({ speed: null, width: 4, maxSpeed: 5, maxWidth: 4 }), null);
+    assert.equal(isLinkDown(null), false);
   });
 });
