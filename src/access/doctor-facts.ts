@@ -6,7 +6,7 @@ import { parseAerCounterLines } from './aer-counters.js';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
 import { known, unknown, type AerCounters, type DoctorInput, type EnvFacts, type Fact, type ODirectProbe } from '../model/doctor/types.js';
-import type { SourceOptions } from '../commands/shared.js';
+import { openSource, type SourceOptions } from './source.js';
 import { sourceRoot } from './snapshot.js';
 import { parseKmsg, readKmsgRecords } from './kmsg.js';
 
@@ -131,9 +131,9 @@ export function probeODirect(file: string): ODirectProbe {
   }
 }
 
-/** True when the options read the machine p2p runs on (no --dump, --root absent or /). */
-export function isLiveSource(opts: { root?: string; dump?: string }): boolean {
-  return !opts.dump && (!opts.root || path.resolve(opts.root) === '/');
+/** True when the options read the machine p2p runs on: the source object's answer. */
+export function isLiveSource(opts: SourceOptions): boolean {
+  return openSource(opts).live;
 }
 
 export function gatherDoctorFacts(opts: DoctorFactOptions): EnvFacts {

@@ -1,7 +1,7 @@
 // Access method for lspci hex dumps (`lspci -x/-xxx/-xxxx`, the text `lspci -F` reads).
 import { ConfigSpace } from '../model/config-space.js';
 import { UserError } from '../errors.js';
-import { emptyHostInfo, type RawDevice, type RawFabric } from './types.js';
+import { emptyHostInfo, FILL_ALL, type RawDevice, type RawFabric } from './types.js';
 
 const DEVICE_LINE = /^(?:([0-9a-fA-F]{4,8}):)?([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])(?:\s|$)/;
 const DATA_LINE = /^([0-9a-fA-F]{2,3}):((?:\s+[0-9a-fA-F]{2})+)\s*$/;
@@ -66,5 +66,6 @@ export function parseLspciDump(text: string, location: string): RawFabric {
       throw new UserError(`${location}: ${d.origin} has only ${d.config.length} bytes of config space (a dump needs at least the 64-byte header)`);
     }
   }
-  return { source: { method: 'dump', location }, devices, host: emptyHostInfo(), warnings };
+  // A dump holds nothing more to fill: every FILL_* fact it has is in the parse.
+  return { source: { method: 'dump', location, live: false }, filled: FILL_ALL, devices, host: emptyHostInfo(), warnings };
 }

@@ -1,8 +1,7 @@
 // Machine-wide facts under a filesystem root: CPU vendor/family, kernel, command line, config, NUMA, IOMMU.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { HostInfo } from './types.js';
-import { defineLazy } from '../lazy-property.js';
+import { FILL_IOMMU_TYPES, FILL_KERNEL_CONFIG, FILL_NONE, type HostInfo } from './types.js';
 import { readSysfsDirWithFs, type SysfsDirReader } from './sysfs-dir-reader.js';
 import { loadZlib } from './tar.js';
 
@@ -60,8 +59,11 @@ export function kernelReleaseFromVersion(text: string): string | null {
   return /Linux version (\S+)/.exec(text)?.[1] ?? null;
 }
 
-/** Host facts under `root`; `readDir` batches the IOMMU group reads (plain fs unless the addon's is given). */
-export function readHostInfo(root: string, live: boolean, readDir: SysfsDirReader = readSysfsDirWithFs): HostInfo {
+/**
+ * Host facts under `root`, with the FILL_KERNEL_CONFIG / FILL_IOMMU_TYPES facts `fill` asks (the rest
+ * stay null until fillHostInfo); `readDir` batches the IOMMU group reads (plain fs unless the addon's is given).
+ */
+export function readHostInfo(root: string, live: boolean, readDir: SysfsDirReader = readSysfsDirWithFs, fill = FILL_NONE): HostInfo {
   const cpu = readText(path.join(root, 'proc/cpuinfo'));
   const { vendor, family } = cpu ? parseCpuinfo(cpu) : { vendor: null, family: null };
   const cmdline = readText(path.join(root, 'proc/cmdline'))?.trim() ?? null;
@@ -79,14 +81,8 @@ export function readHostInfo(root: string, live: boolean, readDir: SysfsDirReade
   } catch {
     iommuEnabled = null;
   }
-  const groupsDir = path.join(root, 'sys/kernel/iommu_groups');
-  let groups: string[] | null = null;
-  try {
-    groups = fs.readdirSync(groupsDir);
-    if (iommuEnabled === null) iommuEnabled = groups.length > 0;
-  } catch {
-    /* no iommu_groups: either no IOMMU or not captured */
-  }
+  const groups = listIommuGroups(root);
+  if (iommuEnabled === null && groups !== null) iommuEnabled = groups.length > 0;
   const host: HostInfo = {
     cpuVendor: vendor,
     cpuFamily: family,
@@ -99,11 +95,28 @@ export function readHostInfo(root: string, live: boolean, readDir: SysfsDirReade
     iommuGroupTypes: null,
     isRoot: live ? process.getuid?.() === 0 : null,
   };
-  // The kernel config (a gunzip and ~10k lines) and every group's domain type (a file per group) are
-  // read on first use: `p2p topo` needs neither, `p2p doctor` and `p2p show` do.
-  defineLazy(host, 'kernelConfig', () => readKernelConfig(root, release));
-  defineLazy(host, 'iommuGroupTypes', () => (groups === null ? null : readIommuGroupTypes(groupsDir, groups, readDir)));
+  fillHostInfo(host, root, fill, readDir);
   return host;
+}
+
+function listIommuGroups(root: string): string[] | null {
+  try {
+    return fs.readdirSync(path.join(root, 'sys/kernel/iommu_groups'));
+  } catch {
+    return null; // no iommu_groups: either no IOMMU or not captured
+  }
+}
+
+/**
+ * Reads the host facts `fields` asks into `host`: the kernel config (a gunzip and ~10k lines) and
+ * every group's domain type (a file per group). `p2p topo` needs neither, `p2p doctor` and `p2p show` do.
+ */
+export function fillHostInfo(host: HostInfo, root: string, fields: number, readDir: SysfsDirReader = readSysfsDirWithFs): void {
+  if (fields & FILL_KERNEL_CONFIG) host.kernelConfig = readKernelConfig(root, host.kernelRelease);
+  if (fields & FILL_IOMMU_TYPES) {
+    const groups = listIommuGroups(root);
+    host.iommuGroupTypes = groups === null ? null : readIommuGroupTypes(path.join(root, 'sys/kernel/iommu_groups'), groups, readDir);
+  }
 }
 
 /** /proc/config.gz, else /boot/config-RELEASE, under root; null when neither is there. */

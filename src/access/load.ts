@@ -1,14 +1,14 @@
-// Picks the access method from the options (--dump, --root, live /), reads, and builds the Fabric.
+// Shared pieces of the source layer (pci.ids, the dump file, the addon's readers) and option-taking
+// adapters over the source object in source.ts.
 import * as fs from 'node:fs';
 import { UserError } from '../errors.js';
 import { PciIds } from '../model/pci-ids.js';
-import { buildFabric } from '../model/topology.js';
 import type { Fabric } from '../model/types.js';
-import type { SourceOptions } from '../commands/shared.js';
 import { parseLspciDump } from './dump.js';
-import { readSysfsFabricFromOutline, readSysfsOutline, type SysfsOutline } from './sysfs.js';
+import { openSource, type SourceOptions } from './source.js';
+import type { SysfsOutline } from './sysfs.js';
 import { sysfsDirReaderFromAddon, type SysfsDirReader } from './sysfs-dir-reader.js';
-import type { RawFabric } from './types.js';
+import { FILL_ALL, type RawFabric } from './types.js';
 
 const SYSTEM_PCI_IDS = ['/usr/share/misc/pci.ids', '/usr/share/hwdata/pci.ids', '/usr/share/pci.ids'];
 
@@ -83,13 +83,11 @@ export async function nativeIoUringProbe(): Promise<(() => { available: boolean;
   };
 }
 
-export async function loadRawFabric(opts: SourceOptions): Promise<RawFabric> {
-  if (opts.dump) return readDumpFile(opts.dump);
-  const outline = await loadSysfsOutline(opts);
-  if (outline) return readSysfsFabricFromOutline(outline);
-  // A snapshot archive (p2p snapshot): extracted to a private temp dir, read like a captured tree.
-  const snapshot = await import('./snapshot.js');
-  return snapshot.readSnapshotFabric(opts.root!, { readDir: await nativeSysfsDirReader() });
+// Adapters over the source object (source.ts) for callers that take options: each opens the source and
+// reads it; FILL_ALL by default, so every field a view may touch is there (pass less where it is not).
+
+export async function loadRawFabric(opts: SourceOptions, fill = FILL_ALL): Promise<RawFabric> {
+  return openSource(opts).readRaw(fill);
 }
 
 /**
@@ -97,16 +95,10 @@ export async function loadRawFabric(opts: SourceOptions): Promise<RawFabric> {
  * for a dump or a snapshot archive, which are read whole.
  */
 export async function loadSysfsOutline(opts: SourceOptions): Promise<SysfsOutline | null> {
-  if (opts.dump) return null;
-  if (opts.root) {
-    const snapshot = await import('./snapshot.js');
-    if (snapshot.isSnapshotPath(opts.root)) return null;
-  }
-  return readSysfsOutline(opts.root ?? '/', { readDir: await nativeSysfsDirReader() });
+  return openSource(opts).outline();
 }
 
-/** The fabric from the options, or from an outline loadSysfsOutline gave for them. */
-export async function loadFabric(opts: SourceOptions, outline?: SysfsOutline | null): Promise<Fabric> {
-  const raw = outline ? readSysfsFabricFromOutline(outline) : await loadRawFabric(opts);
-  return buildFabric(raw, { pciIds: loadPciIds(opts.pciIds) });
+/** The fabric from the options (with the FILL_* facts asked), or from an outline loadSysfsOutline gave for them. */
+export async function loadFabric(opts: SourceOptions, outline?: SysfsOutline | null, fill = FILL_ALL): Promise<Fabric> {
+  return openSource(opts).fabric(fill, outline);
 }

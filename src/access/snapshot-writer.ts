@@ -15,6 +15,7 @@ import { kernelReleaseFromVersion } from './host-info.js';
 import { parseKmsg, readKmsgRecords } from './kmsg.js';
 import { gzipTar, type TarEntry } from './tar.js';
 import { AER_COUNTER_FILES, AER_ROOTPORT_FILES, MANIFEST_NAME, SNAPSHOT_FORMAT_VERSION, type SnapshotManifest } from './snapshot.js';
+import { openSource } from './source.js';
 
 
 /** Attribute files read in every PCI function's directory (config is read separately). */
@@ -91,7 +92,9 @@ export interface CaptureOptions {
   /** Reads function directories, config space included, as the scan does (the addon's reader, or plain fs). */
   readDir?: SysfsDirReader;
   now?: Date;
-  /** uid of the capturing process; default process.getuid() for "/", null for other roots. */
+  /** The root is this machine (the source's `live`); default: what openSource says of `root`. */
+  live?: boolean;
+  /** uid of the capturing process; default process.getuid() when live, null for other roots. */
   uid?: number | null;
   /** Host name for the manifest; default os.hostname() for "/", the tree's own for other roots. */
   hostname?: string | null;
@@ -288,7 +291,8 @@ class Capturer {
 export function captureSnapshot(opts: CaptureOptions = {}): Capture {
   const rootArg = opts.root ?? '/';
   const root = path.resolve(rootArg);
-  const live = root === '/';
+  // Whether this is the machine p2p runs on is the source's call (source.ts), made here when not given.
+  const live = opts.live ?? openSource({ root: opts.root }).live;
   const now = opts.now ?? new Date();
   const c = new Capturer(root, opts, now);
   const devicesRel = 'sys/bus/pci/devices';

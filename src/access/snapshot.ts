@@ -307,7 +307,7 @@ export function sourceRoot(rootArg: string | undefined): { root: string; snapsho
 }
 
 /** The fabric in a snapshot, as `readSysfsFabric` would have read it on the captured machine. */
-export function readSnapshotFabric(file: string, opts: SysfsOptions = {}): RawFabric {
+export function readSnapshotFabric(file: string, opts: SysfsOptions & { fill?: number } = {}): RawFabric {
   const snap = openSnapshotCached(file);
   let raw: RawFabric;
   try {
@@ -318,9 +318,8 @@ export function readSnapshotFabric(file: string, opts: SysfsOptions = {}): RawFa
     throw e;
   }
   const uid = snap.manifest?.uid;
-  // Set in place: a copy of the host would read its lazy facts (kernel config, IOMMU types) right now.
   raw.host.isRoot = uid === null || uid === undefined ? null : uid === 0;
-  return { ...raw, source: { method: 'snapshot', location: file }, warnings: [...snap.warnings, ...raw.warnings] };
+  return { ...raw, source: { method: 'snapshot', location: file, live: false }, warnings: [...snap.warnings, ...raw.warnings] };
 }
 
 // ---------------------------------------------------------------------------------------------

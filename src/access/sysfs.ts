@@ -7,9 +7,8 @@ import { ConfigSpace } from '../model/config-space.js';
 import { vfIdsFromPf } from '../model/caps/sriov.js';
 import { bdfsInPath, KERNEL_BDF as BDF_RE } from '../model/bdf.js';
 import { UserError } from '../errors.js';
-import { lazyFromSelf } from '../lazy-property.js';
-import { emptyHostInfo, type RawDevice, type RawFabric, type RawP2pmem, type RawResource } from './types.js';
-import { readHostInfo } from './host-info.js';
+import { emptyHostInfo, FILL_LOCAL_CPUS, FILL_NONE, FILL_RESOURCES, type RawDevice, type RawFabric, type RawP2pmem, type RawResource } from './types.js';
+import { fillHostInfo, readHostInfo } from './host-info.js';
 import { batchOf, readSysfsDirWithFs, type SysfsDirReader } from './sysfs-dir-reader.js';
 
 
@@ -122,7 +121,7 @@ function readClassNames(root: string, readDir: SysfsDirReader): Map<string, Clas
 // What a function's directory is asked for. Names are fixed so the batches can be built once.
 /** Pass 1, for every function (with DEVICE_LINKS and config). */
 const BASE_FILES = ['numa_node'] as const;
-/** Read for a function when first asked (show, doctor, the matrix's CPU affinity): `topo` never is. */
+/** Read only when a view asks (FILL_LOCAL_CPUS, FILL_RESOURCES: show, doctor, the matrix's CPU affinity): `topo` never does. */
 const LATE_FILES = ['local_cpulist', 'resource'] as const;
 /** Link state: needed from sysfs only when config stops before the Express capability (< 256 bytes). */
 const LINK_FILES = ['current_link_speed', 'current_link_width', 'max_link_speed', 'max_link_width'] as const;
@@ -157,27 +156,28 @@ function attrText(o: Opened, name: string): string | null {
   return i >= 0 ? o.moreFiles?.[i]?.trim() ?? null : null;
 }
 
-/** Where a device's LATE_FILES are, until they are read (both at once, on first use of either). */
-interface LateRead {
-  dir: string;
-  readDir: SysfsDirReader;
-  files?: readonly (string | null)[];
-}
-const lateReads = new WeakMap<RawDevice, LateRead>();
-
-function lateFile(d: RawDevice, i: number): string | null {
-  const late = lateReads.get(d);
-  if (!late) return null;
-  if (!late.files) {
-    const r = late.readDir(late.dir, LATE_FILES, [], 0);
-    late.files = 'error' in r ? [] : r.files;
-  }
-  return late.files[i]?.trim() ?? null;
+/** The LATE_FILES a fill asks for (FILL_LOCAL_CPUS, FILL_RESOURCES). */
+function lateFilesFor(fields: number): (typeof LATE_FILES)[number][] {
+  return LATE_FILES.filter((_, i) => fields & (i === 0 ? FILL_LOCAL_CPUS : FILL_RESOURCES));
 }
 
-// `topo` shows neither, and `resource` is ~15 lines of hex per function: read and parsed on first use.
-const LAZY_LOCAL_CPUS = lazyFromSelf<RawDevice, 'localCpuList'>('localCpuList', (d) => lateFile(d, 0));
-const LAZY_RESOURCES = lazyFromSelf<RawDevice, 'resources'>('resources', (d) => parseResources(lateFile(d, 1)));
+/**
+ * Reads what `fields` asks of each device's directory (one batch) into the RawDevices: the source's
+ * half of pciutils' pci_fill_info. Devices whose directory is unknown keep what they had.
+ */
+export function fillSysfsDevices(root: string, devices: readonly RawDevice[], fields: number, readDir: SysfsDirReader): void {
+  const names = lateFilesFor(fields);
+  if (!names.length) return;
+  const inTree = devices.filter((d) => d.origin && !path.isAbsolute(d.origin) && !d.origin.startsWith('line '));
+  const reads = batchOf(readDir)(inTree.map((d) => path.join(root, d.origin!)), names, [], 0);
+  inTree.forEach((d, i) => {
+    const r = reads[i];
+    const files = 'error' in r ? [] : r.files;
+    const file = (name: (typeof LATE_FILES)[number]) => files[names.indexOf(name)] ?? null;
+    if (fields & FILL_LOCAL_CPUS) d.localCpuList = file('local_cpulist')?.trim() ?? null;
+    if (fields & FILL_RESOURCES) d.resources = parseResources(file('resource'));
+  });
+}
 
 /** A function whose directory opened in pass 1, with what it gave and what pass 2 must add. */
 interface Opened {
@@ -194,6 +194,8 @@ interface Opened {
 export interface SysfsOptions {
   /** Reads directories' attributes in batches; defaults to plain fs. load.ts passes the addon's. */
   readDir?: SysfsDirReader;
+  /** The root is this machine: decided by the source object (source.ts), false when not told. */
+  live?: boolean;
 }
 
 /** A PCI function the bus lists (or a bridge found above one), before its directory is read. */
@@ -215,12 +217,14 @@ export interface SysfsFunction {
 export interface SysfsOutline {
   rootArg: string;
   root: string;
+  /** As the source decided (SysfsOptions.live). */
+  live: boolean;
   readDir: SysfsDirReader;
   functions: SysfsFunction[];
   classNames: Map<string, ClassNames>;
   warnings: string[];
-  /** Host facts, read once on first use. */
-  host(): RawFabric['host'];
+  /** Host facts with the FILL_KERNEL_CONFIG / FILL_IOMMU_TYPES bits asked, read once each. */
+  host(fill?: number): RawFabric['host'];
 }
 
 /** A function's parent BDF and host bridge from its directory, by parent directory: siblings (a PF's VFs) share them. */
@@ -305,15 +309,23 @@ export function readSysfsOutline(rootArg: string, opts: SysfsOptions = {}): Sysf
       }
     }
   }
+  const live = opts.live ?? false;
   let host: RawFabric['host'] | undefined;
-  return { rootArg, root, readDir, functions, classNames, warnings, host: () => (host ??= readHostInfo(root, root === '/', readDir)) };
+  let hostFilled = FILL_NONE;
+  const hostOf = (fill = FILL_NONE) => {
+    host ??= readHostInfo(root, live, readDir);
+    fillHostInfo(host, root, fill & ~hostFilled, readDir);
+    hostFilled |= fill;
+    return host;
+  };
+  return { rootArg, root, live, readDir, functions, classNames, warnings, host: hostOf };
 }
 
 /**
  * Every asked function's directory read, in two passes (one batch for all, then one per mix of needs):
  * the RawDevices of those that opened, in order, and warnings for those that did not.
  */
-export function readSysfsFunctions(outline: SysfsOutline, functions: readonly SysfsFunction[]): { devices: RawDevice[]; warnings: string[] } {
+export function readSysfsFunctions(outline: SysfsOutline, functions: readonly SysfsFunction[], fill = FILL_NONE): { devices: RawDevice[]; warnings: string[] } {
   const { root, readDir, classNames } = outline;
   const readDirs = batchOf(readDir);
   const warnings: string[] = [];
@@ -414,11 +426,9 @@ export function readSysfsFunctions(outline: SysfsOutline, functions: readonly Sy
       physfn: physfn && BDF_RE.test(physfn) ? physfn : null,
       origin: relativeToRoot(root, dir) || dir,
     };
-    lateReads.set(raw, { dir, readDir });
-    Object.defineProperty(raw, 'localCpuList', LAZY_LOCAL_CPUS);
-    Object.defineProperty(raw, 'resources', LAZY_RESOURCES);
     devices.push(raw);
   }
+  fillSysfsDevices(root, devices, fill, readDir);
   return { devices, warnings };
 }
 
@@ -427,26 +437,27 @@ function unopenedWarning(root: string, fn: SysfsFunction, error: string): string
   return `${fn.bdf}: cannot list ${path.relative(root, fn.dir)} (${error}); skipped`;
 }
 
-function fabricOf(outline: SysfsOutline, devices: RawDevice[], warnings: string[], host?: RawFabric['host']): RawFabric {
+function fabricOf(outline: SysfsOutline, devices: RawDevice[], warnings: string[], fill: number, host?: RawFabric['host']): RawFabric {
   if (devices.length === 0) {
     throw new UserError(`no PCI devices found under ${path.join(outline.root, 'sys/bus/pci/devices')}`);
   }
   return {
-    source: { method: 'sysfs', location: outline.rootArg },
+    source: { method: 'sysfs', location: outline.rootArg, live: outline.live },
+    filled: fill,
     devices,
-    host: host ?? outline.host(),
+    host: host ?? outline.host(fill),
     warnings: [...outline.warnings, ...warnings],
   };
 }
 
-/** Every function of the outline read in full. */
-export function readSysfsFabricFromOutline(outline: SysfsOutline): RawFabric {
-  const { devices, warnings } = readSysfsFunctions(outline, outline.functions);
-  return fabricOf(outline, devices, warnings);
+/** Every function of the outline read, with the FILL_* facts asked. */
+export function readSysfsFabricFromOutline(outline: SysfsOutline, fill = FILL_NONE): RawFabric {
+  const { devices, warnings } = readSysfsFunctions(outline, outline.functions, fill);
+  return fabricOf(outline, devices, warnings, fill);
 }
 
-export function readSysfsFabric(rootArg: string, opts: SysfsOptions = {}): RawFabric {
-  return readSysfsFabricFromOutline(readSysfsOutline(rootArg, opts));
+export function readSysfsFabric(rootArg: string, opts: SysfsOptions & { fill?: number } = {}): RawFabric {
+  return readSysfsFabricFromOutline(readSysfsOutline(rootArg, opts), opts.fill);
 }
 
 /**
@@ -472,7 +483,7 @@ export function readSysfsPartial(outline: SysfsOutline, full: ReadonlySet<string
       devices.push({ bdf: fn.bdf, config: ConfigSpace.empty(), parentBdf: fn.parentBdf, hostBridge: fn.hostBridge, classNames: outline.classNames.get(fn.bdf) });
     }
   }
-  return fabricOf(outline, devices, read.warnings, emptyHostInfo());
+  return fabricOf(outline, devices, read.warnings, FILL_NONE, emptyHostInfo());
 }
 
 /**

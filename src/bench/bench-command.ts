@@ -166,6 +166,8 @@ export async function runBench(opts: BenchOptions, io: CommandIO, overrides: Par
   const needDefaults = !overrides.startBench || !overrides.statSource || !overrides.loadFabric || !overrides.resolveDevice;
   if (needDefaults) lookupMod = await import('../model/lookup.js');
   const deps: BenchDeps = { ...(needDefaults ? await defaultDeps() : ({} as BenchDeps)), ...overrides } as BenchDeps;
+  // The bench reads and writes this machine's devices: a --dump or --root fabric would label it wrongly.
+  (await import('../access/source.js')).openSource(opts).requireLive('p2p bench');
   const env = deps.env ?? process.env;
   const root = opts.root ?? deps.root ?? '/';
 

@@ -22,16 +22,14 @@ export interface DiffCommandOptions {
 
 async function loadSide(location: string | undefined, opts: DiffCommandOptions): Promise<{ side: DiffSide; info: DiffSideInfo; notes: string[] }> {
   const { UserError } = await import('../errors.js');
-  const { loadRawFabric, loadPciIds } = await import('../access/load.js');
-  const { buildFabric } = await import('../model/topology.js');
-  const { readAerCounters, sourceRoot } = await import('../access/snapshot.js');
+  const { openSource } = await import('../access/source.js');
+  const { readAerCounters } = await import('../access/snapshot.js');
   if (location !== undefined && !fs.existsSync(location)) throw new UserError(`${location}: no such file or directory`);
-  const raw = await loadRawFabric({ root: location });
-  const fabric = buildFabric(raw, { pciIds: loadPciIds(opts.pciIds) });
-  const src = sourceRoot(location);
-  const manifest = src.snapshot?.manifest ?? null;
+  const source = openSource({ root: location, pciIds: opts.pciIds });
+  const fabric = await source.fabric();
+  const manifest = source.manifest();
   const notes: string[] = [];
-  const aerCounters = readAerCounters(src.root, fabric.devices.map((d) => ({ bdf: d.bdf, origin: d.raw.origin })));
+  const aerCounters = readAerCounters(source.fsRoot()!, fabric.devices.map((d) => ({ bdf: d.bdf, origin: d.raw.origin })));
   let pairs: DiffSide['pairs'] = null;
   if (opts.pairs !== false) {
     try {
@@ -43,11 +41,12 @@ async function loadSide(location: string | undefined, opts: DiffCommandOptions):
     }
   }
   const info: DiffSideInfo = {
-    method: raw.source.method,
-    location: raw.source.location,
-    hostname: manifest ? manifest.hostname : location === undefined ? os.hostname() : null,
+    method: source.method,
+    location: source.location,
+    live: source.live,
+    hostname: manifest ? manifest.hostname : source.live ? os.hostname() : null,
     createdAt: manifest?.createdAt ?? null,
-    uid: manifest ? manifest.uid : location === undefined ? process.getuid?.() ?? null : null,
+    uid: source.readerUid(),
     devices: fabric.devices.length,
   };
   return { side: { fabric, aerCounters, pairs }, info, notes };

@@ -67,8 +67,8 @@ async function doctor(opts: DoctorOptions, io: CommandIO): Promise<number> {
   }
   if (only.length && model.selectChecks({ only, skip }).length === 0) throw new UserError('--only and --skip leave no check to run');
 
-  const { loadDoctorInput, isLiveSource } = await import('../access/doctor-facts.js');
-  const live = isLiveSource(opts);
+  const { loadDoctorInput } = await import('../access/doctor-facts.js');
+  const { live } = (await import('../access/source.js')).openSource(opts);
   const input = await loadDoctorInput({
     root: opts.root, dump: opts.dump, pciIds: opts.pciIds, file: opts.file, dmesg: opts.dmesg,
     env: opts.env ?? (live ? process.env : {}),

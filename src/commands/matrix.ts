@@ -34,7 +34,10 @@ export async function parseClasses(value: MatrixOptions['class']): Promise<Devic
 
 export async function runMatrix(opts: MatrixOptions, io: CommandIO, deps: CommandDeps = {}): Promise<number> {
   const classes = await parseClasses(opts.class);
-  const load = deps.loadFabric ?? (await import('../access/load.js')).loadFabric;
+  const { openSource } = await import('../access/source.js');
+  const { FILL_LOCAL_CPUS } = await import('../model/raw.js');
+  // The matrix shows each endpoint's CPU affinity; nothing else beyond the scan.
+  const load = deps.loadFabric ?? ((o: SourceOptions) => openSource(o).fabric(FILL_LOCAL_CPUS));
   const fabric = await load(opts);
   const { selectEndpoints, buildMatrix } = await import('../model/p2p/matrix.js');
   const devs = selectEndpoints(fabric, { classes, all: opts.all });

@@ -14,7 +14,9 @@ export interface PathOptions extends SourceOptions {
 
 export async function runPath(opts: PathOptions, io: CommandIO, deps: CommandDeps = {}): Promise<number> {
   if (!opts.a || !opts.b) throw new UserError('p2p path needs two devices: p2p path <a> <b>');
-  const load = deps.loadFabric ?? (await import('../access/load.js')).loadFabric;
+  const { openSource } = await import('../access/source.js');
+  const { FILL_NONE } = await import('../model/raw.js');
+  const load = deps.loadFabric ?? ((o: SourceOptions) => openSource(o).fabric(FILL_NONE));
   const fabric = await load(opts);
   const { resolveDevice } = await import('../model/lookup.js');
   const { BRIDGE_KINDS } = await import('../model/classify.js');

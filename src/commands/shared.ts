@@ -1,23 +1,8 @@
 // What every command shares: the output sink, the source options (--root/--dump/--pci-ids/--json) and the exit code.
 import type { Argv } from 'yargs';
 
-/** Where a command writes. Tests pass a collecting IO; main passes the process's streams. */
-export interface CommandIO {
-  out(text: string): void;
-  err(text: string): void;
-  /** stdout is a terminal (colour, progress bars, TUI allowed). */
-  isTTY: boolean;
-  /** Colour allowed (a TTY without NO_COLOR, or FORCE_COLOR). */
-  color: boolean;
-  /** Terminal width in columns (80 when unknown). */
-  columns: number;
-}
-
-export interface SourceOptions {
-  root?: string;
-  dump?: string;
-  pciIds?: string;
-}
+export type { CommandIO } from '../io.js';
+export type { SourceOptions } from '../access/source.js';
 
 let exitCode = 0;
 /** Commands report their exit status here; only src/main.ts turns it into process.exit. */

@@ -25,20 +25,21 @@ export async function runSnapshot(opts: SnapshotCommandOptions, io: CommandIO): 
   const { writeSnapshot } = await import('../access/snapshot-writer.js');
   const { formatBytes } = await import('../model/units.js');
   const { nativeSysfsDirReader } = await import('../access/load.js');
-  const { sourceRoot } = await import('../access/snapshot.js');
+  const { openSource } = await import('../access/source.js');
   const now = opts.now ?? new Date();
-  const src = sourceRoot(opts.root);
-  const live = opts.root === undefined;
-  const fromManifest = src.snapshot?.manifest ?? null;
+  const source = openSource({ root: opts.root });
+  const live = source.live;
+  const fromManifest = source.manifest();
   const hostname = opts.redact ? null : live ? os.hostname() : fromManifest ? fromManifest.hostname : undefined;
   const safeHost = hostname ? hostname.replace(/[^A-Za-z0-9._-]/g, '_') : null;
   const output = opts.output ?? `p2p-snapshot-${safeHost ? `${safeHost}-` : ''}${stamp(now)}.tar.gz`;
   const { manifest, bytes } = writeSnapshot(output, {
-    root: src.root,
+    root: source.fsRoot()!,
+    live,
     redact: opts.redact,
     readDir: await nativeSysfsDirReader(),
     now,
-    uid: live ? process.getuid?.() ?? null : fromManifest ? fromManifest.uid : null,
+    uid: source.readerUid(),
     hostname,
     sourceLabel: live ? { source: 'live', root: null } : { source: fromManifest?.source ?? 'root', root: opts.root ?? null },
   });

@@ -8,8 +8,10 @@ export interface TopoOptions extends SourceOptions {
 }
 
 export async function runTopo(opts: TopoOptions, io: CommandIO): Promise<number> {
-  const { loadFabric } = await import('../access/load.js');
-  const fabric = await loadFabric(opts);
+  const { openSource } = await import('../access/source.js');
+  const { FILL_NONE } = await import('../model/raw.js');
+  // The tree shows no BARs, CPU lists, kernel config or IOMMU types: none is read.
+  const fabric = await openSource(opts).fabric(FILL_NONE);
   if (opts.json) {
     const { fabricToJson } = await import('../format/topo-json.js');
     io.out(JSON.stringify(fabricToJson(fabric), null, 2) + '\n');

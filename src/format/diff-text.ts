@@ -7,7 +7,7 @@ export interface DiffTextOptions {
 }
 
 function describeSide(s: DiffSideInfo): string {
-  const where = s.method === 'sysfs' && s.location === '/' ? 'this machine (live)' : s.location;
+  const where = s.live ? 'this machine (live)' : s.location;
   const facts = [s.hostname, s.createdAt, s.uid === null ? null : s.uid === 0 ? 'as root' : `as uid ${s.uid}`].filter(Boolean);
   return `${where}${facts.length ? `  (${facts.join(', ')})` : ''}, ${s.devices} functions`;
 }

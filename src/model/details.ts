@@ -7,7 +7,7 @@
 //   - a section that might apply but could not be read is { "unknown": "<reason>" };
 //   - inside a section, a single field that could not be read is null.
 // Nothing unreadable is ever shown as zero or as "absent".
-import type { HostInfo } from '../access/types.js';
+import type { HostInfo } from './raw.js';
 import type { ConfigSpace } from './config-space.js';
 import type { AcsBitName, Device, Fabric, PortType } from './types.js';
 import { capabilityOfKind, decodeCapabilities, decodeHeader, type BarInfo, type DecodedCapability } from './caps/index.js';

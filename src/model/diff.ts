@@ -3,7 +3,7 @@
 import { AER_EXT_CAP_ID, decodeAer } from './caps/aer.js';
 import { decodeDsn, DSN_EXT_CAP_ID } from './caps/dsn.js';
 import { findCapability } from './caps/walk.js';
-import type { HostInfo } from '../access/types.js';
+import type { HostInfo } from './raw.js';
 import type { Device, Fabric, LinkState } from './types.js';
 
 export const DRIFT_KINDS = [
@@ -374,6 +374,8 @@ export function diffFabrics(baseline: DiffSide, current: DiffSide, opts: DiffOpt
 export interface DiffSideInfo {
   method: string;
   location: string;
+  /** Read from the machine p2p runs on (the source's own answer). */
+  live: boolean;
   hostname: string | null;
   createdAt: string | null;
   /** uid of the capture (0: root, config space complete); null when unknown. */

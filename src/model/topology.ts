@@ -1,7 +1,6 @@
 // Builds the Fabric (devices linked into a tree, decoded, named) from what an access method read.
-import type { RawDevice, RawFabric, RawResource } from '../access/types.js';
+import { FILL_ALL, type RawDevice, type RawFabric, type RawResource } from './raw.js';
 import { decodeAcs, ACS_EXT_CAP_ID } from './caps/acs.js';
-import { lazyFromSelf } from '../lazy-property.js';
 import { decodeExpressSummary, type ExpressSummary } from './caps/express.js';
 import { findCapability, walkCapabilities } from './caps/walk.js';
 import { decodeSsvid, SSVID_CAP_ID } from './caps/ssvid.js';
@@ -67,10 +66,14 @@ function linkFrom(raw: RawDevice, express: ExpressSummary | null): LinkState | n
   return haveSysfs ? sysfs : null;
 }
 
-// From the source on first use (details, doctor, the matrix's CPU affinity): `topo` never needs them,
-// and sysfs reads their files only when asked.
-const LAZY_BARS = lazyFromSelf<Device, 'bars'>('bars', (d) => barsFromResources(d.raw.resources));
-const LAZY_LOCAL_CPUS = lazyFromSelf<Device, 'localCpuList'>('localCpuList', (d) => d.raw.localCpuList ?? null);
+/**
+ * The facts a source fills later (FILL_RESOURCES, FILL_LOCAL_CPUS) carried from its raw device onto the
+ * model's device: buildFabric calls it, and so does the source after filling more (source.fill).
+ */
+export function applyFilledFacts(d: Device): void {
+  d.bars = barsFromResources(d.raw.resources);
+  d.localCpuList = d.raw.localCpuList ?? null;
+}
 
 export interface BuildOptions {
   pciIds?: PciIds | null;
@@ -123,7 +126,7 @@ export function buildFabric(raw: RawFabric, opts: BuildOptions = {}): Fabric {
     const ssd = !isBridgeHeader ? cfg.u16(0x2e) : undefined;
     const cn = r.classNames;
     const names = cn ? [...(cn.nvme ?? []), ...(cn.block ?? []), ...(cn.net ?? []), ...(cn.infiniband ?? []), ...(cn.drm ?? [])] : [];
-    const built: Omit<Device, 'bars' | 'localCpuList'> = {
+    const dev: Device = {
       bdf: r.bdf,
       domain: parseInt(m[1], 16),
       bus: parseInt(m[2], 16),
@@ -158,14 +161,15 @@ export function buildFabric(raw: RawFabric, opts: BuildOptions = {}): Fabric {
       relaxedOrdering: express?.relaxedOrdering ?? null,
       acs: acsCap ? decodeAcs(cfg, acsCap.offset) : null,
       capabilities: walk,
+      bars: [],
+      localCpuList: null,
       p2pmem: r.p2pmem ?? null,
       physfn: r.physfn ?? null,
       config: cfg,
       configBytes: cfg.length,
       raw: r,
     };
-    Object.defineProperty(built, 'bars', LAZY_BARS);
-    const dev = Object.defineProperty(built, 'localCpuList', LAZY_LOCAL_CPUS) as Device;
+    applyFilledFacts(dev);
     devices.push(dev);
     byBdf.set(dev.bdf, dev);
   }
@@ -229,6 +233,7 @@ export function buildFabric(raw: RawFabric, opts: BuildOptions = {}): Fabric {
     roots,
     host: raw.host,
     source: raw.source,
+    filled: raw.filled ?? FILL_ALL,
     warnings,
   };
 }

@@ -2,7 +2,7 @@
 // source and destination, report progress while it runs, and the result. The live driver wraps the
 // `p2p bench` runner (src/bench/bench-command.ts) with JSON output and a progress tap on the native
 // engine; tests pass a fake. Write tests are never started from here.
-import type { CommandIO } from '../commands/shared.js';
+import type { CommandIO } from '../io.js';
 import type { Fabric } from '../model/types.js';
 import type { BenchEvent, BenchResultView } from './state.js';
 
@@ -24,10 +24,10 @@ export interface BenchDriver {
 /** Why a bench cannot run on this fabric source (a dump or a captured tree is not this machine). */
 export function benchRefusal(fabric: Fabric): string | null {
   const s = fabric.source;
+  if (s.live) return null;
   if (s.method === 'dump') return `the fabric comes from the dump ${s.location}, not this machine: run p2p tui without --dump to benchmark`;
   if (s.method === 'snapshot') return `the fabric comes from the snapshot ${s.location}, not this machine`;
-  if (s.location !== '/' && s.location !== '') return `the fabric comes from the captured tree ${s.location}, not this machine: run p2p tui without --root to benchmark`;
-  return null;
+  return `the fabric comes from the captured tree ${s.location}, not this machine: run p2p tui without --root to benchmark`;
 }
 
 interface JsonRun {

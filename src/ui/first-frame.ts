@@ -5,7 +5,7 @@ import { statusHints } from './keymap.js';
 import type { UiModel, VisibleRow } from './model.js';
 import { bodyHeight, treeCursor, treeRows, VIEW_TITLES, VIEWS, type UiState } from './state.js';
 import { makeTheme } from './theme.js';
-import { fit, stringWidth, type Seg } from './text.js';
+import { fit, sourceTabLabel, stringWidth, type Seg } from './text.js';
 import { rowSegs, treeHeader } from './tree-lines.js';
 
 const INVERSE = '\u001b[7m';
@@ -25,7 +25,7 @@ export function firstFrameLines(model: UiModel, state: UiState): string[] {
   const { columns, rows } = state.size;
   const theme = makeTheme(0);
   const out: string[] = [];
-  const where = model.fabric.source.method === 'sysfs' && model.fabric.source.location === '/' ? 'live' : `${model.fabric.source.method} ${model.fabric.source.location.split('/').filter(Boolean).slice(-1)[0] ?? model.fabric.source.location}`;
+  const where = sourceTabLabel(model.fabric.source);
   let tabs = '';
   VIEWS.forEach((v, i) => {
     const t = ` ${i + 1} ${VIEW_TITLES[v]} `;

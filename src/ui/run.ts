@@ -13,10 +13,21 @@ export interface TuiOptions extends SourceOptions {
   device?: string;
 }
 
+/** The UI state as an observer of the running TUI sees it. */
+export interface ObservedState {
+  marks: string[];
+  quit: boolean;
+  view: string;
+  size: unknown;
+  selected: string | null;
+}
+
 export interface TuiStreams {
   stdout: NodeJS.WriteStream;
   stdin: NodeJS.ReadStream;
   env: NodeJS.ProcessEnv;
+  /** Called with every state the TUI reaches (an embedder's observer; the crash test throws from it). */
+  onState?: (s: ObservedState) => void;
 }
 
 export const NOT_A_TERMINAL =
@@ -27,10 +38,10 @@ export async function loadDoctorView(fabric: Fabric, opts: SourceOptions, env: N
   try {
     const [model, facts, load] = await Promise.all([import('../model/doctor/index.js'), import('../access/doctor-facts.js'), import('../access/load.js')]);
     // Same facts as `p2p doctor`, including the live io_uring probe through the native helper.
-    const ioUringProbe = facts.isLiveSource(opts) ? await load.nativeIoUringProbe() : undefined;
+    const { live } = fabric.source;
+    const ioUringProbe = live ? await load.nativeIoUringProbe() : undefined;
     return () => {
       try {
-        const live = facts.isLiveSource(opts);
         const envFacts = facts.gatherDoctorFacts({ root: opts.root, dump: opts.dump, env: live ? env : {}, ioUringProbe });
         const report = model.runDoctorChecks({ fabric, env: envFacts });
         return { available: true, note: null, findings: normalizeFindings(report.findings) };
@@ -192,13 +203,7 @@ export async function runTui(opts: TuiOptions, io: CommandIO, streams: TuiStream
       showFirstFrame(firstMod.firstFrame(model, initial));
     }
     const screen = guard;
-    if (env.P2P_TUI_TEST_CRASH === 'start') throw new Error('test crash (P2P_TUI_TEST_CRASH=start)');
-    const crashOnKey = env.P2P_TUI_TEST_CRASH === 'key';
-    const onState = crashOnKey
-      ? (s: { marks: string[]; quit: boolean; view: string; size: unknown; selected: string | null }) => {
-          if (s.selected !== initial.selected) throw new Error('test crash (P2P_TUI_TEST_CRASH=key)');
-        }
-      : undefined;
+    const { onState } = streams;
     const [inkApp] = await Promise.all([loadInkApp(env), doctorLoading.then((v) => { doctorView = v; })]);
     if (screen.signal) return signalExitCode(screen.signal); // stopped while Ink was loading
     instance = inkApp.renderApp(

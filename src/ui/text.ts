@@ -1,4 +1,10 @@
 // Text measuring and cutting for terminal lines, and the styled segment type. No React, no Ink.
+import type { FabricSource } from '../model/raw.js';
+
+/** The tab bar's word for where the fabric came from: 'live', or the method and the last path segment. */
+export function sourceTabLabel(src: FabricSource): string {
+  return src.live ? 'live' : `${src.method} ${src.location.split('/').filter(Boolean).slice(-1)[0] ?? src.location}`;
+}
 
 /** Terminal columns of one code point: wide East Asian forms 2, combining marks 0, else 1. */
 function charWidth(cp: number): number {

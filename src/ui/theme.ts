@@ -2,7 +2,7 @@
 // the terminal: none under NO_COLOR (selection by inverse video only), the 16 basic colours on a
 // 16-colour terminal, richer tones on 256-colour and true-colour terminals. No React here: the first frame
 // is drawn with these before React loads (the context lives in theme-context.ts).
-import { colorFromEnv } from '../commands/process-io.js';
+import { colorFromEnv } from '../io.js';
 
 /** 0: no colour, 4: 16 colours, 8: 256 colours, 24: true colour. */
 export type ColorDepth = 0 | 4 | 8 | 24;

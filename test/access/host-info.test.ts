@@ -1,11 +1,12 @@
-// Host facts: the costly ones (kernel config, IOMMU group domain types) are read once, on first use.
+// Host facts: the costly ones (kernel config, IOMMU group domain types) are read when a fill asks, never on touch.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { kernelReleaseFromVersion, readHostInfo } from '../../src/access/host-info.js';
+import { fillHostInfo, kernelReleaseFromVersion, readHostInfo } from '../../src/access/host-info.js';
+import { FILL_IOMMU_TYPES, FILL_KERNEL_CONFIG } from '../../src/access/types.js';
 import { readSysfsDirWithFs, type SysfsDirReader } from '../../src/access/sysfs-dir-reader.js';
 
 function tree(): string {
@@ -23,7 +24,7 @@ function tree(): string {
   return root;
 }
 
-test('IOMMU group types: read in one batch on first use, then remembered', () => {
+test('IOMMU group types: read in one batch when a fill asks, never by reading the property', () => {
   const root = tree();
   try {
     let calls = 0;
@@ -32,26 +33,29 @@ test('IOMMU group types: read in one batch on first use, then remembered', () =>
       return readSysfsDirWithFs(...args);
     };
     const host = readHostInfo(root, false, counting);
-    assert.equal(calls, 0, 'nothing read before use');
     assert.equal(host.iommuEnabled, true);
-    assert.deepEqual([...host.iommuGroupTypes!].sort(), [['0', 'DMA-FQ'], ['7', 'identity']]);
+    assert.equal(host.iommuGroupTypes, null, 'not filled: empty, and touching it reads nothing');
+    assert.equal(calls, 0, 'nothing read without a fill');
+    fillHostInfo(host, root, FILL_IOMMU_TYPES, counting);
     assert.equal(calls, 1);
-    host.iommuGroupTypes;
-    assert.equal(calls, 1, 'read once');
+    assert.deepEqual([...host.iommuGroupTypes!].sort(), [['0', 'DMA-FQ'], ['7', 'identity']]);
+    assert.equal(calls, 1, 'a plain value once filled');
+    assert.deepEqual([...readHostInfo(root, false, counting, FILL_IOMMU_TYPES).iommuGroupTypes!].sort(), [['0', 'DMA-FQ'], ['7', 'identity']]);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
 });
 
-test('kernel config from proc/config.gz, on first use; a copy of the host keeps the values', () => {
+test('kernel config from proc/config.gz when a fill asks; a plain value after', () => {
   const root = tree();
   try {
-    const host = readHostInfo(root, false);
+    assert.equal(readHostInfo(root, false).kernelConfig, null, 'not asked: not read');
+    const host = readHostInfo(root, false, readSysfsDirWithFs, FILL_KERNEL_CONFIG);
     assert.equal(host.kernelRelease, '6.12.0');
     assert.equal(host.cpuVendor, 'AuthenticAMD');
-    const copy = { ...host };
     fs.rmSync(path.join(root, 'proc/config.gz'));
-    assert.equal(copy.kernelConfig?.get('CONFIG_PCI_P2PDMA'), 'y', 'the spread read it while the file was there');
+    const copy = { ...host };
+    assert.equal(copy.kernelConfig?.get('CONFIG_PCI_P2PDMA'), 'y');
     assert.equal(copy.kernelConfig?.get('CONFIG_DMABUF_MOVE_NOTIFY'), 'n');
   } finally {
     fs.rmSync(root, { recursive: true, force: true });

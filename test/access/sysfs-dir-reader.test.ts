@@ -12,7 +12,7 @@ import { generateFabric } from '../../bench/gen-fabric.js';
 import { nativeSysfsDirReader } from '../../src/access/load.js';
 import { readSysfsDirWithFs, sysfsDirReaderFromAddon, type SysfsDirReader, type SysfsDirResult } from '../../src/access/sysfs-dir-reader.js';
 import { readSysfsFabric, resolveRelative } from '../../src/access/sysfs.js';
-import type { RawDevice, RawFabric } from '../../src/access/types.js';
+import { FILL_ALL, type RawDevice, type RawFabric } from '../../src/access/types.js';
 import { vfIdsFromPf } from '../../src/model/caps/sriov.js';
 import { buildFabric } from '../../src/model/topology.js';
 import * as addon from '../../src/native/addon.js';
@@ -44,7 +44,7 @@ function both(dir: string, files: string[], links: string[], configMax: number):
 
 function fabricOrError(root: string, readDir: SysfsDirReader): RawFabric | string {
   try {
-    return readSysfsFabric(root, { readDir });
+    return readSysfsFabric(root, { readDir, fill: FILL_ALL });
   } catch (e) {
     assert.ok(e instanceof UserError, String(e));
     return e.message;
@@ -329,8 +329,8 @@ describe('readSysfsFabric: the same RawFabric through either reader', { skip: no
       const json = (x) => JSON.stringify(x, (k, v) => typeof v === 'bigint' ? v + 'n' : v instanceof Uint8Array ? [...v] : v instanceof Map ? [...v].sort() : v);
       const out = {};
       for (const root of ${JSON.stringify([perm, edge, mixed])}) {
-        const f = json(readSysfsFabric(root, { readDir: r.readSysfsDirWithFs }));
-        const differ = ${JSON.stringify(THREADS)}.filter((n) => json(readSysfsFabric(root, { readDir: r.sysfsDirReaderFromAddon(addon, n) })) !== f);
+        const f = json(readSysfsFabric(root, { readDir: r.readSysfsDirWithFs, fill: 15 }));
+        const differ = ${JSON.stringify(THREADS)}.filter((n) => json(readSysfsFabric(root, { readDir: r.sysfsDirReaderFromAddon(addon, n), fill: 15 })) !== f);
         out[root] = { fabric: JSON.parse(f), differ };
       }
       console.log(JSON.stringify(out));`;
@@ -407,13 +407,14 @@ describe('readSysfsFabric: one batch for every function, then one per mix of nee
     const dirOf = (d: RawDevice) => path.resolve(root, d.origin!);
     const deviceDirs = new Set(raw.devices.map(dirOf));
     assert.deepStrictEqual(rec.singles.filter((dir) => deviceDirs.has(dir)), [], 'no device directory read on its own');
-    // local_cpulist and resource: one read of the directory when either is first asked, none after.
-    const late = scanned.devices.find((d) => d.origin && !path.isAbsolute(d.origin))!;
-    assert.equal(late.localCpuList, raw.devices.find((d) => d.bdf === late.bdf)!.localCpuList);
-    void late.resources;
-    void late.localCpuList;
-    assert.deepStrictEqual(rec.singles.filter((dir) => deviceDirs.has(dir)), [dirOf(late)], 'one late read, on first use');
-    assert.deepStrictEqual(scanned, raw);
+    // local_cpulist and resource: never read unless a fill asks, then in one batch for every device.
+    assert.ok(rec.batches.every((b) => !b.files.includes('resource') && !b.files.includes('local_cpulist')), 'no late file without a fill');
+    assert.ok(scanned.devices.every((d) => d.resources === undefined && d.localCpuList === undefined), 'nothing late without a fill');
+    const filling = recording();
+    assert.deepStrictEqual(readSysfsFabric(root, { readDir: filling.reader, fill: FILL_ALL }), raw);
+    const lateBatches = filling.batches.filter((b) => b.files.includes('resource'));
+    assert.deepStrictEqual(lateBatches.map((b) => [b.files, b.dirs.length]), [[['local_cpulist', 'resource'], raw.devices.filter((d) => !path.isAbsolute(d.origin!)).length]]);
+    assert.equal(filling.batches.length, rec.batches.length + 1, 'a fill costs one batch');
     const [first, ...second] = rec.batches;
     assert.equal(first.configMax, 4096);
     assert.ok(raw.devices.every((d) => first.dirs.filter((dir) => dir === dirOf(d)).length === 1), 'every function once in pass 1');

@@ -9,6 +9,7 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readSysfsDirWithFs, sysfsDirReaderFromAddon, type SysfsDirReader } from '../../src/access/sysfs-dir-reader.js';
 import { readSysfsFabric } from '../../src/access/sysfs.js';
+import { FILL_ALL } from '../../src/access/types.js';
 import * as addon from '../../src/native/addon.js';
 import { haveRefdata, hwlocRoot } from '../helpers/refdata.js';
 import { buildEdgeTree } from '../helpers/sysfs-edge-trees.js';
@@ -31,7 +32,8 @@ function canonical(v: unknown): string {
 
 /** The fingerprint of what a scan of `root` found (host facts and the root's own path left out). */
 function fingerprint(root: string, readDir: SysfsDirReader): string {
-  const raw = readSysfsFabric(root, { readDir });
+  // Everything filled: the fingerprints were taken when every fact was read (or read on first touch).
+  const raw = readSysfsFabric(root, { readDir, fill: FILL_ALL });
   return createHash('sha256').update(canonical({ devices: raw.devices, warnings: raw.warnings })).digest('hex').slice(0, 32);
 }
 

@@ -135,7 +135,7 @@ export function makeFabric(specs: DevSpec[], host: Partial<HostInfo> = INTEL_HOS
     byBdf,
     roots: devices.filter((d) => d.parent === null),
     host: makeHost(host),
-    source: { method: 'snapshot', location: 'test fixture' },
+    source: { method: 'snapshot', location: 'test fixture', live: false },
     warnings: [],
   };
 }

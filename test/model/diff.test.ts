@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readAerCounters } from '../../src/access/snapshot.js';
 import { readSysfsFabric } from '../../src/access/sysfs.js';
-import { emptyHostInfo, type HostInfo, type RawDevice } from '../../src/access/types.js';
+import { emptyHostInfo, FILL_ALL, type HostInfo, type RawDevice } from '../../src/access/types.js';
 import { ConfigSpace } from '../../src/model/config-space.js';
 import { diffFabrics, type DiffSide, type Drift, type PairVerdict } from '../../src/model/diff.js';
 import { buildMatrix, selectEndpoints } from '../../src/model/p2p/index.js';
@@ -29,7 +29,7 @@ function pairsOf(fabric: Fabric): PairVerdict[] {
 }
 
 function side(root: string): DiffSide {
-  const fabric = buildFabric(readSysfsFabric(root));
+  const fabric = buildFabric(readSysfsFabric(root, { fill: FILL_ALL }));
   return { fabric, aerCounters: readAerCounters(root, fabric.devices.map((d) => ({ bdf: d.bdf, origin: d.raw.origin }))), pairs: pairsOf(fabric) };
 }
 
@@ -223,7 +223,7 @@ function fabric(o: { rootAcs?: number; nvme2?: DevOpts & { bdf?: string }; host?
     raw('0000:01:00.0', { parent: '0000:00:01.0', driver: 'nvme', nvmeName: 'nvme0', dsn: [1, 2, 3, 4, 5, 6, 7, 8], ...o.nvme1 }),
     raw(nvme2bdf, { parent: nvme2bdf.startsWith('0000:03') ? '0000:00:03.0' : '0000:00:02.0', driver: 'nvme', nvmeName: 'nvme1', dsn: [9, 9, 9, 9, 9, 9, 9, 9], ...o.nvme2 }),
   ];
-  return buildFabric({ source: { method: 'snapshot', location: 'synthetic' }, devices, host: { ...INTEL, ...o.host }, warnings: [] });
+  return buildFabric({ source: { method: 'snapshot', location: 'synthetic', live: false }, devices, host: { ...INTEL, ...o.host }, warnings: [] });
 }
 
 const withPairs = (f: Fabric): DiffSide => ({ fabric: f, pairs: pairsOf(f) });

@@ -135,9 +135,9 @@ test('doctor findings: any reasonable shape normalised, grouped worst first', ()
 
 test('bench: refused on dumps, snapshots and captured trees; JSON result mapped', () => {
   const fab = fixtureFabric();
-  assert.match(benchRefusal({ ...fab, source: { method: 'dump', location: 'x.txt' } })!, /dump x\.txt/);
-  assert.match(benchRefusal({ ...fab, source: { method: 'sysfs', location: '/tmp/tree' } })!, /captured tree/);
-  assert.equal(benchRefusal({ ...fab, source: { method: 'sysfs', location: '/' } }), null);
+  assert.match(benchRefusal({ ...fab, source: { method: 'dump', location: 'x.txt', live: false } })!, /dump x\.txt/);
+  assert.match(benchRefusal({ ...fab, source: { method: 'sysfs', location: '/tmp/tree', live: false } })!, /captured tree/);
+  assert.equal(benchRefusal({ ...fab, source: { method: 'sysfs', location: '/', live: true } }), null);
   const r = resultFromJson({
     runs: [
       { path: 'direct', gbPerSec: 5, latencyUs: { p99: 100 }, cpuPerGB: { total: 0.1 }, error: null, verify: { checked: true, ok: true } },

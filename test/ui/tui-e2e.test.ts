@@ -91,8 +91,8 @@ function shellQuote(s: string): string {
 }
 
 /** The command tmux runs: the TUI, then a marker with its exit code so the test can read it. */
-function command(extraEnv = ''): string {
-  const argv = [process.execPath, ...tuiArgv(), '--dump', DUMP].map(shellQuote).join(' ');
+function command(extraEnv = '', entry: string[] = tuiArgv()): string {
+  const argv = [process.execPath, ...entry, '--dump', DUMP].map(shellQuote).join(' ');
   return `printf 'before-tui\\n'; env -u CI -u CONTINUOUS_INTEGRATION ${extraEnv} ${argv}; echo "TUI-EXIT=$?"`;
 }
 
@@ -184,7 +184,8 @@ test('tmux: SIGTERM and a crash both leave the terminal restored', { skip, timeo
   for (const mode of ['sigterm', 'crash'] as const) {
     const t = new Tmux();
     try {
-      t.start(command(mode === 'crash' ? 'P2P_TUI_TEST_CRASH=key' : ''), 80, 24, ENV);
+      // The crash comes from an observer the test's own entry hands to runTui, not from a product switch.
+      t.start(command('', mode === 'crash' ? [path.join(REPO_ROOT, 'dist/test/ui/tui-crash-main.js')] : tuiArgv()), 80, 24, ENV);
       await t.until('the first frame', (x) => /1 Fabric/.test(x));
       if (mode === 'sigterm') {
         const pid = t.run('display-message', '-p', '-t', '0', '#{pane_pid}').trim();

@@ -1,6 +1,6 @@
 // The 64-byte header (type 0 endpoints, type 1 bridges): command/status, bus numbers, windows, BARs.
 import type { ConfigSpace } from '../config-space.js';
-import type { RawResource } from '../../access/types.js';
+import type { RawResource } from '../raw.js';
 import { type Flags, field, flags, nul } from './bits.js';
 
 export const COMMAND_FLAGS = [

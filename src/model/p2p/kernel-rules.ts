@@ -1,7 +1,7 @@
 // The kernel's P2PDMA decision, re-implemented from reading drivers/pci/p2pdma.c
 // (calc_map_type_and_dist, pci_p2pdma_distance, host-bridge allow-list, AMD CPU rule).
 // Unknown facts (unread config space, unknown CPU) give an "unknown" verdict, never a guess.
-import type { HostInfo } from '../../access/types.js';
+import type { HostInfo } from '../raw.js';
 import type { Device, Fabric } from '../types.js';
 import { AMD_MIN_FAMILY, AMD_VENDOR, KERNEL_ALLOW_LIST, findAllowListEntry, type AllowList } from './allow-list.js';
 import { fixesFor } from './fixes.js';

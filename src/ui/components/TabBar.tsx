@@ -3,6 +3,7 @@ import type { UiModel } from '../model.js';
 import { VIEW_TITLES, VIEWS, type UiState } from '../state.js';
 import { useTheme } from '../theme-context.js';
 import { Line, seg, type Seg } from './Line.js';
+import { sourceTabLabel } from '../text.js';
 
 export function TabBar({ model, state }: { model: UiModel; state: UiState }) {
   const theme = useTheme();
@@ -14,8 +15,7 @@ export function TabBar({ model, state }: { model: UiModel; state: UiState }) {
       ? seg(text, theme.tab.activeBg ? { color: theme.tab.active, bg: theme.tab.activeBg, bold: true } : { inverse: true, bold: true })
       : seg(text, { color: theme.tab.inactive }));
   });
-  const src = model.fabric.source;
-  const where = src.method === 'sysfs' && src.location === '/' ? 'live' : `${src.method} ${src.location.split('/').filter(Boolean).slice(-1)[0] ?? src.location}`;
+  const where = sourceTabLabel(model.fabric.source);
   segs.push(seg(`  ${where}`, { color: theme.text.dim }));
   return <Line segs={segs} width={state.size.columns} />;
 }

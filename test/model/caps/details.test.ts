@@ -18,7 +18,7 @@ import { PCIUTILS_DUMPS } from '../../helpers/refdata.js';
 const DUMPS = PCIUTILS_DUMPS;
 
 function fabricOf(devices: RawDevice[], method: 'sysfs' | 'dump' = 'sysfs') {
-  const raw: RawFabric = { source: { method, location: 'test' }, devices, host: emptyHostInfo(), warnings: [] };
+  const raw: RawFabric = { source: { method, location: 'test', live: false }, devices, host: emptyHostInfo(), warnings: [] };
   return buildFabric(raw);
 }
 

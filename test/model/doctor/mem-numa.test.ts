@@ -29,7 +29,7 @@ test('mem.p2pmem: available provider ok, exhausted warns, none ok (a fact), dump
   const none = labFabric();
   for (const d of none.devices) d.p2pmem = null;
   assert.equal(run('mem.p2pmem', none).status, 'ok');
-  none.source = { method: 'dump', location: 'x' };
+  none.source = { method: 'dump', location: 'x', live: false };
   assert.equal(run('mem.p2pmem', none).status, 'skip');
 });
 

@@ -24,7 +24,7 @@ function gpuBox(over: { gpuDriver?: string | null; kernel?: string; p2pdma?: boo
   patch(f, '0000:01:00.0', { driver: over.gpuDriver === undefined ? 'nvidia' : over.gpuDriver });
   patch(f, '0000:02:00.0', { driver: 'mlx5_core' });
   patch(f, '0000:03:00.0', { driver: 'nvme' });
-  f.source = { method: 'sysfs', location: 'fixture' };
+  f.source = { method: 'sysfs', location: 'fixture', live: false };
   return f;
 }
 
@@ -34,7 +34,7 @@ test('driver.bound: all bound ok, an unbound GPU warns, dump skips', () => {
   assert.equal(w.status, 'warn');
   assert.deepEqual(w.devices, ['0000:01:00.0']);
   const d = gpuBox();
-  d.source = { method: 'dump', location: 'x' };
+  d.source = { method: 'dump', location: 'x', live: false };
   assert.equal(run('driver.bound', d).status, 'skip');
 });
 
@@ -107,14 +107,14 @@ test('sw.odirect: opens ok, EINVAL fails with the filesystem, no --file skips', 
 test('priv.config-space: full config ok; 64-byte reads warn and say what root adds; dumps say how to capture', () => {
   assert.equal(run('priv.config-space', labFabric()).status, 'ok');
   const nonRoot = labFabric({ configBytes: 64, host: { ...INTEL_HOST, isRoot: false } });
-  nonRoot.source = { method: 'sysfs', location: '/' };
+  nonRoot.source = { method: 'sysfs', location: '/', live: true };
   const w = run('priv.config-space', nonRoot);
   assert.equal(w.status, 'warn');
   assert.match(w.evidence.join('\n'), /only 64 bytes/);
   assert.match(w.evidence.join('\n'), /acs\.redirect/);
   assert.match(w.fix!.join('\n'), /sudo p2p doctor/);
   const dump = labFabric({ configBytes: 64 });
-  dump.source = { method: 'dump', location: 'x.txt' };
+  dump.source = { method: 'dump', location: 'x.txt', live: false };
   assert.match(run('priv.config-space', dump).fix!.join('\n'), /lspci -xxxx/);
 });
 
@@ -140,7 +140,7 @@ test('with nothing known (64-byte dump, no host facts, no env), no check claims 
     d.mps = null;
     d.p2pmem = null;
   }
-  f.source = { method: 'dump', location: 'x' };
+  f.source = { method: 'dump', location: 'x', live: false };
   const r = runDoctorChecks(input(f));
   const oks = r.findings.filter((x) => x.status === 'ok').map((x) => x.id);
   assert.deepEqual(oks, [], `claimed ok: ${oks.join(', ')}`);

@@ -1,0 +1,101 @@
+// The source layer's one object (pciutils' `struct pci_methods`): which method reads the fabric (live
+// sysfs, a captured tree, a snapshot archive, an lspci dump), whether that is this machine, its root,
+// how to read the fabric (outline, full) and fill what a view asks, host facts, and requireLive.
+// Built only by openSource: no other module decides whether a source is live.
+import * as path from 'node:path';
+import { UserError } from '../errors.js';
+import { buildFabric, applyFilledFacts } from '../model/topology.js';
+import type { Fabric } from '../model/types.js';
+import { FILL_ALL, FILL_NONE, type FabricSource, type RawFabric, type SourceMethod } from './types.js';
+import { loadPciIds, nativeSysfsDirReader, readDumpFile } from './load.js';
+import { fillHostInfo } from './host-info.js';
+import { fillSysfsDevices, readSysfsFabricFromOutline, readSysfsOutline, type SysfsOutline } from './sysfs.js';
+import { readSysfsDirWithFs } from './sysfs-dir-reader.js';
+import { isSnapshotPath, readSnapshotFabric, sourceRoot, type SnapshotManifest } from './snapshot.js';
+
+/** --root, --dump and --pci-ids as the commands pass them. */
+export interface SourceOptions {
+  root?: string;
+  dump?: string;
+  pciIds?: string;
+}
+
+export interface Source {
+  readonly method: SourceMethod;
+  /** '/' for this machine, else the --root or --dump argument. */
+  readonly location: string;
+  /** The machine p2p runs on: no --dump, and --root absent or naming '/'. */
+  readonly live: boolean;
+  /** What a fabric read from here carries as `fabric.source`. */
+  readonly describe: FabricSource;
+  /** The filesystem root to read: '/', the --root directory, a snapshot's extraction; null for a dump. */
+  fsRoot(): string | null;
+  /** The archive's manifest for a snapshot source, else null. */
+  manifest(): SnapshotManifest | null;
+  /** uid of whoever read this source's config space: this process's when live, the manifest's for a snapshot, else null. */
+  readerUid(): number | null;
+  /** Refuses an offline source with one line, the way pciutils' dump_write refuses writes: `what` needs this machine. */
+  requireLive(what: string): void;
+  /** A sysfs source's functions placed, none read yet (the TUI's early frame); null for a dump or snapshot. */
+  outline(): Promise<SysfsOutline | null>;
+  /** The raw facts with the FILL_* bits asked (src/model/raw.ts). */
+  readRaw(fill?: number, outline?: SysfsOutline | null): Promise<RawFabric>;
+  /** The model built from readRaw. */
+  fabric(fill?: number, outline?: SysfsOutline | null): Promise<Fabric>;
+  /** Reads the FILL_* facts `fields` asks that `fabric` lacks (pciutils' pci_fill_info), then records them. */
+  fill(fabric: Fabric, fields: number): Promise<void>;
+}
+
+/** Where the options read from, decided once: the one liveness rule. */
+function classify(opts: SourceOptions): { method: SourceMethod; location: string; live: boolean } {
+  if (opts.dump !== undefined) return { method: 'dump', location: opts.dump, live: false };
+  if (opts.root === undefined) return { method: 'sysfs', location: '/', live: true };
+  if (isSnapshotPath(opts.root)) return { method: 'snapshot', location: opts.root, live: false };
+  return { method: 'sysfs', location: opts.root, live: path.resolve(opts.root) === '/' };
+}
+
+function offlineLine(what: string, s: { method: SourceMethod; location: string }): string {
+  const where = s.method === 'dump' ? `the lspci dump ${s.location}` : s.method === 'snapshot' ? `the snapshot ${s.location}` : `the captured tree ${s.location}`;
+  const flag = s.method === 'dump' ? '--dump' : '--root';
+  return `${what} needs this machine, but the fabric comes from ${where}: run it without ${flag}`;
+}
+
+/** The source the options name. Cheap: nothing is read until outline/readRaw/fabric. */
+export function openSource(opts: SourceOptions): Source {
+  const { method, location, live } = classify(opts);
+  const describe: FabricSource = { method, location, live };
+  const fsRoot = () => (method === 'dump' ? null : sourceRoot(method === 'sysfs' && live ? undefined : opts.root).root);
+  const manifest = () => (method === 'snapshot' ? sourceRoot(opts.root).snapshot?.manifest ?? null : null);
+  const stamp = (raw: RawFabric): RawFabric => ({ ...raw, source: describe });
+
+  const source: Source = {
+    method, location, live, describe, fsRoot, manifest,
+    readerUid: () => (live ? process.getuid?.() ?? null : manifest()?.uid ?? null),
+    requireLive(what) {
+      if (!live) throw new UserError(offlineLine(what, describe));
+    },
+    async outline() {
+      if (method !== 'sysfs') return null;
+      return readSysfsOutline(location, { readDir: await nativeSysfsDirReader(), live });
+    },
+    async readRaw(fill = FILL_ALL, outline) {
+      if (method === 'dump') return stamp(readDumpFile(location));
+      if (method === 'snapshot') return stamp(readSnapshotFabric(location, { readDir: await nativeSysfsDirReader(), fill }));
+      return stamp(readSysfsFabricFromOutline(outline ?? (await source.outline())!, fill));
+    },
+    async fabric(fill = FILL_ALL, outline) {
+      return buildFabric(await source.readRaw(fill, outline), { pciIds: loadPciIds(opts.pciIds) });
+    },
+    async fill(fabric, fields) {
+      const missing = fields & ~(fabric.filled ?? FILL_ALL);
+      const root = fsRoot();
+      if (missing === FILL_NONE || root === null) return;
+      const readDir = (await nativeSysfsDirReader()) ?? readSysfsDirWithFs;
+      fillSysfsDevices(root, fabric.devices.map((d) => d.raw), missing, readDir);
+      fillHostInfo(fabric.host, root, missing, readDir);
+      for (const d of fabric.devices) applyFilledFacts(d);
+      fabric.filled = (fabric.filled ?? FILL_ALL) | missing;
+    },
+  };
+  return source;
+}
