@@ -15,10 +15,11 @@ interface Pending {
 }
 
 function finish(p: Pending): RawDevice {
-  // Only the contiguous prefix counts as read: decoders must not see gaps as data.
-  let length = 0;
-  while (length < 4096 && p.present[length]) length++;
-  return { bdf: p.bdf, config: new ConfigSpace(p.bytes, length), origin: `line ${p.line}: ${p.title}` };
+  // Up to the last row given; a missing row is a hole the present map keeps unknown (never zeros), and
+  // what lies past it is still read, as lspci -F does.
+  let length = 4096;
+  while (length > 0 && !p.present[length - 1]) length--;
+  return { bdf: p.bdf, config: new ConfigSpace(p.bytes, length, p.present), origin: `line ${p.line}: ${p.title}` };
 }
 
 /** Parses a dump; throws UserError with the line number on anything lspci would not accept. */
