@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
 import { buildFabric, applyFilledFacts } from '../model/topology.js';
+import { FABRIC_CONFIG_NEEDS } from '../model/caps/fabric-needs.js';
 import type { Fabric } from '../model/types.js';
 import { FILL_ALL, FILL_NONE, type FabricSource, type RawFabric, type SourceMethod } from './types.js';
 import { loadPciIds, nativeSysfsDirReader, readDumpFile } from './load.js';
@@ -76,7 +77,8 @@ export function openSource(opts: SourceOptions): Source {
     },
     async outline() {
       if (method !== 'sysfs') return null;
-      return readSysfsOutline(location, { readDir: await nativeSysfsDirReader(), live });
+      // On the live machine every config dword is a transaction: read what the decoders need, unless asked for all.
+      return readSysfsOutline(location, { readDir: await nativeSysfsDirReader(), live, configNeeds: live ? FABRIC_CONFIG_NEEDS : null });
     },
     async readRaw(fill = FILL_ALL, outline) {
       if (method === 'dump') return stamp(readDumpFile(location));

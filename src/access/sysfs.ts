@@ -7,8 +7,10 @@ import { ConfigSpace } from '../model/config-space.js';
 import { vfIdsFromPf } from '../model/caps/sriov.js';
 import { bdfsInPath, KERNEL_BDF as BDF_RE } from '../model/bdf.js';
 import { UserError } from '../errors.js';
-import { emptyHostInfo, FILL_LOCAL_CPUS, FILL_NONE, FILL_RESOURCES, type RawDevice, type RawFabric, type RawP2pmem, type RawResource } from './types.js';
+import { emptyHostInfo, FILL_CONFIG_FULL, FILL_LOCAL_CPUS, FILL_NONE, FILL_RESOURCES, type RawDevice, type RawFabric, type RawP2pmem, type RawResource } from './types.js';
 import { fillHostInfo, readHostInfo } from './host-info.js';
+import { fetchConfigFile } from './config-fetch.js';
+import type { ConfigNeeds } from '../model/caps/fabric-needs.js';
 import { batchOf, readSysfsDirWithFs, type SysfsDirReader } from './sysfs-dir-reader.js';
 
 
@@ -196,6 +198,11 @@ export interface SysfsOptions {
   readDir?: SysfsDirReader;
   /** The root is this machine: decided by the source object (source.ts), false when not told. */
   live?: boolean;
+  /**
+   * Config registers to fetch when a read does not ask FILL_CONFIG_FULL (config-fetch.ts); null reads
+   * whole spaces. The source sets it for the live machine, where every dword is a config transaction.
+   */
+  configNeeds?: ConfigNeeds | null;
 }
 
 /** A PCI function the bus lists (or a bridge found above one), before its directory is read. */
@@ -219,6 +226,7 @@ export interface SysfsOutline {
   root: string;
   /** As the source decided (SysfsOptions.live). */
   live: boolean;
+  configNeeds: ConfigNeeds | null;
   readDir: SysfsDirReader;
   functions: SysfsFunction[];
   classNames: Map<string, ClassNames>;
@@ -318,7 +326,7 @@ export function readSysfsOutline(rootArg: string, opts: SysfsOptions = {}): Sysf
     hostFilled |= fill;
     return host;
   };
-  return { rootArg, root, live, readDir, functions, classNames, warnings, host: hostOf };
+  return { rootArg, root, live, configNeeds: opts.configNeeds ?? null, readDir, functions, classNames, warnings, host: hostOf };
 }
 
 /**
@@ -331,8 +339,10 @@ export function readSysfsFunctions(outline: SysfsOutline, functions: readonly Sy
   const warnings: string[] = [];
   const devices: RawDevice[] = [];
 
-  // Pass 1: every function's directory with the same names, in one batch.
-  const firstRead = readDirs(functions.map((p) => p.dir), BASE_FILES, DEVICE_LINKS, 4096);
+  // Pass 1: every function's directory with the same names, in one batch (config whole, or its header
+  // when only what the decoders need is fetched after).
+  const configNeeds = fill & FILL_CONFIG_FULL ? null : outline.configNeeds;
+  const firstRead = readDirs(functions.map((p) => p.dir), BASE_FILES, DEVICE_LINKS, configNeeds ? 64 : 4096);
   const opened: (Opened & { fn: SysfsFunction })[] = [];
   functions.forEach((fn, i) => {
     const { bdf, dir } = fn;
@@ -345,6 +355,7 @@ export function readSysfsFunctions(outline: SysfsOutline, functions: readonly Sy
     if (r.config) {
       // A read error after some bytes keeps those bytes, without a warning.
       config = new ConfigSpace(r.config, r.configLength);
+      if (configNeeds && r.configLength === 64) config = fetchRest(`${dir}/config`, r.config, configNeeds) ?? config;
     } else if (r.configError !== undefined) {
       warnings.push(`${bdf}: cannot read config space (${r.configError.split(':')[0]})`);
     }
@@ -430,6 +441,11 @@ export function readSysfsFunctions(outline: SysfsOutline, functions: readonly Sy
   }
   fillSysfsDevices(root, devices, fill, readDir);
   return { devices, warnings };
+}
+
+/** The capability registers `needs` asks, fetched past the header pass 1 read; null when the file will not open again. */
+function fetchRest(file: string, header: Uint8Array, needs: ConfigNeeds): ConfigSpace | null {
+  return fetchConfigFile(file, needs, header)?.config ?? null;
 }
 
 function unopenedWarning(root: string, fn: SysfsFunction, error: string): string {

@@ -84,8 +84,10 @@ export const FILL_RESOURCES = 1; // RawDevice.resources -> Device.bars
 export const FILL_LOCAL_CPUS = 2; // RawDevice.localCpuList
 export const FILL_KERNEL_CONFIG = 4; // HostInfo.kernelConfig
 export const FILL_IOMMU_TYPES = 8; // HostInfo.iommuGroupTypes
+/** Every function's whole config space; without it a live source reads only what the fabric's decoders need. */
+export const FILL_CONFIG_FULL = 16;
 export const FILL_NONE = 0;
-export const FILL_ALL = FILL_RESOURCES | FILL_LOCAL_CPUS | FILL_KERNEL_CONFIG | FILL_IOMMU_TYPES;
+export const FILL_ALL = FILL_RESOURCES | FILL_LOCAL_CPUS | FILL_KERNEL_CONFIG | FILL_IOMMU_TYPES | FILL_CONFIG_FULL;
 
 export interface RawFabric {
   source: FabricSource;

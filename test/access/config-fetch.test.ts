@@ -1,0 +1,90 @@
+// Config space on demand: every byte fetched is a register some decoder of the view reads (the header,
+// a capability's ID/next or header dword, the body of a capability the fabric decodes), and the views
+// built from it are the ones built from whole spaces.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fetchConfig, type ReadRange } from '../../src/access/config-fetch.js';
+import { parseLspciDump } from '../../src/access/dump.js';
+import { readSysfsFabricFromOutline, readSysfsOutline } from '../../src/access/sysfs.js';
+import { FILL_CONFIG_FULL, FILL_LOCAL_CPUS } from '../../src/access/types.js';
+import { FABRIC_CONFIG_NEEDS } from '../../src/model/caps/fabric-needs.js';
+import { walkCapabilities } from '../../src/model/caps/walk.js';
+import { buildFabric } from '../../src/model/topology.js';
+import { fabricToJson } from '../../src/format/topo-json.js';
+import { buildMatrix, selectEndpoints } from '../../src/model/p2p/matrix.js';
+import { haveRefdata, HWLOC_TREES, hwlocRoot, PCIUTILS_DUMPS, pciutilsDumps } from '../helpers/refdata.js';
+import { generateFabric } from '../../bench/gen-fabric.js';
+import { tempDirRemovedAtExit } from '../helpers/temp-dir.js';
+
+/** A reader over whole bytes that records each range asked. */
+function recording(bytes: Uint8Array): { read: ReadRange; ranges: [number, number][] } {
+  const ranges: [number, number][] = [];
+  const read: ReadRange = (into, offset, length) => {
+    ranges.push([offset, length]);
+    const n = Math.max(0, Math.min(length, bytes.length - offset));
+    into.set(bytes.subarray(offset, offset + n), offset);
+    return n;
+  };
+  return { read, ranges };
+}
+
+/** The bytes the fabric's decoders may read: header, each capability's header, the bodies they decode. */
+function allowed(full: Uint8Array, length: number): Set<number> {
+  const ok = new Set<number>();
+  for (let i = 0; i < 64; i++) ok.add(i);
+  const cfg = parseLspciDump('00:00.0 x\n' + [...Array(length / 16).keys()].map((r) => `${(r * 16).toString(16).padStart(length > 256 ? 3 : 2, '0')}: ${[...full.subarray(r * 16, r * 16 + 16)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}`).join('\n'), 'x').devices[0].config;
+  const caps = walkCapabilities(cfg).caps;
+  // An Express function's extended list starts at 0x100: its first dword says whether there is one.
+  if (caps.some((c) => !c.extended && c.id === 0x10) && length > 256) for (let i = 0x100; i < 0x104; i++) ok.add(i);
+  for (const c of caps) {
+    const body = (c.extended ? FABRIC_CONFIG_NEEDS.extended : FABRIC_CONFIG_NEEDS.standard).get(c.id) ?? (c.extended ? 4 : 2);
+    for (let i = 0; i < body; i++) ok.add(c.offset + i);
+  }
+  return ok;
+}
+
+describe('fetchConfig reads only registers a decoder of the fabric uses', { skip: haveRefdata() ? false : 'no pciutils dumps' }, () => {
+  it('on every function of every pciutils dump with a whole space', () => {
+    let functions = 0;
+    for (const name of pciutilsDumps()) {
+      let devices;
+      try {
+        devices = parseLspciDump(fs.readFileSync(path.join(PCIUTILS_DUMPS, name), 'latin1'), name).devices;
+      } catch {
+        continue;
+      }
+      for (const d of devices) {
+        if (d.config.readBytes !== d.config.length || d.config.length < 256) continue;
+        functions++;
+        const rec = recording(d.config.bytes.subarray(0, d.config.length));
+        const { config, fetched } = fetchConfig(rec.read, d.config.length, FABRIC_CONFIG_NEEDS);
+        const ok = allowed(d.config.bytes, d.config.length);
+        for (const [o, n] of rec.ranges) for (let i = o; i < o + n; i++) assert.ok(ok.has(i), `${name} ${d.bdf}: byte 0x${i.toString(16)} read but decoded by no view`);
+        assert.ok(fetched < d.config.length || d.config.length === 64, `${name} ${d.bdf}: fewer bytes than the whole space`);
+        assert.ok(rec.ranges.every(([o, n]) => o + n <= d.config.length), 'never past the file');
+        assert.deepEqual(walkCapabilities(config).caps, walkCapabilities(d.config).caps, `${name} ${d.bdf}: the same capability list`);
+        for (let i = 0; i < d.config.length; i++) if (!ok.has(i)) assert.equal(config.u8(i), undefined, 'a byte not fetched is unknown, not zero');
+      }
+    }
+    assert.ok(functions > 50, `${functions} functions`);
+  });
+});
+
+describe('topo and matrix from on-demand config equal those from whole spaces', () => {
+  const gen = tempDirRemovedAtExit('p2p-fetch-gen-');
+  generateFabric(gen, { functions: 300 });
+  const roots: [string, string][] = [['generated', gen], ...(haveRefdata() ? HWLOC_TREES.map((n): [string, string] => [n, hwlocRoot(n)]) : [])];
+  const json = (x: unknown) => JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? String(v) : v));
+  for (const [name, root] of roots) {
+    it(name, () => {
+      const whole = buildFabric(readSysfsFabricFromOutline(readSysfsOutline(root), FILL_LOCAL_CPUS | FILL_CONFIG_FULL));
+      const onDemand = buildFabric(readSysfsFabricFromOutline(readSysfsOutline(root, { configNeeds: FABRIC_CONFIG_NEEDS }), FILL_LOCAL_CPUS));
+      assert.equal(json(fabricToJson(onDemand)), json(fabricToJson(whole)));
+      assert.equal(json(buildMatrix(onDemand, selectEndpoints(onDemand))), json(buildMatrix(whole, selectEndpoints(whole))));
+      const full = whole.devices.filter((d) => d.configBytes === 4096).length;
+      if (full) assert.ok(onDemand.devices.some((d) => d.config.readBytes < d.config.length), 'fewer bytes read');
+    });
+  }
+});
