@@ -84,6 +84,10 @@ const NODE_FILES = ['cpulist', 'distance'];
 /** Cap for a device attribute (resource files of SR-IOV PFs are the largest, a few KiB). */
 const ATTR_CAP = 64 << 10;
 
+export type SnapshotConfigLevel = 'header' | 'caps' | 'full';
+/** Bytes of config space each level captures (as lspci -x, -xxx, -xxxx dump them). */
+export const SNAPSHOT_CONFIG_BYTES: Record<SnapshotConfigLevel, number> = { header: 64, caps: 256, full: 4096 };
+
 export interface CaptureOptions {
   /** Filesystem root to read (default "/"). */
   root?: string;
@@ -92,6 +96,8 @@ export interface CaptureOptions {
   /** Reads function directories, config space included, as the scan does (the addon's reader, or plain fs). */
   readDir?: SysfsDirReader;
   now?: Date;
+  /** How much of each config space: the 64-byte header, the 256 bytes of standard capabilities, or all (default). */
+  config?: SnapshotConfigLevel;
   /** The root is this machine (the source's `live`); default: what openSource says of `root`. */
   live?: boolean;
   /** uid of the capturing process; default process.getuid() when live, null for other roots. */
@@ -233,13 +239,14 @@ class Capturer {
   }
 
   /**
-   * Config space exactly as readable (4096 as root, 64 otherwise), read the way the scan reads it, with
-   * the DSN zeroed under --redact. `rel` is a function directory's `config`.
+   * Config space exactly as readable (4096 as root, 64 otherwise) up to the --config level, read the way
+   * the scan reads it, with the DSN zeroed under --redact. `rel` is a function directory's `config`.
    */
   addConfig(rel: string): void {
     const st = this.lstat(rel);
     if (!st || !st.isFile()) return;
-    const r = (this.opts.readDir ?? readSysfsDirWithFs)(this.abs(path.posix.dirname(rel)), [], [], 4096);
+    const max = SNAPSHOT_CONFIG_BYTES[this.opts.config ?? 'full'];
+    const r = (this.opts.readDir ?? readSysfsDirWithFs)(this.abs(path.posix.dirname(rel)), [], [], max);
     if ('error' in r || !r.config) {
       this.unreadable.push({ path: rel, error: 'error' in r ? r.error : (r.configError ?? 'ENOENT').split(':')[0] });
       return;
