@@ -5,19 +5,19 @@ export class ConfigSpace {
   readonly bytes: Uint8Array;
   /** One past the last byte read: the extent the source held (a dump with a missing row keeps its extent). */
   readonly length: number;
-  /** Byte-wise 1 where read, for a space with holes; null when every byte below `length` was read. */
-  private readonly present: Uint8Array | null;
+  /** Byte-wise 1 where read, for a space with holes; null when every byte below `length` was read (private: not part of what JSON or deep comparisons see). */
+  readonly #present: Uint8Array | null;
 
   constructor(bytes: Uint8Array, length = bytes.length, present: Uint8Array | null = null) {
     this.bytes = bytes;
     this.length = Math.min(length, bytes.length);
-    this.present = present && !allSet(present, this.length) ? present : null;
+    this.#present = present && !allSet(present, this.length) ? present : null;
   }
 
   /** True when every byte in [offset, offset+size) was read. */
   has(offset: number, size = 1): boolean {
     if (!(offset >= 0 && size >= 0 && offset + size <= this.length)) return false;
-    const p = this.present;
+    const p = this.#present;
     if (p === null) return true;
     for (let i = offset; i < offset + size; i++) if (!p[i]) return false;
     return true;
@@ -25,7 +25,7 @@ export class ConfigSpace {
 
   /** Bytes actually read (the extent less the holes). */
   get readBytes(): number {
-    const p = this.present;
+    const p = this.#present;
     if (p === null) return this.length;
     let n = 0;
     for (let i = 0; i < this.length; i++) n += p[i];
