@@ -18,6 +18,8 @@ class Fetcher {
   extent: number;
   /** Bytes asked of the reader, for tests and benchmarks. */
   fetched = 0;
+  /** Whether a read past the 64-byte header returned bytes; null when none was tried. */
+  pastHeader: boolean | null = null;
 
   constructor(private readonly read: ReadRange, size: number) {
     this.extent = Math.min(size, CONFIG_MAX);
@@ -34,9 +36,17 @@ class Fetcher {
       const got = this.read(this.bytes, from, to - from);
       this.fetched += to - from;
       this.present.fill(1, from, from + Math.max(0, got));
-      if (got < to - from) this.extent = from + Math.max(0, got); // EOF: a non-root reader stops at 64
+      if (to > 64) this.pastHeader ||= got > 0 && from + got > 64;
+      if (got < to - from) this.stopAt(from + Math.max(0, got)); // EOF: a non-root reader stops at 64
     }
     return offset + length <= this.extent;
+  }
+
+  /** The file ended before `end`: the extent is one past the last byte read below it. */
+  private stopAt(end: number): void {
+    let e = Math.min(end, this.extent);
+    while (e > 0 && !this.present[e - 1]) e--;
+    this.extent = e;
   }
 
   u8(o: number): number {
@@ -83,7 +93,14 @@ class Fetcher {
 }
 
 /** The config space with what `needs` asks fetched through `read` from a file of `size` bytes. */
-export function fetchConfig(read: ReadRange, size: number, needs: ConfigNeeds, header?: Uint8Array): { config: ConfigSpace; fetched: number } {
+export interface Fetched {
+  config: ConfigSpace;
+  fetched: number;
+  /** Whether a read past the 64-byte header returned bytes (root); null when none was tried. */
+  pastHeader: boolean | null;
+}
+
+export function fetchConfig(read: ReadRange, size: number, needs: ConfigNeeds, header?: Uint8Array): Fetched {
   const f = new Fetcher(read, size);
   if (header && header.length >= 64) {
     // Already read (the scan's first batch): kept, not fetched again.
@@ -91,11 +108,11 @@ export function fetchConfig(read: ReadRange, size: number, needs: ConfigNeeds, h
     f.present.fill(1, 0, 64);
   }
   if (f.standard(needs)) f.extended(needs);
-  return { config: new ConfigSpace(f.bytes, f.extent, f.present), fetched: f.fetched };
+  return { config: new ConfigSpace(f.bytes, f.extent, f.present), fetched: f.fetched, pastHeader: f.pastHeader };
 }
 
 /** fetchConfig on a sysfs `config` file with plain fs preads; null when it will not open. */
-export function fetchConfigFile(file: string, needs: ConfigNeeds, header?: Uint8Array): { config: ConfigSpace; fetched: number } | null {
+export function fetchConfigFile(file: string, needs: ConfigNeeds, header?: Uint8Array): Fetched | null {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');

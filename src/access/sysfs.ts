@@ -11,7 +11,7 @@ import { emptyHostInfo, FILL_CONFIG_FULL, FILL_LOCAL_CPUS, FILL_NONE, FILL_RESOU
 import { fillHostInfo, readHostInfo } from './host-info.js';
 import { fetchConfigFile } from './config-fetch.js';
 import type { ConfigNeeds } from '../model/caps/fabric-needs.js';
-import { batchOf, readSysfsDirWithFs, type SysfsDirReader } from './sysfs-dir-reader.js';
+import { batchOf, readSysfsDirWithFs, type SysfsDirReader, type SysfsDirResult } from './sysfs-dir-reader.js';
 
 
 const INT10 = /^-?\d+$/;
@@ -343,6 +343,7 @@ export function readSysfsFunctions(outline: SysfsOutline, functions: readonly Sy
   // when only what the decoders need is fetched after).
   const configNeeds = fill & FILL_CONFIG_FULL ? null : outline.configNeeds;
   const firstRead = readDirs(functions.map((p) => p.dir), BASE_FILES, DEVICE_LINKS, configNeeds ? 64 : 4096);
+  const fetched = configNeeds ? fetchPastHeaders(functions, firstRead, configNeeds) : [];
   const opened: (Opened & { fn: SysfsFunction })[] = [];
   functions.forEach((fn, i) => {
     const { bdf, dir } = fn;
@@ -354,8 +355,7 @@ export function readSysfsFunctions(outline: SysfsOutline, functions: readonly Sy
     let config = ConfigSpace.empty();
     if (r.config) {
       // A read error after some bytes keeps those bytes, without a warning.
-      config = new ConfigSpace(r.config, r.configLength);
-      if (configNeeds && r.configLength === 64) config = fetchRest(`${dir}/config`, r.config, configNeeds) ?? config;
+      config = fetched[i] ?? new ConfigSpace(r.config, r.configLength);
     } else if (r.configError !== undefined) {
       warnings.push(`${bdf}: cannot read config space (${r.configError.split(':')[0]})`);
     }
@@ -443,9 +443,42 @@ export function readSysfsFunctions(outline: SysfsOutline, functions: readonly Sy
   return { devices, warnings };
 }
 
-/** The capability registers `needs` asks, fetched past the header pass 1 read; null when the file will not open again. */
-function fetchRest(file: string, header: Uint8Array, needs: ConfigNeeds): ConfigSpace | null {
-  return fetchConfigFile(file, needs, header)?.config ?? null;
+/**
+ * The capability registers `needs` asks, fetched past each header pass 1 read. Whether this reader may
+ * read past the header at all (root may; others get 64 bytes) shows on the first function with a
+ * capability list; a function without one is given the same extent, so `configBytes` says what a
+ * whole read would have found. Entries stay undefined where the file would not open again.
+ */
+function fetchPastHeaders(functions: readonly SysfsFunction[], firstRead: readonly SysfsDirResult[], needs: ConfigNeeds): (ConfigSpace | undefined)[] {
+  const out: (ConfigSpace | undefined)[] = [];
+  let pastHeader: boolean | null = null;
+  const untried: number[] = [];
+  functions.forEach((fn, i) => {
+    const r = firstRead[i];
+    if ('error' in r || !r.config || r.configLength !== 64) return;
+    const got = fetchConfigFile(`${fn.dir}/config`, needs, r.config);
+    if (!got) return;
+    out[i] = got.config;
+    if (got.pastHeader === null) untried.push(i);
+    else pastHeader ??= got.pastHeader;
+  });
+  if (pastHeader === null && untried.length) pastHeader = probePastHeader(`${functions[untried[0]].dir}/config`);
+  if (!pastHeader) for (const i of untried) out[i] = new ConfigSpace(out[i]!.bytes.subarray(0, 64), 64);
+  return out;
+}
+
+/** One byte past the header read: whether this reader sees more than 64 bytes (only when no function has a capability list). */
+function probePastHeader(file: string): boolean {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      return fs.readSync(fd, new Uint8Array(1), 0, 1, 64) === 1;
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
 }
 
 function unopenedWarning(root: string, fn: SysfsFunction, error: string): string {

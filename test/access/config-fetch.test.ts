@@ -88,3 +88,27 @@ describe('topo and matrix from on-demand config equal those from whole spaces', 
     });
   }
 });
+
+describe('fetchConfig for a reader the kernel stops at the header (non-root)', () => {
+  it('keeps 64 bytes, the list unread past them, as a whole read by that reader would', () => {
+    const bytes = new Uint8Array(4096);
+    bytes.set([0x86, 0x80, 0x34, 0x12, 0, 0, 0x10, 0], 0); // status: capability list
+    bytes[0x34] = 0x98;
+    bytes.set([0x10, 0x00], 0x98); // Express, last in the list
+    const nonRoot: ReadRange = (into, offset, length) => {
+      const n = Math.max(0, Math.min(length, 64 - offset));
+      into.set(bytes.subarray(offset, offset + n), offset);
+      return n;
+    };
+    const header = bytes.slice(0, 64);
+    const got = fetchConfig(nonRoot, 4096, FABRIC_CONFIG_NEEDS, header);
+    assert.equal(got.config.length, 64);
+    assert.equal(got.pastHeader, false);
+    assert.equal(walkCapabilities(got.config).complete, false);
+    const root = recording(bytes);
+    const all = fetchConfig(root.read, 4096, FABRIC_CONFIG_NEEDS, header);
+    assert.equal(all.pastHeader, true);
+    assert.deepEqual(walkCapabilities(all.config).caps.map((c) => c.offset), [0x98]);
+    assert.deepEqual(root.ranges, [[0x98, 2], [0x9a, 0x3c - 2], [0x100, 4]], 'the ID/next bytes, then the Express body, then the extended list head');
+  });
+});
