@@ -63,15 +63,6 @@ export function shortConfig(d: Device): boolean {
   return d.configBytes < 256;
 }
 
-/** Extended config space (ACS, AER, ReBAR live there) was not read. */
-export function noExtendedConfig(d: Device): boolean {
-  return d.configBytes < 4096 && !d.capabilities.complete;
-}
-
-export const ENDPOINT_LABEL: Record<string, string> = {
-  gpu: 'GPU', nvme: 'NVMe', nic: 'NIC', accelerator: 'accelerator', storage: 'storage', endpoint: 'device',
-};
-
 export function isNvidiaGpu(d: Device): boolean {
   return d.kind === 'gpu' && d.vendorId === '10de';
 }

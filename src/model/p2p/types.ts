@@ -86,7 +86,6 @@ export interface P2pdmaVerdict {
 }
 
 export type Legend = 'X' | 'PIX' | 'PXB' | 'PHB' | 'NODE' | 'SYS';
-export const LEGENDS: readonly Legend[] = ['X', 'PIX', 'PXB', 'PHB', 'NODE', 'SYS'];
 
 export interface LegendResult {
   /** null when NUMA placement is unknown and the pair crosses host bridges. */
