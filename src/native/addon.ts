@@ -227,8 +227,10 @@ function load(): NativeBinding | null {
   const candidates = candidatePaths();
   const found = candidates.find((p) => existsSync(p));
   if (!found) {
-    loadedPath = candidates[0];
-    loadError = `${candidates[0]} not found (node-gyp build failed or was skipped at install)`;
+    // Name the place inside this package (the one with p2p's package.json two levels above build/Release).
+    const expected = candidates.find((p) => existsSync(resolve(dirname(p), '../../package.json'))) ?? candidates[0];
+    loadedPath = expected;
+    loadError = `${expected} not found (node-gyp build failed or was skipped at install)`;
     return null;
   }
   loadedPath = found;

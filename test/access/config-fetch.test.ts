@@ -45,7 +45,7 @@ function allowed(full: Uint8Array, length: number): Set<number> {
   return ok;
 }
 
-describe('fetchConfig reads only registers a decoder of the fabric uses', { skip: haveRefdata() ? false : 'no pciutils dumps' }, () => {
+describe('fetchConfig reads only registers a decoder of the fabric uses', { skip: haveRefdata() ? false : 'no test/fixtures/refdata (restore it: git checkout -- test/fixtures/refdata)' }, () => {
   it('on every function of every pciutils dump with a whole space', () => {
     let functions = 0;
     for (const name of pciutilsDumps()) {

@@ -15,7 +15,7 @@ import { haveRefdata, HWLOC_TREES, hwlocRoot, REPO_ROOT } from '../helpers/refda
 import { isOneLineError, runCli } from '../helpers/run-cli.js';
 import { tempDirRemovedAtExit } from '../helpers/temp-dir.js';
 
-const noRef = haveRefdata() ? false : 'no ../shared/refdata';
+const noRef = haveRefdata() ? false : 'no test/fixtures/refdata (restore it: git checkout -- test/fixtures/refdata)';
 
 function tmp(prefix = 'p2p-snaptest-'): string {
   return tempDirRemovedAtExit(prefix);

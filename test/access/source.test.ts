@@ -41,7 +41,7 @@ describe('openSource: one place decides method and liveness', () => {
 
 describe('the bugs the source object fixed', () => {
   const dump = path.join(PCIUTILS_DUMPS, 'tree-asus-p6t6');
-  it('p2p bench FILE BDF --dump DUMP refuses in one line (it used to benchmark this machine with the dump\'s labels)', { skip: haveRefdata() ? false : 'no refdata dumps' }, () => {
+  it('p2p bench FILE BDF --dump DUMP refuses in one line (it used to benchmark this machine with the dump\'s labels)', { skip: haveRefdata() ? false : 'no test/fixtures/refdata (restore it: git checkout -- test/fixtures/refdata)' }, () => {
     const file = path.join(tempDirRemovedAtExit('p2p-source-bench-'), 'src.bin');
     fs.writeFileSync(file, Buffer.alloc(1 << 20));
     const r = runCli(['bench', file, '0000:02:00.0', '--dump', dump, '--total', '1M']);

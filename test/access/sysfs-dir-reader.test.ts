@@ -27,7 +27,7 @@ after(() => fs.rmSync(base, { recursive: true, force: true }));
 
 const noAddon = addon.addonStatus().loaded ? false : `addon not loaded: ${addon.addonStatus().error}`;
 const nativeReader = sysfsDirReaderFromAddon(addon);
-const noRef = haveRefdata() ? false : 'no ../shared/refdata';
+const noRef = haveRefdata() ? false : 'no test/fixtures/refdata (restore it: git checkout -- test/fixtures/refdata)';
 
 /** configError cut to its errno name: the wording comes from strerror in one reader and libuv in the other. */
 function cut(r: SysfsDirResult): SysfsDirResult {

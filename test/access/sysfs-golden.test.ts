@@ -53,7 +53,7 @@ const base = fs.mkdtempSync(path.join(os.tmpdir(), 'p2p-golden-'));
 after(() => fs.rmSync(base, { recursive: true, force: true }));
 
 const noAddon = addon.addonStatus().loaded ? false : `addon not loaded: ${addon.addonStatus().error}`;
-const noRef = haveRefdata() ? false : 'no ../shared/refdata';
+const noRef = haveRefdata() ? false : 'no test/fixtures/refdata (restore it: git checkout -- test/fixtures/refdata)';
 const readers: [string, SysfsDirReader][] = [
   ['fs', readSysfsDirWithFs],
   ...[0, 1, 3].map((n): [string, SysfsDirReader] => [`native, threads ${n}`, sysfsDirReaderFromAddon(addon, n)]),

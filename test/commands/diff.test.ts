@@ -12,7 +12,7 @@ import { haveRefdata, hwlocRoot } from '../helpers/refdata.js';
 import { isOneLineError, runCli } from '../helpers/run-cli.js';
 import { tempDirRemovedAtExit } from '../helpers/temp-dir.js';
 
-const noRef = haveRefdata() ? false : 'no ../shared/refdata';
+const noRef = haveRefdata() ? false : 'no test/fixtures/refdata (restore it: git checkout -- test/fixtures/refdata)';
 const TREE = '32intel64-2p8co2t+8ve';
 const NIC_DIR = 'sys/devices/pci0000:17/0000:17:00.0/0000:18:00.0/0000:19:04.0/0000:1a:00.0';
 

@@ -233,7 +233,7 @@ test('--dump: register-level findings work offline, environment checks skip with
   assert.equal(finding(json, 'priv.config-space').status, 'ok', 'a -xxxx dump holds every byte');
 });
 
-test('a real machine captured as non-root (hwloc 32intel64): nothing ok on unread registers', { skip: haveRefdata() ? false : 'no ../shared/refdata' }, async () => {
+test('a real machine captured as non-root (hwloc 32intel64): nothing ok on unread registers', { skip: haveRefdata() ? false : 'no test/fixtures/refdata (restore it: git checkout -- test/fixtures/refdata)' }, async () => {
   const { code, json } = await doctorJson({ root: hwlocRoot('32intel64-2p8co2t+8ve') });
   assert.ok(code >= 1);
   for (const id of ['acs.redirect', 'link.mps', 'link.mrrs', 'link.aer']) assert.equal(finding(json, id).status, 'skip', id);
@@ -269,7 +269,7 @@ test('through the real entry point: exit codes 0 / 2 / 3 and one-line errors', {
   assert.ok(parsePrometheusText(prom.stdout).length > 5);
 });
 
-test('pciutils regression dumps (real devices): a GPU\'s Resizable BAR below its maximum, a NIC\'s sticky UnsupReq', { skip: haveRefdata() ? false : 'no ../shared/refdata' }, async () => {
+test('pciutils regression dumps (real devices): a GPU\'s Resizable BAR below its maximum, a NIC\'s sticky UnsupReq', { skip: haveRefdata() ? false : 'no test/fixtures/refdata (restore it: git checkout -- test/fixtures/refdata)' }, async () => {
   const rebar = await doctorJson({ dump: path.join(PCIUTILS_DUMPS, 'cap-rebar'), only: 'mem.gpu-bar' });
   const bar = finding(rebar.json, 'mem.gpu-bar');
   assert.equal(bar.status, 'warn');

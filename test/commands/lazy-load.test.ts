@@ -63,7 +63,7 @@ test('p2p --help loads neither React nor Ink, nor any of the TUI bundle', () => 
   assert.deepEqual(uiPackages(packagesIn(loaded)), []);
 });
 
-test('p2p topo (text and JSON) loads neither React nor Ink', { skip: haveRefdata() ? false : 'no ../shared/refdata' }, () => {
+test('p2p topo (text and JSON) loads neither React nor Ink', { skip: haveRefdata() ? false : 'no test/fixtures/refdata (restore it: git checkout -- test/fixtures/refdata)' }, () => {
   const root = hwlocRoot('32intel64-2p8co2t+8ve');
   for (const args of [['topo', '--json', '--root', root], ['topo', '--root', root]]) {
     const loaded = loadedBy([path.join(REPO_ROOT, 'bin/p2p.js'), ...args]);
@@ -88,7 +88,7 @@ function builtinsLoadedBy(args: string[]): Set<string> {
   return new Set(line.slice(9).split(' '));
 }
 
-test('p2p topo into a pipe loads neither node:assert nor node:tty (yargs and chalk get stand-ins), nor stream machinery', { skip: haveRefdata() ? false : 'no ../shared/refdata' }, () => {
+test('p2p topo into a pipe loads neither node:assert nor node:tty (yargs and chalk get stand-ins), nor stream machinery', { skip: haveRefdata() ? false : 'no test/fixtures/refdata (restore it: git checkout -- test/fixtures/refdata)' }, () => {
   // The check can fail: a plain Node program that asks for them shows them.
   const probe = builtinsLoadedBy(['-e', "require('node:assert'); require('node:tty').isatty(1); process.stdout.write('')"]);
   assert.ok(probe.has('assert') && probe.has('tty') && probe.has('net'), [...probe].join(' '));

@@ -78,7 +78,7 @@ describe('p2p matrix', () => {
     assert.equal((seen as Record<string, unknown>).json, true);
   });
 
-  it('real captured machine (hwloc 32intel64, non-root 64-byte configs): same-switch pairs are "unknown: needs root"', { skip: haveRefdata() ? false : 'needs ../shared/refdata' }, async () => {
+  it('real captured machine (hwloc 32intel64, non-root 64-byte configs): same-switch pairs are "unknown: needs root"', { skip: haveRefdata() ? false : 'no test/fixtures/refdata (restore it: git checkout -- test/fixtures/refdata)' }, async () => {
     const io = collectIO();
     await runMatrix({ root: hwlocRoot('32intel64-2p8co2t+8ve'), json: true }, io);
     const j = JSON.parse(io.text());
@@ -95,7 +95,7 @@ describe('p2p matrix', () => {
   });
 
   const registered = commands.some((c) => String(c.command).startsWith('matrix'));
-  it('through the real CLI: --json on a captured tree, and a bad --class is one line with exit 2', { skip: !registered ? 'matrixCommand is not registered in src/commands/index.ts yet' : !haveRefdata() ? 'needs ../shared/refdata' : false }, () => {
+  it('through the real CLI: --json on a captured tree, and a bad --class is one line with exit 2', { skip: !registered ? 'matrixCommand is not registered in src/commands/index.ts yet' : !haveRefdata() ? 'no test/fixtures/refdata (restore it: git checkout -- test/fixtures/refdata)' : false }, () => {
     const r = runCli(['matrix', '--json', '--root', hwlocRoot('32intel64-2p8co2t+8ve')]);
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);

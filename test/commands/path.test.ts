@@ -61,7 +61,7 @@ describe('p2p path', () => {
   });
 
   const registered = commands.some((c) => String(c.command).startsWith('path'));
-  it('through the real CLI: a path on a captured tree; unknown and identical names are one-line errors', { skip: !registered ? 'pathCommand is not registered in src/commands/index.ts yet' : !haveRefdata() ? 'needs ../shared/refdata' : false }, () => {
+  it('through the real CLI: a path on a captured tree; unknown and identical names are one-line errors', { skip: !registered ? 'pathCommand is not registered in src/commands/index.ts yet' : !haveRefdata() ? 'no test/fixtures/refdata (restore it: git checkout -- test/fixtures/refdata)' : false }, () => {
     const root = hwlocRoot('32intel64-2p8co2t+8ve');
     const ok = runCli(['path', '0000:1b:00.0', '0000:3e:00.0', '--root', root]);
     assert.equal(ok.code, 0, ok.stderr);

@@ -10,7 +10,7 @@ import { haveRefdata, hwlocRoot } from '../helpers/refdata.js';
 import { isOneLineError, runCli } from '../helpers/run-cli.js';
 import { tempDirRemovedAtExit } from '../helpers/temp-dir.js';
 
-const noRef = haveRefdata() ? false : 'no ../shared/refdata';
+const noRef = haveRefdata() ? false : 'no test/fixtures/refdata (restore it: git checkout -- test/fixtures/refdata)';
 
 function collect(): CommandIO & { text: () => string } {
   let out = '';

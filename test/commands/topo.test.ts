@@ -8,7 +8,7 @@ import { isOneLineError, runCli } from '../helpers/run-cli.js';
 import { tempDirRemovedAtExit } from '../helpers/temp-dir.js';
 
 const REQUIRED_KEYS = ['bdf', 'parent', 'vendorId', 'deviceId', 'classCode', 'kind', 'alias', 'driver', 'numaNode', 'iommuGroup', 'link', 'mps', 'mrrs', 'acs', 'capabilities', 'configBytes'];
-const noRef = haveRefdata() ? false : 'no ../shared/refdata';
+const noRef = haveRefdata() ? false : 'no test/fixtures/refdata (restore it: git checkout -- test/fixtures/refdata)';
 
 test('topo --json on a real machine tree has every documented key', { skip: noRef }, () => {
   const r = runCli(['topo', '--json', '--root', hwlocRoot('32intel64-2p8co2t+8ve')]);

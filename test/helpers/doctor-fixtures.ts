@@ -251,7 +251,7 @@ export function buildRoot(spec: RootSpec, dir = tmpDir()): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The lab's QEMU q35 fabric (../shared/lab/README.md) as a root: host bridge 8086:29c0, pcie-root-ports
+// The lab's QEMU q35 fabric (docs/lab.md) as a root: host bridge 8086:29c0, pcie-root-ports
 // 1b36:000c with ACS, an x3130 switch without ACS, QEMU NVMe 1b36:0010 (MRRS 128 as the guest showed it)
 // with a 64 MiB CMB on 03:00.0.
 

@@ -141,7 +141,7 @@ export function makeFabric(specs: DevSpec[], host: Partial<HostInfo> = INTEL_HOS
 }
 
 // ---------------------------------------------------------------------------------------------
-// The lab's QEMU q35 fabric (see ../shared/lab/README.md): host bridge 8086:29c0 at 00:00.0,
+// The lab's QEMU q35 fabric (see docs/lab.md): host bridge 8086:29c0 at 00:00.0,
 // pcie-root-port 1b36:000c (ACS capability), x3130 switch 104c:8232/8233 (no ACS), QEMU NVMe
 // 1b36:0010 with a CMB published as p2pmem on the provider.
 

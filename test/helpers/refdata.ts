@@ -1,4 +1,4 @@
-// Locates ../shared/refdata beside the checkout and unpacks the real machines' sysfs trees once per run.
+// The real machines' reference data in test/fixtures/refdata (see its SOURCE), and their sysfs trees unpacked once per run.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -7,8 +7,7 @@ import { tempDirRemovedAtExit } from './temp-dir.js';
 
 /** Repository root (tests run from dist/test/..., three levels below it). */
 export const REPO_ROOT = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-export const SHARED = process.env.P2P_SHARED ?? path.resolve(REPO_ROOT, '../shared');
-export const REFDATA = path.join(SHARED, 'refdata');
+export const REFDATA = path.join(REPO_ROOT, 'test', 'fixtures', 'refdata');
 export const PCIUTILS_DUMPS = path.join(REFDATA, 'lspci/pciutils-tests');
 export const HWLOC_TREES = ['32intel64-2p8co2t+8ve', '40intel64-2g2n4c+pcilocality', '2pa-pcidomain32bits', 'nvidiagpunumanodes'];
 

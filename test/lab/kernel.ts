@@ -1,7 +1,9 @@
 // Where the lab's tools are: the checkout, the kernel image, QEMU and a C compiler.
 // Each lookup returns a reason instead of throwing, so the suite can skip with it.
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 
@@ -23,13 +25,26 @@ export function repoRoot(from: string = dirname(fileURLToPath(import.meta.url)))
   }
 }
 
-export const KERNEL_FILE = 'bzImage-6.12-p2pdma';
+export const KERNEL_FILE = 'bzImage-6.12-p2pdma-v2';
+export const FRAGMENT_FILE = 'kernel-fragment-v2.config';
 
 export type Found = { ok: true; path: string; how: string } | { ok: false; reason: string };
 
+/** The cache key of a kernel built from this fragment: the first 16 hex digits of its sha256 (as scripts/build-lab-kernel.sh computes it). */
+export function fragmentKey(fragmentPath: string): string {
+  return createHash('sha256').update(readFileSync(fragmentPath)).digest('hex').slice(0, 16);
+}
+
+/** Where scripts/build-lab-kernel.sh caches the kernel for this checkout's fragment: outside the clone, shared by every clone. */
+export function kernelCacheDir(root = repoRoot(), env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache');
+  return join(base, 'p2p', 'lab', fragmentKey(join(root, 'test', 'lab', FRAGMENT_FILE)));
+}
+
 /**
- * The lab kernel, in order: $P2P_LAB_KERNEL, ../shared/lab/bzImage-6.12-p2pdma beside the checkout,
- * test/lab/.cache/bzImage-6.12-p2pdma (what scripts/build-lab-kernel.sh leaves).
+ * The lab kernel, in order: $P2P_LAB_KERNEL; the cache for this checkout's fragment
+ * (scripts/build-lab-kernel.sh); ../shared/lab beside the checkout, but only when the fragment it was
+ * built from has the same hash as test/lab's (a shortcut of this workshop, never required).
  */
 export function findKernel(root = repoRoot(), env: NodeJS.ProcessEnv = process.env): Found {
   const override = env.P2P_LAB_KERNEL;
@@ -37,13 +52,21 @@ export function findKernel(root = repoRoot(), env: NodeJS.ProcessEnv = process.e
     if (isFile(override)) return { ok: true, path: resolve(override), how: 'P2P_LAB_KERNEL' };
     return { ok: false, reason: `P2P_LAB_KERNEL=${override} is not a readable file` };
   }
-  const shared = resolve(root, '..', 'shared', 'lab', KERNEL_FILE);
-  if (isFile(shared)) return { ok: true, path: shared, how: '../shared/lab' };
-  const cached = join(root, 'test', 'lab', '.cache', KERNEL_FILE);
-  if (isFile(cached)) return { ok: true, path: cached, how: 'test/lab/.cache (built by scripts/build-lab-kernel.sh)' };
+  let cacheDir: string;
+  try {
+    cacheDir = kernelCacheDir(root, env);
+  } catch {
+    return { ok: false, reason: `no ${join('test', 'lab', FRAGMENT_FILE)} in ${root}: not a p2p checkout` };
+  }
+  const cached = join(cacheDir, KERNEL_FILE);
+  if (isFile(cached)) return { ok: true, path: cached, how: `cache (${cacheDir})` };
+  const shared = resolve(root, '..', 'shared', 'lab');
+  if (isFile(join(shared, KERNEL_FILE)) && isFile(join(shared, FRAGMENT_FILE)) && fragmentKey(join(shared, FRAGMENT_FILE)) === basename(cacheDir)) {
+    return { ok: true, path: join(shared, KERNEL_FILE), how: '../shared/lab (same fragment hash)' };
+  }
   return {
     ok: false,
-    reason: `no lab kernel: set P2P_LAB_KERNEL, or put ${KERNEL_FILE} in ${dirname(shared)}, or build it with scripts/build-lab-kernel.sh (about 13 minutes on 2 cores; it caches ${cached})`,
+    reason: `no lab kernel for this fragment: build it with scripts/build-lab-kernel.sh --install-deps (about 25 minutes on 2 cores; it caches ${cached}), or set P2P_LAB_KERNEL`,
   };
 }
 

@@ -1,5 +1,5 @@
 // The booting suite: every fabric in test/lab/specs under QEMU, the real kernel's P2PDMA answers
-// against the specs (which pin ../shared/lab/README.md's measured table), and p2p's own answers
+// against the specs (which pin the table the real kernel gave, docs/lab.md), and p2p's own answers
 // against the kernel and lspci. Opt-in: P2P_LAB=1 (it takes minutes); otherwise every test is
 // skipped with the reason. P2P_LAB_RESULTS=DIR checks results an earlier `npm run lab` left in DIR.
 import { before, describe, test } from 'node:test';

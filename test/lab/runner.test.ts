@@ -3,11 +3,12 @@
 // with a clear message; none of them boots anything.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findKernel, findQemu, repoRoot } from './kernel.js';
+import { findKernel, findQemu, fragmentKey, FRAGMENT_FILE, KERNEL_FILE, kernelCacheDir, repoRoot } from './kernel.js';
 import { runFabric } from './runner.js';
+import { tempDirRemovedAtExit } from '../helpers/temp-dir.js';
 import { validateSpec, type LabSpec } from './spec.js';
 
 const root = repoRoot();
@@ -80,7 +81,53 @@ test('missing QEMU or kernel: a reason that says what to do', () => {
   const k = findKernel('/nonexistent-checkout', { P2P_LAB_KERNEL: '/nonexistent/bzImage' });
   assert.equal(k.ok, false);
   assert.match((k as { reason: string }).reason, /P2P_LAB_KERNEL=\/nonexistent\/bzImage is not a readable file/);
-  const none = findKernel('/nonexistent-checkout', {});
+  const notCheckout = findKernel('/nonexistent-checkout', {});
+  assert.equal(notCheckout.ok, false);
+  assert.match((notCheckout as { reason: string }).reason, /not a p2p checkout/);
+  const { checkout, env } = fakeCheckout();
+  const none = findKernel(checkout, env);
   assert.equal(none.ok, false);
-  assert.match((none as { reason: string }).reason, /build it with scripts\/build-lab-kernel.sh/);
+  assert.match((none as { reason: string }).reason, /build it with scripts\/build-lab-kernel.sh --install-deps/);
 });
+
+/** A checkout with only the lab's fragment, beside a ../shared/lab, and an empty cache home. */
+function fakeCheckout(fragment = 'CONFIG_PCI_P2PDMA=y\n') {
+  const top = tempDirRemovedAtExit('p2p-kernel-find-');
+  const checkout = join(top, 'p2p');
+  mkdirSync(join(checkout, 'test', 'lab'), { recursive: true });
+  writeFileSync(join(checkout, 'test', 'lab', FRAGMENT_FILE), fragment);
+  mkdirSync(join(top, 'shared', 'lab'), { recursive: true });
+  const env = { HOME: join(top, 'home'), XDG_CACHE_HOME: join(top, 'cache') };
+  return { top, checkout, env };
+}
+
+test('the kernel is found in the cache under the fragment\'s hash, shared by every clone', () => {
+  const { top, checkout, env } = fakeCheckout();
+  const dir = kernelCacheDir(checkout, env);
+  assert.equal(dir, join(top, 'cache', 'p2p', 'lab', fragmentKey(join(checkout, 'test', 'lab', FRAGMENT_FILE))));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, KERNEL_FILE), 'kernel');
+  const k = findKernel(checkout, env);
+  assert.deepEqual(k.ok && k.path, join(dir, KERNEL_FILE));
+  // Another fragment is another key: the old image is not used for it.
+  writeFileSync(join(checkout, 'test', 'lab', FRAGMENT_FILE), 'CONFIG_PCI_P2PDMA=y\nCONFIG_UDMABUF=y\n');
+  assert.equal(findKernel(checkout, env).ok, false);
+});
+
+test('../shared/lab is used only when its fragment hashes as test/lab\'s does', () => {
+  const { top, checkout, env } = fakeCheckout();
+  writeFileSync(join(top, 'shared', 'lab', KERNEL_FILE), 'kernel');
+  writeFileSync(join(top, 'shared', 'lab', FRAGMENT_FILE), 'CONFIG_PCI_P2PDMA=n\n');
+  assert.equal(findKernel(checkout, env).ok, false);
+  writeFileSync(join(top, 'shared', 'lab', FRAGMENT_FILE), 'CONFIG_PCI_P2PDMA=y\n');
+  const k = findKernel(checkout, env);
+  assert.ok(k.ok && k.path === join(top, 'shared', 'lab', KERNEL_FILE) && /same fragment hash/.test(k.how));
+});
+
+// Only beside the workshop's ../shared/lab (a fresh clone has none, and needs none): the copy in test/lab must not drift from it.
+const sharedFragment = join(repoRoot(), '..', 'shared', 'lab', FRAGMENT_FILE);
+if (existsSync(sharedFragment)) {
+  test('test/lab\'s kernel fragment is the workshop\'s v2 fragment, byte for byte', () => {
+    assert.equal(readFileSync(join(repoRoot(), 'test', 'lab', FRAGMENT_FILE), 'utf8'), readFileSync(sharedFragment, 'utf8'));
+  });
+}

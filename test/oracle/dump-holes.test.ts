@@ -55,7 +55,7 @@ function lspciCaps(file: string, bdf: string): number[] {
   return [...text.matchAll(/^\tCapabilities: \[([0-9a-f]+)/gm)].map((m) => parseInt(m[1], 16));
 }
 
-describe('lspci dumps with a row removed', { skip: haveRefdata() ? false : 'no pciutils dumps in the reference data' }, () => {
+describe('lspci dumps with a row removed', { skip: haveRefdata() ? false : 'no test/fixtures/refdata (restore it: git checkout -- test/fixtures/refdata)' }, () => {
   const cases = holes();
   it('finds dumps to cut', () => assert.ok(cases.length >= 5, `${cases.length} cases`));
   const dir = tempDirRemovedAtExit('p2p-holes-');

@@ -30,7 +30,7 @@ import { buildFabric } from '../../src/model/topology.js';
 import { describeDevice, isUnknown } from '../../src/model/details.js';
 import { HWLOC_TREES, PCIUTILS_DUMPS, REFDATA, hwlocRoot } from '../helpers/refdata.js';
 
-// ../shared beside the repository (a fresh clone next to shared/), or $P2P_SHARED.
+// pciutils' own dumps and lspci 3.9.0's decoding of them (test/fixtures/refdata/lspci, see its SOURCE).
 const DUMPS = PCIUTILS_DUMPS;
 const DERIVED = path.join(DUMPS, 'derived');
 
@@ -479,7 +479,7 @@ describe('lspci dumps: our decoding vs lspci 3.9.0 (pre-derived -vvvnn output)',
   });
 });
 
-describe('lspci dumps: our decoding vs the installed lspci -F FILE -vvv', { skip: !haveDumps ? 'no reference data' : liveLspci ? false : 'lspci not installed (apt-get install pciutils)' }, () => {
+describe('lspci dumps: our decoding vs the installed lspci -F FILE -vvv', { skip: !haveDumps ? 'no test/fixtures/refdata (restore it: git checkout -- test/fixtures/refdata)' : liveLspci ? false : 'lspci not installed (apt-get install pciutils)' }, () => {
   const stats: Stats = { compared: 0, exceptions: new Set() };
   for (const name of dumps) {
     it(name, () => {

@@ -52,7 +52,7 @@ function compare(fabric: Fabric, lspci: LspciEntry[], exceptions: Record<string,
 
 const lspci = haveCommand('lspci');
 
-test('hwloc sysfs trees: same tree as lspci -A linux-sysfs', { skip: !haveRefdata() ? 'no ../shared/refdata' : !lspci ? 'lspci not installed (apt-get install pciutils)' : false }, () => {
+test('hwloc sysfs trees: same tree as lspci -A linux-sysfs', { skip: !haveRefdata() ? 'no test/fixtures/refdata (restore it: git checkout -- test/fixtures/refdata)' : !lspci ? 'lspci not installed (apt-get install pciutils)' : false }, () => {
   for (const name of HWLOC_TREES) {
     if (name === 'nvidiagpunumanodes') continue; // tested below: lspci cannot read it at all
     const root = hwlocRoot(name);
@@ -71,7 +71,7 @@ test('hwloc sysfs trees: same tree as lspci -A linux-sysfs', { skip: !haveRefdat
   }
 });
 
-test('hwloc tree without config files: lspci fails, we still list every function', { skip: !haveRefdata() ? 'no ../shared/refdata' : false }, () => {
+test('hwloc tree without config files: lspci fails, we still list every function', { skip: !haveRefdata() ? 'no test/fixtures/refdata (restore it: git checkout -- test/fixtures/refdata)' : false }, () => {
   const fabric = buildFabric(readSysfsFabric(hwlocRoot('nvidiagpunumanodes')));
   assert.deepEqual(
     fabric.devices.map((d) => d.bdf),
@@ -84,7 +84,7 @@ test('hwloc tree without config files: lspci fails, we still list every function
   }
 });
 
-test('pciutils dumps: same tree and IDs as lspci -F', { skip: !haveRefdata() ? 'no ../shared/refdata' : !lspci ? 'lspci not installed (apt-get install pciutils)' : false }, () => {
+test('pciutils dumps: same tree and IDs as lspci -F', { skip: !haveRefdata() ? 'no test/fixtures/refdata (restore it: git checkout -- test/fixtures/refdata)' : !lspci ? 'lspci not installed (apt-get install pciutils)' : false }, () => {
   const files = pciutilsDumps();
   assert.ok(files.length >= 40, `expected the 41 pciutils dumps, found ${files.length}`);
   for (const f of files) {

@@ -53,7 +53,7 @@ function generated(name: string, functions: number, seed?: number): string {
 }
 
 describe('the first frame from part of the fabric', () => {
-  it('is the full fabric\'s on real machines\' trees', { skip: haveRefdata() ? false : 'no ../shared/refdata' }, () => {
+  it('is the full fabric\'s on real machines\' trees', { skip: haveRefdata() ? false : 'no test/fixtures/refdata (restore it: git checkout -- test/fixtures/refdata)' }, () => {
     let drawn = 0;
     for (const name of HWLOC_TREES) {
       for (const [columns, rows] of SIZES) {

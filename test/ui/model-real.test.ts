@@ -12,7 +12,7 @@ import { firstFrameLines } from '../../src/ui/first-frame.js';
 import { initialState } from '../../src/ui/state.js';
 import { haveRefdata, PCIUTILS_DUMPS } from '../helpers/refdata.js';
 
-const skip = haveRefdata() ? false : 'no ../shared/refdata';
+const skip = haveRefdata() ? false : 'no test/fixtures/refdata (restore it: git checkout -- test/fixtures/refdata)';
 const DUMP = path.join(PCIUTILS_DUMPS, 'tree-asus-p6t6');
 
 test('a real dump: tree, device sections, path lines, doctor findings, first frame', { skip }, async () => {

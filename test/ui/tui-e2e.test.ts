@@ -11,7 +11,7 @@ import { runCli } from '../helpers/run-cli.js';
 import { tempDirRemovedAtExit } from '../helpers/temp-dir.js';
 
 const DUMP = path.join(PCIUTILS_DUMPS, 'tree-asus-p6t6');
-const skip = !haveCommand('tmux') ? 'tmux is not installed (apt-get install tmux)' : !haveRefdata() ? 'no ../shared/refdata (lspci dumps)' : false;
+const skip = !haveCommand('tmux') ? 'tmux is not installed (apt-get install tmux)' : !haveRefdata() ? 'no test/fixtures/refdata (restore it: git checkout -- test/fixtures/refdata)' : false;
 
 /** `p2p tui` through bin/p2p.js when the CLI lists it, else through the command module's own entry. */
 let argvCache: string[] | null = null;
@@ -210,7 +210,7 @@ test('tmux: SIGTERM and a crash both leave the terminal restored', { skip, timeo
   }
 });
 
-test('not a terminal: one line pointing to the text commands, exit 2', { skip: haveRefdata() ? false : 'no refdata' }, () => {
+test('not a terminal: one line pointing to the text commands, exit 2', { skip: haveRefdata() ? false : 'no test/fixtures/refdata (restore it: git checkout -- test/fixtures/refdata)' }, () => {
   const tmp = tempDirRemovedAtExit('p2p-tui-');
   const r = spawnSync(process.execPath, [...tuiArgv(), '--dump', DUMP], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30000, cwd: tmp });
   assert.equal(r.status, 2, r.stderr);

@@ -117,7 +117,7 @@ describe('describeDevice and the text view on every pciutils dump', { skip: have
   });
 });
 
-describe('runShow', { skip: haveDumps ? false : 'no reference data' }, () => {
+describe('runShow', { skip: haveDumps ? false : 'no test/fixtures/refdata (restore it: git checkout -- test/fixtures/refdata)' }, () => {
   const dump = path.join(DUMPS, 'cap-aer-root');
 
   it('accepts a short BDF and prints the decoded sections', async () => {

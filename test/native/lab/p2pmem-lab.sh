@@ -1,6 +1,6 @@
 #!/bin/sh
 # Exercise `p2p bench`'s p2pmem path on the real kernel P2PDMA code, in QEMU (TCG) with the lab kernel
-# (/work/shared/lab/bzImage-6.12-p2pdma, PCI_P2PDMA=y). The host's root is the guest's root (9p, read-only),
+# (bzImage-6.12-p2pdma-v2, PCI_P2PDMA=y, where scripts/build-lab-kernel.sh caches it). The host's root is the guest's root (9p, read-only),
 # so the guest runs this checkout's dist/ and build/. Two fabrics:
 #   self  : one NVMe with a 64 MiB CMB; it reads its own namespace into its own p2pmem
 #   iommu : a switch with two NVMe (client, CMB provider) and intel-iommu on: the kernel's P2P read
@@ -8,8 +8,8 @@
 # Usage: sh test/native/lab/p2pmem-lab.sh [KERNEL]     (needs qemu-system-x86_64; ~1 min; prints JSON lines)
 set -eu
 REPO=$(cd "$(dirname "$0")/../../.." && pwd)
-KERNEL=${1:-/work/shared/lab/bzImage-6.12-p2pdma}
-[ -f "$KERNEL" ] || { echo "no kernel at $KERNEL" >&2; exit 2; }
+KERNEL=${1:-$(sh "$REPO/scripts/build-lab-kernel.sh" --print-path)}
+[ -f "$KERNEL" ] || { echo "no kernel at $KERNEL: build it with scripts/build-lab-kernel.sh --install-deps" >&2; exit 2; }
 [ -f "$REPO/dist/src/native/addon.js" ] || { echo "build first: npx tsc -p tsconfig.json && npx node-gyp rebuild" >&2; exit 2; }
 W=$(mktemp -d /var/tmp/p2p-lab.XXXXXX)
 trap 'rm -rf "$W"' EXIT
