@@ -104,166 +104,211 @@ export function capabilitySummary(c: DecodedCapability): string {
   }
 }
 
-class Out {
-  lines: string[] = [];
-  constructor(readonly s: Style) {}
-  section(title: string): void {
-    this.lines.push('', this.s.heading(title));
-  }
-  row(label: string, value: string): void {
-    this.lines.push(`  ${this.s.dim(label.padEnd(LABEL_WIDTH))}${value}`);
-  }
-  unknown(title: string, u: { unknown: string }): void {
-    this.section(title);
-    this.lines.push(`  ${this.s.warn(`unknown: ${u.unknown}`)}`);
-  }
+/** How a piece of text is painted: one of Style's semantic colours, or plain. */
+export type Tone = 'alias' | 'bdf' | 'dim' | 'ok' | 'warn' | 'bad' | 'heading' | 'kind';
+/** A run of text with one tone; a plain string is unpainted. */
+export type Span = string | { text: string; tone: Tone };
+/** One line of a section: `label  value` when labelled, else the value alone, indented. */
+export interface ShowRow {
+  label?: string;
+  value: Span[];
+}
+export interface ShowSection {
+  heading: string;
+  rows: ShowRow[];
+}
+/** `p2p show` as a typed document: the title line, the identity rows, then the sections. The text view and the TUI's Device pane both render this. */
+export interface ShowDocument {
+  title: Span[];
+  rows: ShowRow[];
+  sections: ShowSection[];
 }
 
-/** Prints a section heading and, when the section is unknown, the reason; returns the section when decoded. */
-function open<T>(o: Out, title: string, v: Known<T> | null): T | null {
-  if (v === null) return null;
-  if (isUnknown(v)) {
-    o.unknown(title, v);
-    return null;
+const t = (tone: Tone, text: string): Span => ({ text, tone });
+const row = (label: string, ...value: Span[]): ShowRow => ({ label, value });
+const line = (...value: Span[]): ShowRow => ({ value });
+
+/** The section for a decoded value: null when absent, an "unknown: why" section when it could not be decoded, else the rows `fill` makes. */
+function section<T>(out: ShowSection[], heading: string, v: Known<T> | null, fill: (v: T) => ShowRow[]): void {
+  if (v === null) return;
+  if (isUnknown(v)) out.push({ heading, rows: [line(t('warn', `unknown: ${v.unknown}`))] });
+  else out.push({ heading, rows: fill(v as T) });
+}
+
+function titleSpans(id: DeviceDetails['identity']): Span[] {
+  const extra = id.names.filter((n) => n !== id.alias).join(' ');
+  const parts: Span[] = [t('bdf', id.bdf)];
+  if (id.alias) parts.push(t('alias', id.alias));
+  if (extra) parts.push(extra);
+  parts.push(t('kind', id.kind));
+  return parts.flatMap((p, i) => (i ? ['  ', p] : [p]));
+}
+
+function identityRows(d: DeviceDetails): ShowRow[] {
+  const id = d.identity;
+  const rows: ShowRow[] = [];
+  if (id.vendorId === null && id.deviceId === null) {
+    rows.push(row('Device', t('warn', 'unknown (no vendor or device ID readable)')));
+  } else {
+    const name = [id.vendorName ?? id.vendorId ?? '?', id.deviceName ?? `Device ${id.deviceId ?? '?'}`].join(' ');
+    rows.push(row('Device', `${name} [${id.vendorId ?? '?'}:${id.deviceId ?? '?'}]${id.revision ? ` rev ${id.revision}` : ''}`));
   }
-  o.section(title);
-  return v as T;
+  rows.push(row('Class', `${id.className ?? '?'} [${id.classCode ?? '?'}]`));
+  if (id.subsystemVendorId || id.subsystemDeviceId) rows.push(row('Subsystem', `${id.subsystemVendorId ?? '?'}:${id.subsystemDeviceId ?? '?'}`));
+  rows.push(row('Driver', d.driver ?? t('dim', 'none')));
+  rows.push(row('NUMA node', `${d.numa.node ?? '?'}${d.numa.localCpus ? ` (cpus ${d.numa.localCpus})` : ''}`));
+  rows.push(row('IOMMU group', d.iommu.group === null ? '?' : `${d.iommu.group}${d.iommu.domainType ? ` (${d.iommu.domainType})` : ''}`));
+  rows.push(d.topology.parent ? row('Upstream', d.topology.parent) : row('Upstream', t('dim', 'root bus'), ` ${d.topology.hostBridge}`));
+  if (d.topology.children.length) rows.push(row('Downstream', d.topology.children.join(' ')));
+  if (d.topology.physfn) rows.push(row('SR-IOV PF', d.topology.physfn));
+  rows.push(row('Config space', `${d.config.bytesRead} bytes read`, ...(d.config.limitation ? [' ', t('warn', `(${d.config.limitation})`)] : [])));
+  return rows;
+}
+
+type HeaderInfo = Exclude<DeviceDetails['header'], null | { unknown: string }>;
+type BridgeWindow = { base: string; limit: string; enabled: boolean } | null;
+
+function headerRows(h: HeaderInfo): ShowRow[] {
+  const rows = [row('Command', flagText(h.command)), row('Status', `${flagText(h.status)} DEVSEL=${h.devsel ?? '?'}`)];
+  if (h.interruptPin && h.interruptPin !== 'none') rows.push(row('Interrupt', `pin ${h.interruptPin}, line ${h.interruptLine ?? '?'}`));
+  if (h.bridge) {
+    const b = h.bridge;
+    const bus = (n: number | null) => (n === null ? '??' : hex(n));
+    const win = (w: BridgeWindow): Span => (w === null ? t('dim', 'none') : w.enabled ? `${w.base}-${w.limit}` : t('dim', 'disabled'));
+    rows.push(row('Bus', `primary ${bus(b.primaryBus)}, secondary ${bus(b.secondaryBus)}, subordinate ${bus(b.subordinateBus)}`));
+    rows.push(row('I/O window', win(b.io)), row('Mem window', win(b.memory)));
+    rows.push(row('Pref window', win(b.prefetchable), b.prefetchable?.is64 ? ' (64-bit)' : ''));
+  }
+  for (const b of h.bars) {
+    const what = b.kind === 'io' ? 'I/O' : b.kind === 'rom' ? 'expansion ROM' : `mem ${b.is64 ? '64-bit' : '32-bit'}${b.prefetchable ? ' prefetchable' : ''}`;
+    const size: Span = b.sizeHuman ? `, size ${b.sizeHuman}` : b.size === null ? t('dim', ', size unknown') : '';
+    rows.push(row(b.kind === 'rom' ? 'ROM' : `BAR ${b.index}`, `${what} at ${b.address ?? '?'}`, size, b.enabled === false ? t('dim', ' [disabled]') : ''));
+  }
+  return rows;
+}
+
+type LinkInfo = Exclude<DeviceDetails['link'], null | { unknown: string }>;
+
+function linkRows(l: LinkInfo): ShowRow[] {
+  const cur = `${speed(l.speed)} ${width(l.width)}`;
+  const rows = [row('Current', l.downgraded ? t('warn', `${cur} (downgraded)`) : l.downgraded === false ? t('ok', cur) : cur)];
+  rows.push(row('Capable', `${speed(l.maxSpeed)} ${width(l.maxWidth)}${l.port !== null ? `, port #${l.port}` : ''}`));
+  if (l.supportedSpeeds) rows.push(row('Speeds', `${l.supportedSpeeds.map((x) => `${x}`).join(', ')} GT/s; target ${speed(l.targetSpeed)}`));
+  if (l.aspmSupport !== null || l.aspmControl !== null) rows.push(row('ASPM', `support: ${l.aspmSupport ?? '?'}; control: ${l.aspmControl ?? '?'}`));
+  if (l.capFlags) rows.push(row('LnkCap', flagText(l.capFlags)));
+  if (l.ctlFlags) rows.push(row('LnkCtl', flagText(l.ctlFlags)));
+  if (l.staFlags) rows.push(row('LnkSta', flagText(l.staFlags)));
+  if (l.slot) {
+    rows.push(row('Slot', `#${l.slot.physicalSlot ?? '?'}, power limit ${l.slot.powerLimitW ?? '?'}W`));
+    if (l.slot.capFlags) rows.push(row('SltCap', flagText(l.slot.capFlags)));
+    if (l.slot.staFlags) rows.push(row('SltSta', flagText(l.slot.staFlags)));
+  }
+  if (l.source === 'sysfs') rows.push(row('Source', t('dim', 'sysfs attributes (config space not readable)')));
+  return rows;
+}
+
+type PcieInfo = Exclude<DeviceDetails['pcieDevice'], null | { unknown: string }>;
+
+function pcieDeviceRows(p: PcieInfo): ShowRow[] {
+  const rows = [
+    row('Port type', `${p.portType} (Express v${p.version})`),
+    row('MaxPayload', `${bytes(p.maxPayload)} (supports ${bytes(p.maxPayloadSupported)})`),
+    row('MaxReadReq', bytes(p.maxReadRequest)),
+    row('DevCtl', flagText(p.devCtlFlags)),
+    row('DevSta', flagText(p.devStaFlags)),
+  ];
+  if (p.devCap2Flags) rows.push(row('DevCap2', flagText(p.devCap2Flags, true)));
+  return rows;
+}
+
+type AcsInfo = Exclude<DeviceDetails['acs'], null | { unknown: string }>;
+
+function acsRows(acs: AcsInfo): ShowRow[] {
+  return [
+    row('Offset', `0x${hex(acs.offset, 3)}`),
+    ...acs.bits.map((b) => row(b.name, b.capable ? (b.enabled === null ? '?' : b.enabled ? t('ok', 'enabled') : 'disabled') : t('dim', 'not capable'))),
+  ];
+}
+
+type AerInfo = Exclude<DeviceDetails['aer'], null | { unknown: string }>;
+
+function aerRows(aer: AerInfo): ShowRow[] {
+  const reg = (label: string, r: { raw: number | null; bits: Flags | null }) => row(label, r.raw === null ? '?' : `${hex(r.raw, 8)}  ${flagText(r.bits, true)}`);
+  const rows = [
+    reg('UESta', aer.uncorrectableStatus), reg('UEMsk', aer.uncorrectableMask), reg('UESvrt', aer.uncorrectableSeverity),
+    reg('CESta', aer.correctableStatus), reg('CEMsk', aer.correctableMask),
+    row('AERCap', `first error pointer ${aer.firstErrorPointer ?? '?'}; ${flagText(aer.capabilities, true)}`),
+  ];
+  if (aer.headerLog) rows.push(row('HeaderLog', aer.headerLog.map((x) => (x === null ? '????????' : hex(x, 8))).join(' ')));
+  if (aer.root) {
+    rows.push(row('RootCmd', flagText(aer.root.command)), row('RootSta', flagText(aer.root.status)));
+    rows.push(row('ErrorSrc', `ERR_COR ${aer.root.errCorSource ?? '?'}, ERR_FATAL/NONFATAL ${aer.root.errFatalNonFatalSource ?? '?'}`));
+  }
+  return rows;
+}
+
+type SriovInfo = Exclude<DeviceDetails['sriov'], null | { unknown: string }>;
+
+function sriovRows(sr: SriovInfo): ShowRow[] {
+  return [
+    row('VFs', `${sr.numVfs ?? '?'} of ${sr.totalVfs ?? '?'} (initial ${sr.initialVfs ?? '?'})`, sr.ctlFlags?.VFEnable ? t('ok', ' enabled') : ' disabled'),
+    row('VF routing', `offset ${sr.firstVfOffset ?? '?'}, stride ${sr.vfStride ?? '?'}, device ${sr.vfDeviceId ?? '?'}`),
+    ...(sr.vfBars ?? []).map((b) => row(`VF BAR ${b.index}`, `${b.kind} ${b.is64 ? '64-bit' : '32-bit'}${b.prefetchable ? ' prefetchable' : ''} at ${b.address}`)),
+  ];
+}
+
+function p2pmemRows(m: NonNullable<DeviceDetails['p2pmem']>): ShowRow[] {
+  return [
+    row('Size', m.size === null ? '?' : `${m.size} bytes`),
+    row('Available', m.available === null ? '?' : `${m.available} bytes`),
+    row('Published', yn(m.published)),
+  ];
+}
+
+type CapsInfo = Exclude<DeviceDetails['capabilities'], null | { unknown: string }>;
+
+function capabilityRows(caps: CapsInfo): ShowRow[] {
+  const rows: ShowRow[] = caps.list.length ? [] : [line(t('dim', 'none'))];
+  for (const c of caps.list) {
+    const tag = c.extended ? `[${hex(c.offset, 3)} v${c.version ?? '?'}]` : `[${hex(c.offset)}]`;
+    const summary = capabilitySummary(c);
+    rows.push(line(t('dim', tag), ` ${c.name}`, ...(summary ? [t('dim', ': '), summary] : [])));
+  }
+  if (!caps.complete) rows.push(line(t('warn', '... list continues in bytes that could not be read')));
+  for (const e of caps.errors) rows.push(line(t('bad', `corrupt: ${e}`)));
+  return rows;
+}
+
+/** Everything `p2p show` prints about one function, as a typed document (no colour decided yet). */
+export function buildShowDocument(d: DeviceDetails): ShowDocument {
+  const sections: ShowSection[] = [];
+  section(sections, 'Header', d.header, headerRows);
+  section(sections, 'Link', d.link, linkRows);
+  section(sections, 'PCIe device', d.pcieDevice, pcieDeviceRows);
+  section(sections, 'ACS', d.acs, acsRows);
+  section(sections, 'AER', d.aer, aerRows);
+  section(sections, 'SR-IOV', d.sriov, sriovRows);
+  if (d.p2pmem) sections.push({ heading: 'p2pmem', rows: p2pmemRows(d.p2pmem) });
+  section(sections, 'Capabilities', d.capabilities, capabilityRows);
+  const otherNotes = d.notes.filter((n) => n !== d.config.limitation && !n.startsWith('capability list: '));
+  if (otherNotes.length) sections.push({ heading: 'Notes', rows: otherNotes.map((n) => line(n)) });
+  return { title: titleSpans(d.identity), rows: identityRows(d), sections };
+}
+
+/** Paints spans with a Style (plain text when colour is off). */
+export function paintSpans(s: Style, spans: readonly Span[]): string {
+  return spans.map((p) => (typeof p === 'string' ? p : s[p.tone](p.text))).join('');
+}
+
+/** One row as the text view prints it: two spaces, the label padded to one width, the value. */
+export function paintRow(s: Style, r: ShowRow): string {
+  return `  ${r.label === undefined ? '' : s.dim(r.label.padEnd(LABEL_WIDTH))}${paintSpans(s, r.value)}`;
 }
 
 export function renderShowText(d: DeviceDetails, opts: ShowTextOptions): string {
   const s = makeStyle(opts.color);
-  const o = new Out(s);
-  const id = d.identity;
-  const title = [
-    s.bdf(id.bdf),
-    id.alias ? s.alias(id.alias) : null,
-    id.names.filter((n) => n !== id.alias).join(' ') || null,
-    s.kind(id.kind),
-  ].filter(Boolean).join('  ');
-  o.lines.push(title);
-  if (id.vendorId === null && id.deviceId === null) {
-    o.row('Device', s.warn('unknown (no vendor or device ID readable)'));
-  } else {
-    const name = [id.vendorName ?? id.vendorId ?? '?', id.deviceName ?? `Device ${id.deviceId ?? '?'}`].join(' ');
-    o.row('Device', `${name} [${id.vendorId ?? '?'}:${id.deviceId ?? '?'}]${id.revision ? ` rev ${id.revision}` : ''}`);
-  }
-  o.row('Class', `${id.className ?? '?'} [${id.classCode ?? '?'}]`);
-  if (id.subsystemVendorId || id.subsystemDeviceId) o.row('Subsystem', `${id.subsystemVendorId ?? '?'}:${id.subsystemDeviceId ?? '?'}`);
-  o.row('Driver', d.driver ?? s.dim('none'));
-  o.row('NUMA node', `${d.numa.node ?? '?'}${d.numa.localCpus ? ` (cpus ${d.numa.localCpus})` : ''}`);
-  o.row('IOMMU group', d.iommu.group === null ? '?' : `${d.iommu.group}${d.iommu.domainType ? ` (${d.iommu.domainType})` : ''}`);
-  o.row('Upstream', d.topology.parent ?? `${s.dim('root bus')} ${d.topology.hostBridge}`);
-  if (d.topology.children.length) o.row('Downstream', d.topology.children.join(' '));
-  if (d.topology.physfn) o.row('SR-IOV PF', d.topology.physfn);
-  o.row('Config space', `${d.config.bytesRead} bytes read${d.config.limitation ? ` ${s.warn(`(${d.config.limitation})`)}` : ''}`);
-
-  const h = open(o, 'Header', d.header);
-  if (h) {
-    o.row('Command', flagText(h.command));
-    o.row('Status', `${flagText(h.status)} DEVSEL=${h.devsel ?? '?'}`);
-    if (h.interruptPin && h.interruptPin !== 'none') o.row('Interrupt', `pin ${h.interruptPin}, line ${h.interruptLine ?? '?'}`);
-    if (h.bridge) {
-      const b = h.bridge;
-      const bus = (n: number | null) => (n === null ? '??' : hex(n));
-      o.row('Bus', `primary ${bus(b.primaryBus)}, secondary ${bus(b.secondaryBus)}, subordinate ${bus(b.subordinateBus)}`);
-      const win = (w: { base: string; limit: string; enabled: boolean } | null) => (w === null ? s.dim('none') : w.enabled ? `${w.base}-${w.limit}` : s.dim('disabled'));
-      o.row('I/O window', win(b.io));
-      o.row('Mem window', win(b.memory));
-      o.row('Pref window', `${win(b.prefetchable)}${b.prefetchable?.is64 ? ' (64-bit)' : ''}`);
-    }
-    for (const b of h.bars) {
-      const label = b.kind === 'rom' ? 'ROM' : `BAR ${b.index}`;
-      const what = b.kind === 'io' ? 'I/O' : b.kind === 'rom' ? 'expansion ROM' : `mem ${b.is64 ? '64-bit' : '32-bit'}${b.prefetchable ? ' prefetchable' : ''}`;
-      const size = b.sizeHuman ? `, size ${b.sizeHuman}` : b.size === null ? s.dim(', size unknown') : '';
-      o.row(label, `${what} at ${b.address ?? '?'}${size}${b.enabled === false ? s.dim(' [disabled]') : ''}`);
-    }
-  }
-
-  const l = open(o, 'Link', d.link);
-  if (l) {
-    const cur = `${speed(l.speed)} ${width(l.width)}`;
-    o.row('Current', l.downgraded ? s.warn(`${cur} (downgraded)`) : l.downgraded === false ? s.ok(cur) : cur);
-    o.row('Capable', `${speed(l.maxSpeed)} ${width(l.maxWidth)}${l.port !== null ? `, port #${l.port}` : ''}`);
-    if (l.supportedSpeeds) o.row('Speeds', `${l.supportedSpeeds.map((x) => `${x}`).join(', ')} GT/s; target ${speed(l.targetSpeed)}`);
-    if (l.aspmSupport !== null || l.aspmControl !== null) o.row('ASPM', `support: ${l.aspmSupport ?? '?'}; control: ${l.aspmControl ?? '?'}`);
-    if (l.capFlags) o.row('LnkCap', flagText(l.capFlags));
-    if (l.ctlFlags) o.row('LnkCtl', flagText(l.ctlFlags));
-    if (l.staFlags) o.row('LnkSta', flagText(l.staFlags));
-    if (l.slot) {
-      o.row('Slot', `#${l.slot.physicalSlot ?? '?'}, power limit ${l.slot.powerLimitW ?? '?'}W`);
-      if (l.slot.capFlags) o.row('SltCap', flagText(l.slot.capFlags));
-      if (l.slot.staFlags) o.row('SltSta', flagText(l.slot.staFlags));
-    }
-    if (l.source === 'sysfs') o.row('Source', s.dim('sysfs attributes (config space not readable)'));
-  }
-
-  const p = open(o, 'PCIe device', d.pcieDevice);
-  if (p) {
-    o.row('Port type', `${p.portType} (Express v${p.version})`);
-    o.row('MaxPayload', `${bytes(p.maxPayload)} (supports ${bytes(p.maxPayloadSupported)})`);
-    o.row('MaxReadReq', bytes(p.maxReadRequest));
-    o.row('DevCtl', flagText(p.devCtlFlags));
-    o.row('DevSta', flagText(p.devStaFlags));
-    if (p.devCap2Flags) o.row('DevCap2', flagText(p.devCap2Flags, true));
-  }
-
-  const acs = open(o, 'ACS', d.acs);
-  if (acs) {
-    o.row('Offset', `0x${hex(acs.offset, 3)}`);
-    for (const b of acs.bits) {
-      const en = b.enabled === null ? '?' : b.enabled ? s.ok('enabled') : 'disabled';
-      o.row(b.name, b.capable ? en : s.dim('not capable'));
-    }
-  }
-
-  const aer = open(o, 'AER', d.aer);
-  if (aer) {
-    const reg = (label: string, r: { raw: number | null; bits: Flags | null }) =>
-      o.row(label, r.raw === null ? '?' : `${hex(r.raw, 8)}  ${flagText(r.bits, true)}`);
-    reg('UESta', aer.uncorrectableStatus);
-    reg('UEMsk', aer.uncorrectableMask);
-    reg('UESvrt', aer.uncorrectableSeverity);
-    reg('CESta', aer.correctableStatus);
-    reg('CEMsk', aer.correctableMask);
-    o.row('AERCap', `first error pointer ${aer.firstErrorPointer ?? '?'}; ${flagText(aer.capabilities, true)}`);
-    if (aer.headerLog) o.row('HeaderLog', aer.headerLog.map((x) => (x === null ? '????????' : hex(x, 8))).join(' '));
-    if (aer.root) {
-      o.row('RootCmd', flagText(aer.root.command));
-      o.row('RootSta', flagText(aer.root.status));
-      o.row('ErrorSrc', `ERR_COR ${aer.root.errCorSource ?? '?'}, ERR_FATAL/NONFATAL ${aer.root.errFatalNonFatalSource ?? '?'}`);
-    }
-  }
-
-  const sr = open(o, 'SR-IOV', d.sriov);
-  if (sr) {
-    o.row('VFs', `${sr.numVfs ?? '?'} of ${sr.totalVfs ?? '?'} (initial ${sr.initialVfs ?? '?'})${sr.ctlFlags?.VFEnable ? s.ok(' enabled') : ' disabled'}`);
-    o.row('VF routing', `offset ${sr.firstVfOffset ?? '?'}, stride ${sr.vfStride ?? '?'}, device ${sr.vfDeviceId ?? '?'}`);
-    for (const b of sr.vfBars ?? []) o.row(`VF BAR ${b.index}`, `${b.kind} ${b.is64 ? '64-bit' : '32-bit'}${b.prefetchable ? ' prefetchable' : ''} at ${b.address}`);
-  }
-
-  if (d.p2pmem) {
-    o.section('p2pmem');
-    o.row('Size', d.p2pmem.size === null ? '?' : `${d.p2pmem.size} bytes`);
-    o.row('Available', d.p2pmem.available === null ? '?' : `${d.p2pmem.available} bytes`);
-    o.row('Published', yn(d.p2pmem.published));
-  }
-
-  const caps = open(o, 'Capabilities', d.capabilities);
-  if (caps) {
-    if (!caps.list.length) o.lines.push(`  ${s.dim('none')}`);
-    for (const c of caps.list) {
-      const tag = c.extended ? `[${hex(c.offset, 3)} v${c.version ?? '?'}]` : `[${hex(c.offset)}]`;
-      const summary = capabilitySummary(c);
-      o.lines.push(`  ${s.dim(tag)} ${c.name}${summary ? s.dim(': ') + summary : ''}`);
-    }
-    if (!caps.complete) o.lines.push(`  ${s.warn('... list continues in bytes that could not be read')}`);
-    for (const e of caps.errors) o.lines.push(`  ${s.bad(`corrupt: ${e}`)}`);
-  }
-
-  const otherNotes = d.notes.filter((n) => n !== d.config.limitation && !n.startsWith('capability list: '));
-  if (otherNotes.length) {
-    o.section('Notes');
-    for (const n of otherNotes) o.lines.push(`  ${n}`);
-  }
-  return o.lines.join('\n') + '\n';
+  const doc = buildShowDocument(d);
+  const lines = [paintSpans(s, doc.title), ...doc.rows.map((r) => paintRow(s, r))];
+  for (const sec of doc.sections) lines.push('', s.heading(sec.heading), ...sec.rows.map((r) => paintRow(s, r)));
+  return lines.join('\n') + '\n';
 }
