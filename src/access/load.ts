@@ -6,6 +6,7 @@ import { buildFabric } from '../model/topology.js';
 import type { Fabric } from '../model/types.js';
 import type { SourceOptions } from '../commands/shared.js';
 import { parseLspciDump } from './dump.js';
+import { isNcclXmlPath } from './nccl-xml-path.js';
 import { readSysfsFabricFromOutline, readSysfsOutline, type SysfsOutline } from './sysfs.js';
 import { sysfsDirReaderFromAddon, type SysfsDirReader } from './sysfs-dir-reader.js';
 import type { RawFabric } from './types.js';
@@ -85,6 +86,7 @@ export async function nativeIoUringProbe(): Promise<(() => { available: boolean;
 
 export async function loadRawFabric(opts: SourceOptions): Promise<RawFabric> {
   if (opts.dump) return readDumpFile(opts.dump);
+  if (opts.root && isNcclXmlPath(opts.root)) return (await import('./nccl-xml.js')).readNcclXmlFile(opts.root);
   const outline = await loadSysfsOutline(opts);
   if (outline) return readSysfsFabricFromOutline(outline);
   // A snapshot archive (p2p snapshot): extracted to a private temp dir, read like a captured tree.
@@ -98,6 +100,7 @@ export async function loadRawFabric(opts: SourceOptions): Promise<RawFabric> {
  */
 export async function loadSysfsOutline(opts: SourceOptions): Promise<SysfsOutline | null> {
   if (opts.dump) return null;
+  if (opts.root && isNcclXmlPath(opts.root)) return null;
   if (opts.root) {
     const snapshot = await import('./snapshot.js');
     if (snapshot.isSnapshotPath(opts.root)) return null;

@@ -1,6 +1,6 @@
 // The topology model's data types: one Device per PCI function, linked into a Fabric. Pure data.
 import type { ConfigSpace } from './config-space.js';
-import type { HostInfo, RawDevice } from '../access/types.js';
+import type { HostInfo, RawDevice, SourceMethod } from '../access/types.js';
 
 export type DeviceKind =
   | 'gpu' | 'nvme' | 'nic' | 'accelerator' | 'storage'
@@ -110,6 +110,6 @@ export interface Fabric {
   /** Devices on root buses (parent null), in BDF order. */
   roots: Device[];
   host: HostInfo;
-  source: { method: 'sysfs' | 'dump' | 'snapshot'; location: string };
+  source: { method: SourceMethod; location: string };
   warnings: string[];
 }
