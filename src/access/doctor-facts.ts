@@ -8,6 +8,7 @@ import { UserError } from '../errors.js';
 import { known, unknown, type AerCounters, type DoctorInput, type EnvFacts, type Fact, type ODirectProbe } from '../model/doctor/types.js';
 import type { SourceOptions } from '../commands/shared.js';
 import { sourceRoot } from './snapshot.js';
+import { isNcclXmlPath } from './nccl-xml-path.js';
 import { parseKmsg, readKmsgRecords } from './kmsg.js';
 
 export interface DoctorFactOptions {
@@ -151,16 +152,17 @@ export function gatherDoctorFacts(opts: DoctorFactOptions): EnvFacts {
     return known(probeODirect(opts.file), 'open(O_DIRECT)');
   };
 
-  if (opts.dump) {
-    const why = 'an lspci dump has no /proc, /sys or /etc';
+  const ncclXml = !opts.dump && opts.root !== undefined && isNcclXmlPath(opts.root);
+  if (opts.dump || ncclXml) {
+    const why = ncclXml ? 'an NCCL topology XML has no /proc, /sys or /etc' : 'an lspci dump has no /proc, /sys or /etc';
     return {
       live: false,
       modules: unknown(why),
       cufile: unknown(why),
       ioUringDisabled: unknown(why),
       ioUringProbe: unknown(why),
-      dmesg: dmesgFromFile() ?? unknown('an lspci dump has no kernel log; pass --dmesg FILE (dmesg output from that machine)'),
-      aerCounters: unknown('an lspci dump has no sysfs AER counters'),
+      dmesg: dmesgFromFile() ?? unknown(`${ncclXml ? 'an NCCL topology XML' : 'an lspci dump'} has no kernel log; pass --dmesg FILE (dmesg output from that machine)`),
+      aerCounters: unknown(`${ncclXml ? 'an NCCL topology XML' : 'an lspci dump'} has no sysfs AER counters`),
       odirect: odirect(),
     };
   }
