@@ -1,6 +1,5 @@
 // One line on how NCCL's answer for a pair differs from nvidia-smi's legend and the kernel's P2PDMA
 // verdict, and why: they read the same tree with different rules.
-import type { Fabric } from '../types.js';
 import type { LegendResult, P2pdmaVerdict } from '../p2p/types.js';
 import type { NcclPair } from './decide.js';
 
@@ -25,6 +24,6 @@ function kernelPart(pair: NcclPair, kernel: P2pdmaVerdict): string {
   return `kernel P2PDMA ${kernel.verdict}`;
 }
 
-export function describeDifference(_fabric: Fabric, pair: NcclPair, legend: LegendResult, kernel: P2pdmaVerdict): string {
+export function describeDifference(pair: NcclPair, legend: LegendResult, kernel: P2pdmaVerdict): string {
   return `${legendPart(pair, legend)}; ${kernelPart(pair, kernel)}`;
 }

@@ -83,7 +83,6 @@ function gdrLevelOf(env: NcclEnv): NcclReport['gdrLevel'] {
 }
 
 const le = (t: NcclPathType, level: NcclPathType) => rank(t) <= rank(level);
-const label = (n: NcclNode) => n.devices[0].alias ?? n.devices[0].names[0] ?? n.id;
 
 function gpuGpuPair(fabric: Fabric, sys: NcclSystem, env: NcclEnv, level: NcclReport['p2pLevel'], a: NcclNode, b: NcclNode): NcclPair {
   const p = gpuPath(sys, a.id, b.id, env.nvbDisable === 1);
@@ -192,7 +191,7 @@ function finishPair(fabric: Fabric, a: NcclNode, b: NcclNode, kind: NcclPair['ki
   const legend = classifyLegend(fabric, da, db);
   const kernel = computeP2pdma(fabric, da, db);
   const pair: NcclPair = { a: a.id, b: b.id, kind, ...core, legend: legend.legend, kernel: kernel.verdict, difference: '' };
-  pair.difference = describeDifference(fabric, pair, legend, kernel);
+  pair.difference = describeDifference(pair, legend, kernel);
   return pair;
 }
 
@@ -235,5 +234,3 @@ function cpuOf(sys: NcclSystem, n: NcclNode): NcclNode | null {
   while (cur && cur.kind !== 'cpu') cur = cur.parent ? sys.nodes.get(cur.parent) : undefined;
   return cur ?? null;
 }
-
-export { label as ncclNodeLabel };

@@ -9,6 +9,8 @@ import { readSysfsFabric } from '../../../src/access/sysfs.js';
 import { writeNcclXml } from '../../../src/format/nccl-xml.js';
 import { buildNcclReport, type NcclPair } from '../../../src/model/nccl/decide.js';
 import { parseNcclEnv } from '../../../src/model/nccl/env.js';
+import { ancestry, buildNcclSystem } from '../../../src/model/nccl/system.js';
+import { nodeLabel } from '../../../src/model/nccl/paths.js';
 import { buildFabric } from '../../../src/model/topology.js';
 import type { Fabric } from '../../../src/model/types.js';
 import { UserError } from '../../../src/errors.js';
@@ -21,7 +23,13 @@ const xmlFabric = (file: string) => buildFabric(parseNcclXml(fs.readFileSync(pat
 const pair = (ps: NcclPair[], a: string, b: string) => ps.find((p) => (p.a === a && p.b === b) || (p.a === b && p.b === a))!;
 
 /** The answers that must survive an XML round trip (not the kernel verdict or legend: an XML cannot carry those). */
-const answers = (f: Fabric) => buildNcclReport(f, env()).pairs.map((p) => [p.a, p.b, p.path, p.pciPath, p.p2p, p.transport, p.gdr, p.gdrRead, p.pxnVia].join(' '));
+const answers = (f: Fabric) => {
+  const sys = buildNcclSystem(f);
+  // Where NCCL places every GPU and NIC (its chain of PCI nodes up to the CPU), then every pair's answers.
+  const places = [...sys.gpus, ...sys.nics].map((n) => `${n.id}: ${ancestry(sys, n.id).map(nodeLabel).join(' > ')}`);
+  const pairs = buildNcclReport(f, env()).pairs.map((p) => [p.a, p.b, p.path, p.pciPath, p.p2p, p.transport, p.gdr, p.gdrRead, p.pxnVia].join(' '));
+  return [...places, ...pairs];
+};
 
 describe('NCCL topology XML from providers', () => {
   it('Azure NDv4 (AMD, 8 GPUs, 4 NUMA nodes): PIX inside a virtual switch, SYS across, P2P only within', () => {
@@ -125,13 +133,16 @@ describe("a user's NCCL log (issue 1358): the paths NCCL printed", () => {
 });
 
 describe('refdata trees exported to NCCL XML and read back', { skip: haveRefdata() ? false : 'reference data not present' }, () => {
+  let placed = 0;
   for (const name of HWLOC_TREES) {
-    it(`${name}: same answers`, () => {
+    it(`${name}: same placement and answers`, () => {
       const a = buildFabric(readSysfsFabric(hwlocRoot(name)));
       const b = buildFabric(parseNcclXml(writeNcclXml(a), `${name}.xml`));
       assert.deepEqual(answers(b), answers(a));
+      placed += buildNcclSystem(a).nics.length;
     });
   }
+  it('the trees hold NICs to place (they have no GPUs: the stelline machines below do)', () => assert.ok(placed > 0));
 });
 
 function stelline(name: string, nodes: number[]): Fabric {
