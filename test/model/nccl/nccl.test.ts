@@ -115,13 +115,19 @@ describe('NCCL topology XML from providers', () => {
   });
 });
 
+/** "GPU/1A000 :GPU/1B000 (2/12.0/PIX) ..." lines of an NCCL log: from|to -> printed path type. */
+function printedGpuPaths(log: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of log.matchAll(/GPU\/(\w+) :((?:\s*\w+\/\w+ \(\d+\/[\d.]+\/\w+\))+)/g)) {
+    for (const e of m[2].matchAll(/GPU\/(\w+) \(\d+\/[\d.]+\/(\w+)\)/g)) if (e[1] !== m[1]) out.set(`${m[1]}|${e[1]}`, e[2]);
+  }
+  return out;
+}
+const busId = (id: string) => `0000:${id.padStart(5, '0').slice(0, 2).toLowerCase()}:00.0`;
+
 describe("a user's NCCL log (issue 1358): the paths NCCL printed", () => {
   // The system print puts GPU/2A000 under CPU/0 (1 hop), GPU/AB000 under CPU/2 and NIC/3D000 under CPU/1.
-  const log = fs.readFileSync(path.join(FIX, 'nccl-issue-1358.txt'), 'utf8');
-  const printed = new Map<string, string>();
-  for (const m of log.matchAll(/GPU\/(\w+) :((?:\s*\w+\/\w+ \(\d+\/[\d.]+\/\w+\))+)/g)) {
-    for (const e of m[2].matchAll(/GPU\/(\w+) \(\d+\/[\d.]+\/(\w+)\)/g)) printed.set(`${m[1]}|${e[1]}`, e[2]);
-  }
+  const printed = printedGpuPaths(fs.readFileSync(path.join(FIX, 'nccl-issue-1358.txt'), 'utf8'));
   const xml = `<system version="1"><cpu numaid="0"><pci busid="0000:2a:00.0" class="0x030200"/></cpu>
     <cpu numaid="1"><pci busid="0000:3d:00.0" class="0x020000"/></cpu><cpu numaid="2"><pci busid="0000:ab:00.0" class="0x030200"/></cpu></system>`;
   it('GPU/2A000 to GPU/AB000 is SYS, as printed', () => {
@@ -129,6 +135,27 @@ describe("a user's NCCL log (issue 1358): the paths NCCL printed", () => {
     const r = buildNcclReport(buildFabric(parseNcclXml(xml, '1358.xml')), env());
     assert.equal(pair(r.pairs, '0000:2a:00.0', '0000:ab:00.0').path, printed.get('2A000|AB000'));
     assert.equal(pair(r.pairs, '0000:ab:00.0', '0000:2a:00.0').path, printed.get('AB000|2A000'));
+  });
+});
+
+describe("a user's NCCL log (accelerate issue 2183): two PLX switches under one CPU", () => {
+  // The system print, as XML: CPU/0 > PCI/18000 > GPU/1A000, GPU/1B000; CPU/0 > PCI/3B000 > GPU/3D000, GPU/3E000.
+  const xml = `<system version="1"><cpu numaid="0">
+    <pci busid="0000:18:00.0" class="0x060400" vendor="0x10b5" device="0x8747"><pci busid="0000:1a:00.0" class="0x030200"/><pci busid="0000:1b:00.0" class="0x030200"/></pci>
+    <pci busid="0000:3b:00.0" class="0x060400" vendor="0x10b5" device="0x8747"><pci busid="0000:3d:00.0" class="0x030200"/><pci busid="0000:3e:00.0" class="0x030200"/></pci>
+  </cpu></system>`;
+  const printed = printedGpuPaths(fs.readFileSync(path.join(FIX, 'accelerate-issue-2183.txt'), 'utf8'));
+  const r = buildNcclReport(buildFabric(parseNcclXml(xml, '2183.xml')), env());
+  it('all 12 printed GPU paths match ours', () => {
+    assert.equal(printed.size, 12);
+    for (const [k, want] of printed) {
+      const [a, b] = k.split('|').map(busId);
+      assert.equal(pair(r.pairs, a, b).path, want, k);
+    }
+  });
+  it('4 GPUs: P2P within a switch (PIX), SHM through the CPU (PHB) by default', () => {
+    assert.equal(pair(r.pairs, '0000:1a:00.0', '0000:1b:00.0').transport, 'P2P');
+    assert.equal(pair(r.pairs, '0000:1a:00.0', '0000:3d:00.0').transport, 'SHM');
   });
 });
 
