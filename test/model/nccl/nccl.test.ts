@@ -100,6 +100,18 @@ describe('NCCL topology XML from providers', () => {
     assert.equal(pair(buildNcclReport(buildFabric(parseNcclXml(xml, 't.xml')), env({ NCCL_PXN_DISABLE: '1' })).pairs, '0000:90:00.0', '0000:12:00.0').path, 'SYS');
   });
 
+  it('a Broadcom PEX gen4 switch in base mode is flattened (PIX across its sub-switches); another two-level switch is PXB', () => {
+    const xml = (vendor: string, device: string) => `<system version="1"><cpu numaid="0">
+      <pci busid="0000:10:00.0" class="0x060400" vendor="0x${vendor}" device="0x${device}" subsystem_vendor="0x${vendor}" subsystem_device="0xa064">
+        <pci busid="0000:11:00.0" class="0x060400" vendor="0x${vendor}" device="0x${device}" subsystem_vendor="0x${vendor}" subsystem_device="0xa064"><pci busid="0000:12:00.0" class="0x030200"/></pci>
+        <pci busid="0000:21:00.0" class="0x060400" vendor="0x${vendor}" device="0x${device}" subsystem_vendor="0x${vendor}" subsystem_device="0xa064"><pci busid="0000:22:00.0" class="0x030200"/></pci>
+      </pci></cpu></system>`;
+    const path = (v: string, d: string) => pair(buildNcclReport(buildFabric(parseNcclXml(xml(v, d), 'b.xml')), env()).pairs, '0000:12:00.0', '0000:22:00.0');
+    assert.equal(path('1000', 'c010').path, 'PIX');
+    assert.match(path('1000', 'c010').difference, /PIX/);
+    assert.equal(path('10b5', '8747').path, 'PXB');
+  });
+
   it('bad files are one clear UserError', () => {
     assert.throws(() => parseNcclXml('<system><cpu numaid="0"><pci busid="zz"/></cpu></system>', 'b.xml'), UserError);
     assert.throws(() => parseNcclXml('<topology/>', 'b.xml'), /no <system>/);
