@@ -84,8 +84,10 @@ function placeAbove(fabric: Fabric, sys: Map<string, NcclNode>, d: Device, up: (
   return parent.bdf;
 }
 
+/** NVLinks from the XML's <gpu><nvlink> elements; null (unknown) unless every GPU has a <gpu> element. */
 function nvlinkMap(fabric: Fabric, gpus: NcclNode[]): Map<string, Set<string>> | null {
-  if (fabric.source.method !== 'nccl-xml') return null;
+  // Provider files list GPUs as bare <pci> functions: NCCL adds their NVLinks from NVML at run time.
+  if (fabric.source.method !== 'nccl-xml' || gpus.some((g) => !g.devices[0].raw.nccl?.gpu)) return null;
   const ids = new Set(gpus.map((g) => g.id));
   const out = new Map<string, Set<string>>(gpus.map((g) => [g.id, new Set<string>()]));
   const onSwitch: string[] = [];
@@ -116,11 +118,15 @@ export function buildNcclSystem(fabric: Fabric): NcclSystem {
     (d.kind === 'gpu' ? gpus : nics).push(node);
   }
   const notes: string[] = [];
-  if (!asXml) notes.push('NVLink unknown here: the PCIe tree does not show it (nvidia-smi nvlink -s or nvidia-smi topo -m on the machine does); an NVLink pair is NVL to NCCL whatever its PCIe path');
+  const nvlinks = nvlinkMap(fabric, gpus);
+  if (!nvlinks) {
+    const why = asXml ? 'the XML has no <gpu> elements (NCCL adds NVLinks from NVML at run time)' : 'the PCIe tree does not show it';
+    notes.push(`NVLink unknown here: ${why}; nvidia-smi nvlink -s or nvidia-smi topo -m on the machine shows it; an NVLink pair is NVL to NCCL whatever its PCIe path`);
+  }
   if ([...nodes.values()].some((n) => n.id === 'cpu:?')) notes.push('NUMA node unknown for some devices: NCCL would read numa_node from sysfs');
   return {
     nodes, gpus, nics,
-    nvlinks: nvlinkMap(fabric, gpus),
+    nvlinks,
     shape: asXml ? 'taken as written in the NCCL topology XML' : 'derived from the PCIe tree the way NCCL reads sysfs (two levels up per node; one CPU per NUMA node)',
     notes,
   };

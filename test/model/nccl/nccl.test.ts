@@ -50,7 +50,10 @@ describe('NCCL topology XML from providers', () => {
     const far = pair(r.pairs, '0003:00:00.0', '0101:00:00.0');
     assert.equal(far.path, 'SYS');
     assert.equal(far.gdr, false);
-    assert.ok(far.needsGpu.some((n) => /NVLink/.test(n)) === false, 'an XML source knows it has no NVLink listed');
+    // NDv4's A100s sit on NVSwitch, which a provider file leaves to NVML: NVLink (and so PXN) is unknown.
+    assert.ok(across.needsGpu.some((n) => /NVLink/.test(n)), 'a provider file lists no <gpu>: NVLink unknown');
+    assert.ok(far.needsGpu.some((n) => /PXN/.test(n)), 'with NVLink to the NIC\'s own GPU NCCL would use PXN');
+    assert.ok(r.unknown.some((u) => /no <gpu> elements/.test(u)));
   });
 
   it('Azure NDv5 and AWS p4d parse: one GPU per switch (PIX to its NIC), two GPUs and a NIC per p4d switch', () => {
