@@ -168,6 +168,29 @@ describe("a user's NCCL log (accelerate issue 2183): two PLX switches under one 
       assert.equal(pair(r.pairs, a, b).path, want, k);
     }
   });
+  it('from a PCIe tree, NCCL\'s two-levels-up walk gives the tree NCCL printed (PCI/18000 is the switch\'s upstream port)', () => {
+    // The same machine as lspci -tv would show it: NCCL's print names the upstream ports (18:00.0, 3b:00.0)
+    // and the GPUs; the root ports and the downstream ports between (skipped by NCCL) are filled in.
+    const tree = [
+      '-[0000:00]-+-00.0  Intel Corporation Device 2020',
+      '           +-01.0-[18-1b]----00.0-[19-1b]--+-08.0-[1a]----00.0  NVIDIA Corporation Device 2204',
+      '           |                               \\-10.0-[1b]----00.0  NVIDIA Corporation Device 2204',
+      '           \\-02.0-[3b-3e]----00.0-[3c-3e]--+-08.0-[3d]----00.0  NVIDIA Corporation Device 2204',
+      '                                           \\-10.0-[3e]----00.0  NVIDIA Corporation Device 2204',
+    ].join('\n');
+    const f = fabricFromLspciTree(tree, parseNumaTable('00 0 0-15'), { numaNodes: [0] });
+    const sys = buildNcclSystem(f);
+    assert.deepEqual(sys.gpus.map((g) => ancestry(sys, g.id).map(nodeLabel).join(' > ')), [
+      'GPU 0000:1a:00.0 > PCI 0000:18:00.0 > CPU 0', 'GPU 0000:1b:00.0 > PCI 0000:18:00.0 > CPU 0',
+      'GPU 0000:3d:00.0 > PCI 0000:3b:00.0 > CPU 0', 'GPU 0000:3e:00.0 > PCI 0000:3b:00.0 > CPU 0',
+    ]);
+    const fromTree = buildNcclReport(f, env());
+    for (const [k, want] of printed) {
+      const [a, b] = k.split('|').map(busId);
+      assert.equal(pair(fromTree.pairs, a, b).path, want, k);
+    }
+  });
+
   it('4 GPUs: P2P within a switch (PIX), SHM through the CPU (PHB) by default', () => {
     assert.equal(pair(r.pairs, '0000:1a:00.0', '0000:1b:00.0').transport, 'P2P');
     assert.equal(pair(r.pairs, '0000:1a:00.0', '0000:3d:00.0').transport, 'SHM');
