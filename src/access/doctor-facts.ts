@@ -137,7 +137,8 @@ export function isLiveSource(opts: SourceOptions): boolean {
 }
 
 export function gatherDoctorFacts(opts: DoctorFactOptions): EnvFacts {
-  const live = isLiveSource(opts);
+  const source = openSource(opts);
+  const live = source.live;
   const env = opts.env ?? {};
   const dmesgFromFile = (): Fact<string> | null => {
     if (!opts.dmesg) return null;
@@ -151,16 +152,18 @@ export function gatherDoctorFacts(opts: DoctorFactOptions): EnvFacts {
     return known(probeODirect(opts.file), 'open(O_DIRECT)');
   };
 
-  if (opts.dump) {
-    const why = 'an lspci dump has no /proc, /sys or /etc';
+  // Sources with no filesystem behind them (the source object says so: no fsRoot).
+  const ncclXml = source.method === 'nccl-xml';
+  if (source.method === 'dump' || ncclXml) {
+    const why = ncclXml ? 'an NCCL topology XML has no /proc, /sys or /etc' : 'an lspci dump has no /proc, /sys or /etc';
     return {
       live: false,
       modules: unknown(why),
       cufile: unknown(why),
       ioUringDisabled: unknown(why),
       ioUringProbe: unknown(why),
-      dmesg: dmesgFromFile() ?? unknown('an lspci dump has no kernel log; pass --dmesg FILE (dmesg output from that machine)'),
-      aerCounters: unknown('an lspci dump has no sysfs AER counters'),
+      dmesg: dmesgFromFile() ?? unknown(`${ncclXml ? 'an NCCL topology XML' : 'an lspci dump'} has no kernel log; pass --dmesg FILE (dmesg output from that machine)`),
+      aerCounters: unknown(`${ncclXml ? 'an NCCL topology XML' : 'an lspci dump'} has no sysfs AER counters`),
       odirect: odirect(),
     };
   }

@@ -1,5 +1,5 @@
 // The source layer's one object (pciutils' `struct pci_methods`): which method reads the fabric (live
-// sysfs, a captured tree, a snapshot archive, an lspci dump), whether that is this machine, its root,
+// sysfs, a captured tree, a snapshot archive, an lspci dump, an NCCL topology XML), whether that is this machine, its root,
 // how to read the fabric (outline, full) and fill what a view asks, host facts, and requireLive.
 // Built only by openSource: no other module decides whether a source is live.
 import * as path from 'node:path';
@@ -13,6 +13,7 @@ import { fillHostInfo } from './host-info.js';
 import { fillSysfsDevices, readSysfsFabricFromOutline, readSysfsOutline, type SysfsOutline } from './sysfs.js';
 import { readSysfsDirWithFs } from './sysfs-dir-reader.js';
 import { isSnapshotPath, readSnapshotFabric, sourceRoot, type SnapshotManifest } from './snapshot.js';
+import { isNcclXmlPath } from './nccl-xml-path.js';
 
 /** --root, --dump and --pci-ids as the commands pass them. */
 export interface SourceOptions {
@@ -29,7 +30,7 @@ export interface Source {
   readonly live: boolean;
   /** What a fabric read from here carries as `fabric.source`. */
   readonly describe: FabricSource;
-  /** The filesystem root to read: '/', the --root directory, a snapshot's extraction; null for a dump. */
+  /** The filesystem root to read: '/', the --root directory, a snapshot's extraction; null for a dump or an NCCL XML. */
   fsRoot(): string | null;
   /** The archive's manifest for a snapshot source, else null. */
   manifest(): SnapshotManifest | null;
@@ -51,12 +52,14 @@ export interface Source {
 function classify(opts: SourceOptions): { method: SourceMethod; location: string; live: boolean } {
   if (opts.dump !== undefined) return { method: 'dump', location: opts.dump, live: false };
   if (opts.root === undefined) return { method: 'sysfs', location: '/', live: true };
+  if (isNcclXmlPath(opts.root)) return { method: 'nccl-xml', location: opts.root, live: false };
   if (isSnapshotPath(opts.root)) return { method: 'snapshot', location: opts.root, live: false };
   return { method: 'sysfs', location: opts.root, live: path.resolve(opts.root) === '/' };
 }
 
 function offlineLine(what: string, s: { method: SourceMethod; location: string }): string {
-  const where = s.method === 'dump' ? `the lspci dump ${s.location}` : s.method === 'snapshot' ? `the snapshot ${s.location}` : `the captured tree ${s.location}`;
+  const where = s.method === 'dump' ? `the lspci dump ${s.location}` : s.method === 'snapshot' ? `the snapshot ${s.location}`
+    : s.method === 'nccl-xml' ? `the NCCL topology file ${s.location}` : `the captured tree ${s.location}`;
   const flag = s.method === 'dump' ? '--dump' : '--root';
   return `${what} needs this machine, but the fabric comes from ${where}: run it without ${flag}`;
 }
@@ -65,7 +68,7 @@ function offlineLine(what: string, s: { method: SourceMethod; location: string }
 export function openSource(opts: SourceOptions): Source {
   const { method, location, live } = classify(opts);
   const describe: FabricSource = { method, location, live };
-  const fsRoot = () => (method === 'dump' ? null : sourceRoot(method === 'sysfs' && live ? undefined : opts.root).root);
+  const fsRoot = () => (method === 'dump' || method === 'nccl-xml' ? null : sourceRoot(method === 'sysfs' && live ? undefined : opts.root).root);
   const manifest = () => (method === 'snapshot' ? sourceRoot(opts.root).snapshot?.manifest ?? null : null);
   const stamp = (raw: RawFabric): RawFabric => ({ ...raw, source: describe });
 
@@ -82,6 +85,8 @@ export function openSource(opts: SourceOptions): Source {
     },
     async readRaw(fill = FILL_ALL, outline) {
       if (method === 'dump') return stamp(readDumpFile(location));
+      // Loaded only for such a file: the XML parser is not part of every command's start-up.
+      if (method === 'nccl-xml') return stamp((await import('./nccl-xml.js')).readNcclXmlFile(location));
       if (method === 'snapshot') return stamp(readSnapshotFabric(location, { readDir: await nativeSysfsDirReader(), fill }));
       return stamp(readSysfsFabricFromOutline(outline ?? (await source.outline())!, fill));
     },

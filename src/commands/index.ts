@@ -4,6 +4,7 @@ import { benchCommand } from './bench.js';
 import { diffCommand } from './diff.js';
 import { doctorCommand } from './doctor.js';
 import { matrixCommand } from './matrix.js';
+import { ncclCommand } from './nccl.js';
 import { pathCommand } from './path.js';
 import { showCommand } from './show.js';
 import { snapshotCommand } from './snapshot.js';
@@ -21,4 +22,5 @@ export const commands: CommandModule<any, any>[] = [
   tuiCommand,
   snapshotCommand,
   diffCommand,
+  ncclCommand,
 ];

@@ -60,7 +60,9 @@ export function renderTopoText(f: Fabric, opts: TopoTextOptions): string {
   const nHost = new Set(f.devices.map((d) => d.hostBridge)).size;
   out.push(s.heading(`PCIe fabric from ${f.source.method} ${f.source.location}: ${f.devices.length} functions under ${nHost} host bridge${nHost === 1 ? '' : 's'}`));
   const noConfig = f.devices.filter((d) => d.configBytes <= 64).length;
-  if (noConfig > 0) {
+  if (f.source.method === 'nccl-xml') {
+    out.push(s.warn('note: an NCCL topology XML holds the tree, IDs, link speed/width and NUMA nodes only: config space, ACS, AER, drivers and IOMMU are unknown'));
+  } else if (noConfig > 0) {
     out.push(s.warn(`note: ${noConfig} of ${f.devices.length} functions show only ${noConfig === f.devices.length ? '' : 'up to '}64 bytes of config space (needs root): link control, ACS and AER are unknown for them`));
   }
 

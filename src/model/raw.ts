@@ -45,6 +45,8 @@ export interface RawDevice {
   /** Names the kernel gave things bound to this function: nvme0, eth0/ens1f0, mlx5_0, card0... */
   classNames?: { nvme?: string[]; block?: string[]; net?: string[]; infiniband?: string[]; drm?: string[] };
   physfn?: string | null; // SR-IOV: BDF of the PF for a VF
+  /** What an NCCL topology XML says of this function beyond PCI (GPU/NIC attributes, NVLinks). */
+  nccl?: RawNcclFacts;
   /** Where in the source this came from (sysfs dir or dump line), for error messages. */
   origin?: string;
 }
@@ -65,7 +67,15 @@ export interface HostInfo {
   isRoot: boolean | null;
 }
 
-export type SourceMethod = 'sysfs' | 'dump' | 'snapshot';
+/** An NCCL topology XML's <gpu>, <nic>/<net> and <nvlink> facts (absent attributes stay null). */
+export interface RawNcclFacts {
+  /** The <cpu numaid> this function sits under. */
+  numaId: string | null;
+  gpu?: { dev: number | null; sm: number | null; gdr: boolean | null; nvlinks: { target: string; count: number; tclass: string | null }[] };
+  nets?: { name: string; dev: number | null; speed: number | null; gdr: boolean | null }[];
+}
+
+export type SourceMethod = 'sysfs' | 'dump' | 'snapshot' | 'nccl-xml';
 
 /** Where a fabric came from, as the source object (src/access/source.ts) describes itself. */
 export interface FabricSource {

@@ -14,6 +14,7 @@ import { DetailsView } from './components/DetailsView.js';
 import { DoctorView } from './components/DoctorView.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
 import { Line, seg } from './components/Line.js';
+import { NcclView } from './components/NcclView.js';
 import { PairsView } from './components/PairsView.js';
 import { StatusLine } from './components/StatusLine.js';
 import { TabBar } from './components/TabBar.js';
@@ -41,6 +42,7 @@ export function Screen({ model, state }: { model: UiModel; state: UiState }) {
   else if (state.view === 'details') body = <DetailsView model={model} state={state} />;
   else if (state.view === 'pairs') body = <PairsView model={model} state={state} />;
   else if (state.view === 'doctor') body = <DoctorView model={model} state={state} />;
+  else if (state.view === 'nccl') body = <NcclView model={model} state={state} />;
   else body = <BenchView model={model} state={state} />;
   return (
     <Box flexDirection="column" width={columns} height={rows}>

@@ -4,7 +4,7 @@
 export type Command =
   | 'up' | 'down' | 'left' | 'right' | 'page-up' | 'page-down' | 'home' | 'end'
   | 'open' | 'back' | 'toggle' | 'next-view' | 'prev-view'
-  | 'view-tree' | 'view-details' | 'view-pairs' | 'view-doctor' | 'view-bench'
+  | 'view-tree' | 'view-details' | 'view-pairs' | 'view-doctor' | 'view-bench' | 'view-nccl'
   | 'search' | 'next-match' | 'prev-match' | 'cycle-class' | 'clear-filter'
   | 'mark' | 'clear-marks' | 'expand-all' | 'collapse-all'
   | 'bench-start' | 'bench-cancel' | 'bench-write'
@@ -71,6 +71,7 @@ export const BINDINGS: readonly Binding[] = [
   { keys: ['3', 'p'], command: 'view-pairs', label: '3/p', help: 'Pairs matrix and path' },
   { keys: ['4', 'd'], command: 'view-doctor', label: '4/d', help: 'Doctor findings' },
   { keys: ['5', 'b'], command: 'view-bench', label: '5/b', help: 'Bench' },
+  { keys: ['6'], command: 'view-nccl', label: '6', help: 'NCCL: path types, P2P and GPUDirect RDMA per pair' },
   { keys: ['/'], command: 'search', label: '/', help: 'search by alias, name or BDF' },
   { keys: ['n'], command: 'next-match', label: 'n', help: 'next match' },
   { keys: ['N'], command: 'prev-match', label: 'N', help: 'previous match' },
@@ -143,6 +144,7 @@ export function statusHints(view: string): string {
     case 'details': return `↑↓ scroll  ←→ section  Esc back  m mark  ${common}`;
     case 'pairs': return `↑↓←→ cell  Enter path  J/K scroll path  m mark  ${common}`;
     case 'doctor': return `↑↓ finding  Enter go to device  ${common}`;
+    case 'nccl': return `↑↓ pair  ${common}`;
     case 'bench': return `↑↓ pick  ←→ source/dest  s start  x cancel  ${common}`;
     default: return common;
   }

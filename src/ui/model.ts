@@ -12,6 +12,8 @@ import { labelDevices, selectEndpoints } from '../model/p2p/matrix.js';
 import type { Legend, MapType, P2pdmaVerdict } from '../model/p2p/types.js';
 import type { DetailLine } from './details.js';
 import type { DoctorView } from './doctor.js';
+import { buildNcclReport, type NcclReport } from '../model/nccl/decide.js';
+import { parseNcclEnv } from '../model/nccl/env.js';
 import { defineLazy } from '../lazy-property.js';
 
 export type NodeKind = 'host-bridge' | 'switch' | 'device' | 'port';
@@ -84,6 +86,8 @@ export interface UiModel {
   details(bdf: string): DetailLine[];
   /** Doctor findings, computed on first use (the checks can take a while on a big fabric). */
   doctor(): DoctorView;
+  /** What NCCL would decide (src/model/nccl), computed on first use. */
+  nccl(): NcclReport;
   /** Bench: whether it can run on this source, and why not. */
   benchSources: Device[];
   benchDestinations: (Device | 'host')[];
@@ -92,6 +96,8 @@ export interface UiModel {
 export interface ModelOptions {
   details?: (d: Device) => DetailLine[];
   doctor?: () => DoctorView;
+  /** The environment NCCL_* variables come from (the process's, when run for real). */
+  ncclEnv?: Record<string, string | undefined>;
 }
 
 function byBdf(a: Device, b: Device): number {
@@ -252,9 +258,11 @@ export function buildModel(fabric: Fabric, opts: ModelOptions = {}): UiModel {
   };
 
   let doctorView: DoctorView | undefined;
+  let ncclReport: NcclReport | undefined;
   const model = {
     fabric, nodes, roots, nodeOfDevice, order, visibleRows, pair, path, details,
     doctor: () => (doctorView ??= opts.doctor ? opts.doctor() : { available: false, note: 'doctor checks are not available', findings: [] }),
+    nccl: () => (ncclReport ??= buildNcclReport(fabric, parseNcclEnv(opts.ncclEnv ?? {}, {}))),
   } as UiModel;
   // The pairs matrix's rows and labels and the bench lists: on first use (the first frame is the tree).
   defineLazy(model, 'endpoints', () => selectEndpoints(fabric));

@@ -191,6 +191,7 @@ export async function runTui(opts: TuiOptions, io: CommandIO, streams: TuiStream
     const model = modelMod.buildModel(fabric, {
       details: (d) => detailsMod.deviceDetailLines(fabric, d, depth > 0),
       doctor: () => (doctorView ? doctorView() : { available: false, note: 'doctor is still loading', findings: [] }),
+      ncclEnv: process.env,
     });
     let device: string | null = null;
     if (opts.device) {

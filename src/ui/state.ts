@@ -4,9 +4,9 @@ import { keyToCommand, keyToSearchCommand, type Command, type KeyInfo, type Sear
 import { CLASS_FILTERS, type ClassFilter, type UiModel, type VisibleRow } from './model.js';
 import { orderedFindings } from './doctor.js';
 
-export const VIEWS = ['tree', 'details', 'pairs', 'doctor', 'bench'] as const;
+export const VIEWS = ['tree', 'details', 'pairs', 'doctor', 'bench', 'nccl'] as const;
 export type ViewId = (typeof VIEWS)[number];
-export const VIEW_TITLES: Record<ViewId, string> = { tree: 'Fabric', details: 'Device', pairs: 'Pairs', doctor: 'Doctor', bench: 'Bench' };
+export const VIEW_TITLES: Record<ViewId, string> = { tree: 'Fabric', details: 'Device', pairs: 'Pairs', doctor: 'Doctor', bench: 'Bench', nccl: 'NCCL' };
 
 export type Tone = 'ok' | 'warn' | 'bad' | 'info';
 
@@ -80,6 +80,7 @@ export interface UiState {
   details: { top: number };
   pairs: { row: number; col: number; rowTop: number; colLeft: number; path: { a: string; b: string } | null; pathTop: number };
   doctor: { cursor: number; top: number };
+  nccl: { cursor: number };
   bench: BenchState;
   help: boolean;
   size: { columns: number; rows: number };
@@ -150,6 +151,7 @@ export function initialState(model: UiModel, opts: InitOptions): UiState {
     details: { top: 0 },
     pairs: { row: 0, col: 0, rowTop: 0, colLeft: 0, path: null, pathTop: 0 },
     doctor: { cursor: 0, top: 0 },
+    nccl: { cursor: 0 },
     bench: {
       field: 'source', source: 0, dest: 0, phase: 'idle', request: null, progress: null, samples: [], notes: [],
       result: null, error: null, refusal: opts.benchRefusal ?? null,
@@ -434,6 +436,23 @@ function doctorCommand(model: UiModel, s: UiState, c: Command): UiState {
   }
 }
 
+/** The NCCL pane: a cursor over the pairs; the pane shows the current pair's reasons. */
+function ncclCommand(model: UiModel, s: UiState, c: Command): UiState {
+  const n = model.nccl().pairs.length;
+  const at = (i: number): UiState => ({ ...s, nccl: { cursor: clamp(i, 0, Math.max(0, n - 1)) } });
+  const page = Math.max(1, Math.floor(bodyHeight(s) / 3));
+  switch (c) {
+    case 'up': return at(s.nccl.cursor - 1);
+    case 'down': return at(s.nccl.cursor + 1);
+    case 'page-up': return at(s.nccl.cursor - page);
+    case 'page-down': return at(s.nccl.cursor + page);
+    case 'home': return at(0);
+    case 'end': return at(n - 1);
+    case 'back': return { ...s, view: 'tree' };
+    default: return s;
+  }
+}
+
 function benchCommand(model: UiModel, s: UiState, c: Command): UiState {
   const b = s.bench;
   const running = b.phase === 'starting' || b.phase === 'running' || b.phase === 'cancelling';
@@ -491,6 +510,7 @@ function command(model: UiModel, s0: UiState, c: Command): UiState {
     case 'view-pairs': return enterView(model, s, 'pairs');
     case 'view-doctor': return enterView(model, s, 'doctor');
     case 'view-bench': return enterView(model, s, 'bench');
+    case 'view-nccl': return enterView(model, s, 'nccl');
     case 'search': return { ...s, view: 'tree', search: { editing: true, before: s.query } };
     case 'next-match':
     case 'prev-match': {
@@ -532,6 +552,7 @@ function command(model: UiModel, s0: UiState, c: Command): UiState {
     case 'pairs': return pairsCommand(model, s, c);
     case 'doctor': return doctorCommand(model, s, c);
     case 'bench': return benchCommand(model, s, c);
+    case 'nccl': return ncclCommand(model, s, c);
   }
 }
 

@@ -225,3 +225,18 @@ test('bench pane (ink-testing-library): live progress, then direct vs bounce; re
   assert.match(strip(r2.lastFrame() ?? ''), /write tests are refused in the TUI/);
   r2.unmount();
 });
+
+test('NCCL pane (ink-testing-library): pairs with path type and answer, the current pair\'s reasons and the nvidia-smi comparison', async () => {
+  const model = fixtureModel();
+  const r = inkTestRender(<App model={model} initial={fixtureState(model, 100, 24)} theme={makeTheme(0)} followResize={false} />);
+  await tick();
+  r.stdin.write('6');
+  await waitFor(() => strip(r.lastFrame() ?? '').includes('P2P up to'));
+  const s = strip(r.lastFrame() ?? '');
+  const first = model.nccl().pairs[0];
+  assert.match(s, new RegExp(`${first.path ?? '\\?'}`));
+  assert.match(s, /why: /);
+  assert.match(s, /vs: /);
+  assert.match(s, /6 NCCL/);
+  r.unmount();
+});

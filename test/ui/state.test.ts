@@ -261,12 +261,12 @@ test('help opens with ? and any key closes it; Tab cycles panes both ways', () =
   assert.equal(s.help, false);
   assert.equal(s.selected, fixtureState(m).selected, 'the closing key does nothing else');
   const views = [];
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 6; i++) {
     s = run(m, s, key('', { tab: true }));
     views.push(s.view);
   }
-  assert.deepEqual(views, ['details', 'pairs', 'doctor', 'bench', 'tree']);
-  assert.equal(run(m, s, key('', { tab: true, shift: true })).view, 'bench');
+  assert.deepEqual(views, ['details', 'pairs', 'doctor', 'bench', 'nccl', 'tree']);
+  assert.equal(run(m, s, key('', { tab: true, shift: true })).view, 'nccl');
 });
 
 test('resize keeps the cursor on screen', () => {
@@ -294,4 +294,19 @@ test('Esc then q typed quickly (one Alt+q chunk) closes the overlay and quits', 
   const s = run(m, fixtureState(m), key('?'), key('q', { meta: true }));
   assert.equal(s.help, false);
   assert.equal(s.quit, true);
+});
+
+test('NCCL pane: 6 opens it, the cursor walks the pairs and stops at the ends, Esc goes back', () => {
+  const m = fixtureModel();
+  const n = m.nccl().pairs.length;
+  assert.ok(n > 0, 'the fixture has GPU/NIC pairs');
+  let s = run(m, fixtureState(m), key('6'));
+  assert.equal(s.view, 'nccl');
+  s = run(m, s, 'down', 'down');
+  assert.equal(s.nccl.cursor, Math.min(2, n - 1));
+  s = run(m, s, 'end', 'down');
+  assert.equal(s.nccl.cursor, n - 1);
+  s = run(m, s, 'home', 'up');
+  assert.equal(s.nccl.cursor, 0);
+  assert.equal(run(m, s, 'back').view, 'tree');
 });
