@@ -85,19 +85,25 @@ function gain(cases: GpuCaseSummary[], dir: 'ab' | 'ba'): number | null {
   return p && s && !gpuCaseFailed(p) && !gpuCaseFailed(s) && s.gbPerSec > 0 ? p.gbPerSec / s.gbPerSec : null;
 }
 
+/** A peer copy the driver refused (no peer access): reported, not a failure; the staged copies answer then. */
+export function peerRefused(r: Pick<GpuReport, 'peerAccess'>, c: GpuCaseSummary): boolean {
+  const p = r.peerAccess;
+  return c.method === 'peer' && p !== null && p.error !== null && c.error === p.error && (p.ab === false || p.ba === false);
+}
+
 /** The report from the native result. Peer cases refused by the driver are reported, not failed: the staged copies are the answer then. */
 export function gpuReport(plan: GpuPlan, r: GpuBenchResult): GpuReport {
   const cases = r.cases.map((c) => summarizeCase(plan, c));
   const gpuGpu = plan.what === 'gpu-gpu';
-  const refused = (c: GpuCaseSummary) => c.method === 'peer' && r.peerError !== undefined && c.error === r.peerError && (r.peerAB === false || r.peerBA === false);
+  const peerAccess = gpuGpu ? { ab: r.peerAB, ba: r.peerBA, error: r.peerError ?? null } : null;
   return {
     kind: 'gpu', schema: 'p2p.bench-gpu/1', runtime: plan.runtime, what: plan.what, a: plan.a, b: plan.b, bytesPerCopy: plan.bytes,
-    peerAccess: gpuGpu ? { ab: r.peerAB, ba: r.peerBA, error: r.peerError ?? null } : null,
+    peerAccess,
     verdict: plan.pair,
     cases,
     peerGain: gpuGpu ? { ab: gain(cases, 'ab'), ba: gain(cases, 'ba') } : null,
     cancelled: r.cancelled,
-    ok: cases.length > 0 && !r.cancelled && cases.every((c) => refused(c) || !gpuCaseFailed(c)),
+    ok: cases.length > 0 && !r.cancelled && cases.every((c) => peerRefused({ peerAccess }, c) || !gpuCaseFailed(c)),
   };
 }
 

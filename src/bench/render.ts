@@ -6,7 +6,7 @@ import { renderResults, renderSweep } from './format.js';
 import { formatSize, type RunSummary } from './metrics.js';
 import type { StoragePlan } from './plan.js';
 import type { StorageReport } from './report.js';
-import { gpuCaseFailed, type GpuReport } from './gpu-run.js';
+import { gpuCaseFailed, peerRefused, type GpuReport } from './gpu-run.js';
 
 export function failureText(s: RunSummary): string {
   if (s.verify.checked && !s.verify.ok) {
@@ -61,11 +61,10 @@ export function renderGpuText(r: GpuReport, io: CommandIO): void {
   if (r.peerAccess) {
     io.out(`  peer access (driver): ${r.a.label} -> ${r.b.label} ${yesNo(r.peerAccess.ab)}, back ${yesNo(r.peerAccess.ba)}` +
       (r.verdict ? `; p2p verdict: ${r.verdict.verdict}${r.verdict.reason ? ` (${r.verdict.reason})` : ''}` : '') + '\n');
-    if (r.peerAccess.error) io.out(c.yellow(`  note: ${r.peerAccess.error}: the staged copies are the way between these GPUs`) + '\n');
+    if (r.peerAccess.error && r.cases.some((x) => peerRefused(r, x))) io.out(c.yellow(`  note: ${r.peerAccess.error}: the staged copies are the way between these GPUs`) + '\n');
     const g = r.peerGain;
     if (g && (g.ab !== null || g.ba !== null)) io.out(`  ${c.bold('peer vs staged:')} ${[g.ab, g.ba].map((x) => (x === null ? '-' : `${x.toFixed(2)}x`)).join(' / ')}\n`);
   }
-  const refused = (x: GpuReport['cases'][number]) => x.method === 'peer' && r.peerAccess?.error === x.error;
-  for (const x of r.cases.filter((y) => gpuCaseFailed(y) && !refused(y))) io.err(`bench FAILED (${x.direction}, ${x.method}): ${x.error ?? gpuVerifyText(x)}\n`);
+  for (const x of r.cases.filter((y) => gpuCaseFailed(y) && !peerRefused(r, y))) io.err(`bench FAILED (${x.direction}, ${x.method}): ${x.error ?? gpuVerifyText(x)}\n`);
   if (r.cancelled) io.err('bench cancelled\n');
 }
