@@ -9,6 +9,7 @@ import { showCommand } from './show.js';
 import { snapshotCommand } from './snapshot.js';
 import { topoCommand } from './topo.js';
 import { tuiCommand } from './tui.js';
+import { gpusCommand } from './gpus.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
@@ -21,4 +22,5 @@ export const commands: CommandModule<any, any>[] = [
   tuiCommand,
   snapshotCommand,
   diffCommand,
+  gpusCommand,
 ];

@@ -168,3 +168,19 @@ describe('p2p bench with GPU memory (fake ROCm HIP)', { skip }, () => {
     await assert.rejects(bench({ source: 'gpu0', dest: 'gpu3' }), /not GPUs of the same runtime/);
   });
 });
+
+describe('p2p gpus (fake CUDA, this machine\'s fabric)', { skip }, () => {
+  it('lists the runtime devices and every ordered pair; --bandwidth measures peer and staged', async () => {
+    const { runGpus } = await import('../../src/bench/gpus-command.js');
+    env({});
+    const io = collect();
+    assert.equal(await runGpus({ lib: fake!.cuda, bandwidth: true }, io), 0);
+    assert.match(io.stdout, /CUDA devices \(driver 12080\)/);
+    assert.match(io.stdout, /^\s+0\s+0000:65:00\.0/m);
+    assert.match(io.stdout, /0 .*-> 1 .*\s+yes\s+/);
+    assert.match(io.stdout, /[\d.]+ \/ [\d.]+/);
+    await assert.rejects(runGpus({ lib: join(dir, 'none.so') }, collect()), /CUDA unavailable \(dlopen\)/);
+    await assert.rejects(runGpus({ lib: fake!.cuda, nvidiaSmiTopo: join(dir, 'none.txt') }, collect()), /--nvidia-smi-topo .*ENOENT/);
+    await assert.rejects(runGpus({ dump: 'x' }, collect()), /offline source/);
+  });
+});
