@@ -145,6 +145,8 @@ export interface NativeBenchResult {
   engine: 'io_uring' | 'psync' | 'cufile';
   /** Why a different engine than requested ran (fallback reason). */
   engineNote?: string;
+  /** Bounce into GPU memory: the staging buffer was pinned (cuMemHostRegister) or stayed pageable. */
+  staging?: 'pinned' | 'pageable';
   registeredBuffers: boolean;
   registerNote?: string;
   threads: number;

@@ -67,6 +67,9 @@ CUresult cuMemAlloc_v2(CUdeviceptr *p, size_t n) {
 CUresult cuMemFree_v2(CUdeviceptr p) { free(P(p)); return 0; }
 CUresult cuMemHostAlloc(void **p, size_t n, unsigned flags) { (void)flags; return posix_memalign(p, 4096, n ? n : 1) == 0 ? 0 : 2; }
 CUresult cuMemFreeHost(void *p) { free(p); return 0; }
+static void *registered;
+CUresult cuMemHostRegister_v2(void *p, size_t n, unsigned flags) { (void)n; (void)flags; if (registered) return 712; registered = p; return 0; }
+CUresult cuMemHostUnregister(void *p) { if (p != registered) return 713; registered = NULL; return 0; }
 CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src, size_t n) { memcpy(P(dst), src, n); corrupt("htod", P(dst), n); return 0; }
 #ifndef OMIT_SYMBOL
 CUresult cuMemcpyDtoH_v2(void *dst, CUdeviceptr src, size_t n) { memcpy(dst, P(src), n); corrupt("dtoh", dst, n); return 0; }
