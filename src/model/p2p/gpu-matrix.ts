@@ -58,7 +58,8 @@ export function deviceForBusId(fabric: Fabric, id: string | null): Device | null
 
 export function buildGpuMatrix(fabric: Fabric, gpus: readonly RuntimeGpu[], canAccessPeer: readonly (readonly (boolean | null)[])[], smi: TopoMatrix | null = null): GpuMatrix {
   const devs = gpus.map((g) => deviceForBusId(fabric, g.pciBusId));
-  const byBus = [...gpus.keys()].sort((i, j) => (devs[i]?.bdf ?? '').localeCompare(devs[j]?.bdf ?? ''));
+  const busOf = (i: number) => devs[i]?.bdf ?? normBdf(gpus[i].pciBusId) ?? '';
+  const byBus = [...gpus.keys()].sort((i, j) => busOf(i).localeCompare(busOf(j)));
   const smiLabel = new Map(byBus.map((i, n) => [i, smi && smi.labels.includes(`GPU${n}`) ? `GPU${n}` : null]));
   const devices = gpus.map((g, i) => ({ ordinal: g.ordinal, bdf: devs[i]?.bdf ?? normBdf(g.pciBusId), alias: devs[i]?.alias ?? null, smiLabel: smiLabel.get(i) ?? null }));
   const pairs: GpuMatrixPair[] = [];
