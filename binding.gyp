@@ -10,7 +10,10 @@
         "native/src/uring.cc",
         "native/src/engine.cc",
         "native/src/cufile_loader.cc",
-        "native/src/bench_worker.cc"
+        "native/src/bench_worker.cc",
+        "native/src/gpu_runtime.cc",
+        "native/src/gpu_bench.cc",
+        "native/src/gpu_worker.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

@@ -3,6 +3,7 @@
 
 #include "bench_worker.h"
 #include "config_space.h"
+#include "gpu_worker.h"
 #include "sysfs_reader.h"
 
 namespace p2p {
@@ -14,6 +15,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("statSource", Napi::Function::New(env, StatSource, "statSource"));
   exports.Set("probeCuFile", Napi::Function::New(env, ProbeCuFile, "probeCuFile"));
   exports.Set("startBench", Napi::Function::New(env, StartBench, "startBench"));
+  exports.Set("probeGpus", Napi::Function::New(env, ProbeGpusJs, "probeGpus"));
+  exports.Set("startGpuBench", Napi::Function::New(env, StartGpuBench, "startGpuBench"));
   exports.Set("abiVersion", Napi::Number::New(env, 4));
   return exports;
 }

@@ -163,6 +163,7 @@ class BenchWorker : public Napi::AsyncProgressWorker<Progress> {
     Napi::Object o = Napi::Object::New(env);
     o.Set("engine", r.engine);
     if (!r.engineNote.empty()) o.Set("engineNote", r.engineNote);
+    if (!r.staging.empty()) o.Set("staging", r.staging);
     o.Set("registeredBuffers", r.registeredBuffers);
     if (!r.registerNote.empty()) o.Set("registerNote", r.registerNote);
     o.Set("threads", r.threads);

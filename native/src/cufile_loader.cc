@@ -62,7 +62,14 @@ CuLoadResult CuLibrary::Load(const std::string& cufileLib, const std::string& cu
             Resolve(cufile_, "cuFileBufDeregister", &a.cuFileBufDeregister, &r) &&
             Resolve(cufile_, "cuFileRead", &a.cuFileRead, &r) &&
             Resolve(cufile_, "cuFileWrite", &a.cuFileWrite, &r)));
-  if (ok) api_ = a;
+  if (ok) {
+    // Optional entry points: the bounce path pins its staging buffer when they exist.
+    a.cuMemHostRegister = reinterpret_cast<decltype(a.cuMemHostRegister)>(dlsym(cuda_, "cuMemHostRegister_v2"));
+    a.cuMemHostUnregister = reinterpret_cast<decltype(a.cuMemHostUnregister)>(dlsym(cuda_, "cuMemHostUnregister"));
+    a.cuMemcpyHtoDAsync = reinterpret_cast<decltype(a.cuMemcpyHtoDAsync)>(dlsym(cuda_, "cuMemcpyHtoDAsync_v2"));
+    a.cuStreamSynchronize = reinterpret_cast<decltype(a.cuStreamSynchronize)>(dlsym(cuda_, "cuStreamSynchronize"));
+    api_ = a;
+  }
   return r;
 }
 

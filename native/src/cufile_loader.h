@@ -45,6 +45,11 @@ struct CuApi {
   CUresult (*cuMemFree)(CUdeviceptr dptr) = nullptr;                              // cuMemFree_v2
   CUresult (*cuMemcpyHtoD)(CUdeviceptr dst, const void* src, size_t bytes) = nullptr;  // _v2
   CUresult (*cuMemcpyDtoH)(void* dst, CUdeviceptr src, size_t bytes) = nullptr;        // _v2
+  // Optional (null when absent): pinning the bounce staging buffer and asynchronous copies from it.
+  CUresult (*cuMemHostRegister)(void* p, size_t bytes, unsigned int flags) = nullptr;  // _v2
+  CUresult (*cuMemHostUnregister)(void* p) = nullptr;
+  CUresult (*cuMemcpyHtoDAsync)(CUdeviceptr dst, const void* src, size_t bytes, void* stream) = nullptr;  // _v2
+  CUresult (*cuStreamSynchronize)(void* stream) = nullptr;
   // cuFile
   CUfileError_t (*cuFileDriverOpen)() = nullptr;
   CUfileError_t (*cuFileDriverClose)() = nullptr;

@@ -255,6 +255,7 @@ class GpuDest : public DestMemory {
   ~GpuDest() override {
     const CuApi& a = lib_.api();
     if (!a.cuInit) return;  // nothing was loaded
+    if (pinned_) a.cuMemHostUnregister(pinned_);
     if (bufRegistered_) a.cuFileBufDeregister(reinterpret_cast<const void*>(static_cast<uintptr_t>(base_)));
     if (handle_) a.cuFileHandleDeregister(handle_);
     if (driverOpen_) a.cuFileDriverClose();
@@ -293,8 +294,26 @@ class GpuDest : public DestMemory {
     return true;
   }
   uint8_t* HostPtr(size_t) override { return nullptr; }
+  /** Pin the bounce staging buffer (cuMemHostRegister) so copies from it are DMA, not staged by the
+   *  driver. Returns "" when pinned, else why not (the bounce path then copies from pageable memory). */
+  std::string PinStaging(void* p, size_t n) {
+    const CuApi& a = lib_.api();
+    if (!a.cuMemHostRegister || !a.cuMemHostUnregister || !a.cuMemcpyHtoDAsync || !a.cuStreamSynchronize)
+      return "libcuda lacks cuMemHostRegister/cuMemcpyHtoDAsync";
+    int rc = a.cuMemHostRegister(p, n, 0);
+    if (rc != 0) return CuErr("cuMemHostRegister", rc);
+    pinned_ = p;
+    return "";
+  }
   bool CopyIn(size_t slot, const uint8_t* src, size_t n, std::string* err) override {
-    int rc = lib_.api().cuMemcpyHtoD(base_ + slot * bs_, src, n);
+    const CuApi& a = lib_.api();
+    if (pinned_) {
+      int rc = a.cuMemcpyHtoDAsync(base_ + slot * bs_, src, n, nullptr);
+      if (rc == 0) rc = a.cuStreamSynchronize(nullptr);
+      if (rc != 0) { *err = CuErr("cuMemcpyHtoDAsync", rc); return false; }
+      return true;
+    }
+    int rc = a.cuMemcpyHtoD(base_ + slot * bs_, src, n);
     if (rc != 0) { *err = CuErr("cuMemcpyHtoD", rc); return false; }
     return true;
   }
@@ -328,6 +347,7 @@ class GpuDest : public DestMemory {
   bool driverOpen_ = false;
   CUfileHandle_t handle_ = nullptr;
   bool bufRegistered_ = false;
+  void* pinned_ = nullptr;
 };
 
 /** Block offsets for one stream: sequential over its share of the range (wrapping), or uniform random. */
@@ -703,8 +723,10 @@ bool RunEngine(const EngineOptions& o, const std::atomic<bool>& cancel, const Pr
   Fd src(fd);
 
   // Destination and staging
+  std::unique_ptr<HostDest> staging;  // before dest: a GPU dest unpins it before it is unmapped
   std::unique_ptr<DestMemory> dest;
   GpuDest* gpu = nullptr;
+  GpuDest* gpuDest = nullptr;
   switch (o.dest) {
     case EngineOptions::Dest::Host: {
       auto h = std::make_unique<HostDest>(o.blockSize);
@@ -722,14 +744,19 @@ bool RunEngine(const EngineOptions& o, const std::atomic<bool>& cancel, const Pr
       auto g = std::make_unique<GpuDest>(o.blockSize);
       if (!g->Init(o, slots, src.get(), cufileDirect, se)) return false;
       if (cufileDirect) gpu = g.get();
+      gpuDest = g.get();
       dest = std::move(g);
       break;
     }
   }
-  std::unique_ptr<HostDest> staging;
   if (o.bounce) {
     staging = std::make_unique<HostDest>(o.blockSize);
     if (!staging->Init(slots, se)) return false;
+    if (gpuDest) {
+      std::string why = gpuDest->PinStaging(staging->HostPtr(0), PageRound(slots * o.blockSize));
+      out->staging = why.empty() ? "pinned" : "pageable";
+      if (!why.empty() && out->engineNote.empty()) out->engineNote = why + ": bounce copies from pageable memory";
+    }
   }
   // Write mode: the destination holds the data to send: one pseudo-random block in every slot.
   if (o.write) {

@@ -62,6 +62,8 @@ class Histogram {
 struct EngineResult {
   std::string engine;        // io_uring | psync | cufile
   std::string engineNote;
+  /** Bounce into GPU memory: "pinned" (cuMemHostRegister worked) or "pageable"; empty otherwise. */
+  std::string staging;
   bool registeredBuffers = false;
   std::string registerNote;
   uint32_t threads = 0;

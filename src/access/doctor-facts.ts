@@ -9,6 +9,7 @@ import { known, unknown, type AerCounters, type DoctorInput, type EnvFacts, type
 import { openSource, type SourceOptions } from './source.js';
 import { sourceRoot } from './snapshot.js';
 import { parseKmsg, readKmsgRecords } from './kmsg.js';
+import { gatherGpuFacts } from './gpu-facts.js';
 
 export interface DoctorFactOptions {
   root?: string;
@@ -21,6 +22,8 @@ export interface DoctorFactOptions {
   env?: Record<string, string | undefined>;
   /** Probe io_uring with the native addon (live only); injected so tests need no addon. */
   ioUringProbe?: () => { available: boolean; reason?: string } | null;
+  /** GPU memory by BDF from the CUDA driver (live only); injected so tests need no GPU. */
+  gpuMemory?: () => Map<string, number> | null;
 }
 
 function readText(file: string): string | null {
@@ -218,6 +221,7 @@ export function gatherDoctorFacts(opts: DoctorFactOptions): EnvFacts {
     dmesg,
     aerCounters: readAerCounters(root),
     odirect: odirect(),
+    gpu: gatherGpuFacts({ root, live, rel, gpuMemory: opts.gpuMemory }),
   };
 }
 

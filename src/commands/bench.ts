@@ -40,6 +40,11 @@ export const benchCommand: CommandModule<object, BenchOptions> = {
       .option('sweep', { type: 'boolean', default: false, describe: 'Run block sizes x queue depths and draw the curve' })
       .option('sweep-bs', { type: 'string', describe: 'Block sizes for --sweep (default 4k,16k,64k,256k,1M)' })
       .option('sweep-qd', { type: 'string', describe: 'Queue depths for --sweep (default 1,4,16,32,64)' })
+      .option('libcuda', { type: 'string', describe: 'libcuda to dlopen (default libcuda.so.1; env P2P_LIBCUDA)', group: 'GPU:' })
+      .option('libcufile', { type: 'string', describe: 'libcufile to dlopen (default libcufile.so.0; env P2P_LIBCUFILE)', group: 'GPU:' })
+      .option('libhip', { type: 'string', describe: 'libamdhip64 to dlopen (default libamdhip64.so; env P2P_LIBHIP)', group: 'GPU:' })
+      .example('p2p bench host gpu0', 'Host <-> GPU copy bandwidth, pinned and pageable')
+      .example('p2p bench gpu0 gpu1', 'GPU -> GPU with peer access against a copy staged through host memory, both ways')
       .example('p2p bench nvme0 gpu0', 'A/B: NVMe -> GPU memory via cuFile vs via host memory')
       .example('p2p bench /data/big.bin host --bs 4k --qd 64 --pattern rand', 'IOPS of a file, O_DIRECT') as never,
   handler: async (argv) => {

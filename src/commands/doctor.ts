@@ -73,6 +73,7 @@ async function doctor(opts: DoctorOptions, io: CommandIO): Promise<number> {
     root: opts.root, dump: opts.dump, pciIds: opts.pciIds, file: opts.file, dmesg: opts.dmesg,
     env: opts.env ?? (live ? process.env : {}),
     ioUringProbe: opts.ioUringProbe ?? (live ? await (await import('../access/load.js')).nativeIoUringProbe() : undefined),
+    gpuMemory: live ? await (await import('../access/gpu-facts.js')).nativeGpuMemory() : undefined,
   });
   const { fabric } = input;
   // One context: the pair verdicts the checks compute are the ones the Prometheus view prints.

@@ -10,6 +10,7 @@ import { showCommand } from './show.js';
 import { snapshotCommand } from './snapshot.js';
 import { topoCommand } from './topo.js';
 import { tuiCommand } from './tui.js';
+import { gpusCommand } from './gpus.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
@@ -23,4 +24,5 @@ export const commands: CommandModule<any, any>[] = [
   snapshotCommand,
   diffCommand,
   ncclCommand,
+  gpusCommand,
 ];

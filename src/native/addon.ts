@@ -145,6 +145,8 @@ export interface NativeBenchResult {
   engine: 'io_uring' | 'psync' | 'cufile';
   /** Why a different engine than requested ran (fallback reason). */
   engineNote?: string;
+  /** Bounce into GPU memory: the staging buffer was pinned (cuMemHostRegister) or stayed pageable. */
+  staging?: 'pinned' | 'pageable';
   registeredBuffers: boolean;
   registerNote?: string;
   threads: number;
@@ -177,6 +179,77 @@ export interface BenchHandle {
   cancel(): void;
 }
 
+/** GPU memory runtime loaded with dlopen: the CUDA driver API (libcuda.so.1) or ROCm HIP (libamdhip64.so). */
+export type GpuRuntimeName = 'cuda' | 'hip';
+
+export interface GpuDeviceInfo {
+  /** Runtime ordinal (CUDA device / HIP device index). */
+  ordinal: number;
+  /** cuDeviceGetPCIBusId / hipDeviceGetPCIBusId ("0000:65:00.0"), null when refused. */
+  pciBusId: string | null;
+  name: string | null;
+  totalMem: number | null;
+  error?: string;
+}
+
+/** probeGpus: devices of one runtime and the driver's peer-access answers. */
+export interface GpuProbe {
+  runtime: GpuRuntimeName;
+  lib: string;
+  available: boolean;
+  /** 'dlopen', 'symbol', 'init', 'count', 'no-device' when not available. */
+  stage?: string;
+  reason?: string;
+  driverVersion?: number;
+  devices: GpuDeviceInfo[];
+  /** canAccessPeer[i][j] from cuDeviceCanAccessPeer / hipDeviceCanAccessPeer; null on the diagonal or when the query failed. */
+  canAccessPeer: (boolean | null)[][];
+}
+
+export type GpuCaseName = 'htod-pinned' | 'dtoh-pinned' | 'htod-pageable' | 'dtoh-pageable' | 'peer-ab' | 'peer-ba' | 'staged-ab' | 'staged-ba';
+
+export interface GpuBenchOptions {
+  runtime: GpuRuntimeName;
+  lib: string;
+  /** GPU ordinal of end A, -1 for host memory (host <-> GPU cases). */
+  a: number;
+  /** GPU ordinal of end B. */
+  b: number;
+  /** Bytes per copy (one buffer of this size on each end). */
+  bytes: number;
+  /** Bytes per case (0: use durationMs). */
+  totalBytes: number;
+  durationMs: number;
+  cases: GpuCaseName[];
+}
+
+export interface GpuCaseResult {
+  name: GpuCaseName;
+  bytes: number;
+  copies: number;
+  elapsedSec: number;
+  /** Fastest single copy (seconds). */
+  minCopySec: number;
+  /** The destination copied back to host and compared with what was sent. */
+  verify: { checked: boolean; ok: boolean; firstBadOffset?: number; expected?: number; actual?: number };
+  error?: string;
+}
+
+export interface GpuBenchResult {
+  cases: GpuCaseResult[];
+  /** GPU -> GPU: the driver's peer-access answer A->B and B->A (null: not asked). */
+  peerAB: boolean | null;
+  peerBA: boolean | null;
+  /** Why the peer cases could not run (refused, enabling failed). */
+  peerError?: string;
+  cancelled: boolean;
+}
+
+export interface GpuBenchHandle {
+  promise: Promise<GpuBenchResult>;
+  cancel(): void;
+}
+
 /** The raw binary's shape (checked loosely at load). */
 interface NativeBinding {
   abiVersion: number;
@@ -186,6 +259,8 @@ interface NativeBinding {
   statSource(path: string): SourceStat;
   probeCuFile(cufileLib: string, cudaLib: string): CuFileProbe;
   startBench(opts: NativeBenchOptions, onProgress: ((p: NativeProgress) => void) | undefined): BenchHandle;
+  probeGpus(runtime: GpuRuntimeName, lib: string): GpuProbe;
+  startGpuBench(opts: GpuBenchOptions): GpuBenchHandle;
 }
 
 const ABI_VERSION = 4;
@@ -319,4 +394,17 @@ export function probeCuFile(libs: { cufileLib?: string; cudaLib?: string } = {})
  */
 export function startBench(opts: NativeBenchOptions, onProgress?: (p: NativeProgress) => void): BenchHandle {
   return native().startBench(opts, onProgress);
+}
+
+/** dlopen the CUDA driver API or HIP, list the devices (PCI bus id, name, memory) and the peer-access matrix. Never throws for a missing library. */
+export function probeGpus(runtime: GpuRuntimeName, lib: string): GpuProbe {
+  return native().probeGpus(runtime, lib);
+}
+
+/**
+ * Host <-> GPU or GPU -> GPU copies off the JS thread, each case verified by copying back. Setup failures
+ * (library, no device, out of memory) reject with one line; a failing copy resolves with the case's `error`.
+ */
+export function startGpuBench(opts: GpuBenchOptions): GpuBenchHandle {
+  return native().startGpuBench(opts);
 }

@@ -1,8 +1,8 @@
 // What the Bench pane needs from the bench engine: start a read-only A/B run (direct vs bounce) for a
-// source and destination, report progress while it runs, and the result. The live driver wraps the
-// `p2p bench` runner (src/bench/bench-command.ts) with JSON output and a progress tap on the native
-// engine; tests pass a fake. Write tests are never started from here.
-import type { CommandIO } from '../io.js';
+// source and destination, report progress while it runs, and the result. The live driver plans and runs
+// the bench through src/bench (plan -> run -> typed StorageReport) with a progress tap on the native
+// engine and maps the report; tests pass a fake. Write tests are never started from here.
+import type { StorageReport } from '../bench/report.js';
 import type { Fabric } from '../model/types.js';
 import type { BenchEvent, BenchResultView } from './state.js';
 
@@ -30,30 +30,16 @@ export function benchRefusal(fabric: Fabric): string | null {
   return `the fabric comes from the captured tree ${s.location}, not this machine: run p2p tui without --root to benchmark`;
 }
 
-interface JsonRun {
-  path: 'direct' | 'bounce';
-  gbPerSec: number;
-  latencyUs?: { p99?: number };
-  cpuPerGB?: { total?: number };
-  error: string | null;
-  verify?: { checked: boolean; ok: boolean };
-  cancelled?: boolean;
-}
-
-/** The `p2p bench --json` document as the pane shows it. */
-export function resultFromJson(doc: {
-  runs: JsonRun[];
-  savings: { throughputRatio: number | null; cpuShareSaved: number | null } | null;
-  directSkipped: string | null;
-  ok: boolean;
-}): BenchResultView {
+/** The typed storage report as the pane shows it. */
+export function resultFromReport(r: Pick<StorageReport, 'doc'>): BenchResultView {
+  const doc = r.doc;
   return {
-    runs: doc.runs.map((r) => ({
-      path: r.path,
-      gbPerSec: r.gbPerSec,
-      p99us: r.latencyUs?.p99 ?? null,
-      cpuSecPerGB: r.cpuPerGB?.total ?? null,
-      failed: r.error ?? (r.verify && r.verify.checked && !r.verify.ok ? 'data mismatch' : r.cancelled ? 'cancelled' : null),
+    runs: doc.runs.map((x) => ({
+      path: x.path,
+      gbPerSec: x.gbPerSec,
+      p99us: x.latencyUs.p99,
+      cpuSecPerGB: x.cpuPerGB.total,
+      failed: x.error ?? (x.verify.checked && !x.verify.ok ? 'data mismatch' : x.cancelled ? 'cancelled' : null),
     })),
     throughputRatio: doc.savings?.throughputRatio ?? null,
     cpuShareSaved: doc.savings?.cpuShareSaved ?? null,
@@ -68,72 +54,55 @@ export interface LiveDriverOptions {
   rounds?: number;
 }
 
-/** The real engine: `p2p bench SOURCE DEST --json`, read-only, with live progress. */
+/** The real engine: plan and run the read-only A/B bench, with live progress, and map the typed report. */
 export function liveBenchDriver(fabric: Fabric, opts: LiveDriverOptions = {}): BenchDriver {
   const durationSec = opts.durationSec ?? 4;
   const rounds = opts.rounds ?? 2;
   return {
     start(req, emit) {
-      let cancelled = false;
-      let current: { cancel(): void } | null = null;
+      const ac = new AbortController();
       const done = (async () => {
         try {
-          const [{ runBench }, addon] = await Promise.all([import('../bench/bench-command.js'), import('../native/addon.js')]);
+          const [cmd, plan, addon] = await Promise.all([import('../bench/bench-command.js'), import('../bench/plan.js'), import('../native/addon.js')]);
           const status = addon.addonStatus();
           if (!status.loaded) {
             emit({ kind: 'failed', message: `native addon unavailable: ${status.error ?? 'unknown reason'}` });
             return;
           }
-          let out = '';
-          const io: CommandIO = {
-            out: (t) => {
-              out += t;
-            },
-            err: (t) => {
-              const line = t.trim();
-              if (line) emit({ kind: 'note', text: line });
-            },
-            isTTY: false,
-            color: false,
-            columns: 80,
-          };
+          const deps = { ...(await cmd.defaultBenchDeps()), loadFabric: async () => fabric };
+          const p = await plan.planBench({ source: req.source, dest: req.dest, write: false, mode: 'both', duration: durationSec, rounds }, deps);
+          if (p.kind !== 'storage') throw new Error('the Bench pane runs storage benches only');
+          for (const n of [...p.notes, ...p.warnings]) emit({ kind: 'note', text: n });
           const round: Record<string, number> = { direct: 0, bounce: 0 };
-          const code = await runBench(
-            { source: req.source, dest: req.dest, json: true, write: false, mode: 'both', duration: durationSec, rounds },
-            io,
-            {
-              loadFabric: async () => fabric,
-              startBench: (nopts, onProgress) => {
-                const path = nopts.mode;
-                const r = round[path]++;
-                const handle = addon.startBench(nopts, (p) => {
-                  onProgress?.(p);
-                  const fraction = nopts.durationMs > 0 ? (p.elapsedSec * 1000) / nopts.durationMs : nopts.totalBytes > 0 ? p.bytes / nopts.totalBytes : null;
-                  emit({
-                    kind: 'progress',
-                    progress: {
-                      path, round: r, rounds, bytes: p.bytes, elapsedSec: p.elapsedSec,
-                      gbPerSec: p.elapsedSec > 0 ? p.bytes / 1e9 / p.elapsedSec : 0,
-                      fraction: fraction === null ? null : Math.min(1, fraction),
-                    },
-                  });
+          const report = await cmd.executePlan(p, deps, {
+            signal: ac.signal,
+            start: (nopts, onProgress) => {
+              const path = nopts.mode;
+              const r = round[path]++;
+              return addon.startBench(nopts, (x) => {
+                onProgress?.(x);
+                const fraction = nopts.durationMs > 0 ? (x.elapsedSec * 1000) / nopts.durationMs : nopts.totalBytes > 0 ? x.bytes / nopts.totalBytes : null;
+                emit({
+                  kind: 'progress',
+                  progress: {
+                    path, round: r, rounds, bytes: x.bytes, elapsedSec: x.elapsedSec,
+                    gbPerSec: x.elapsedSec > 0 ? x.bytes / 1e9 / x.elapsedSec : 0,
+                    fraction: fraction === null ? null : Math.min(1, fraction),
+                  },
                 });
-                current = handle;
-                if (cancelled) handle.cancel();
-                return handle;
-              },
+              });
             },
-          );
-          const doc = JSON.parse(out);
-          emit({ kind: 'done', result: resultFromJson(doc), cancelled: cancelled || code !== 0 && doc.runs?.some((r: JsonRun) => r.cancelled) });
+          });
+          if (report.kind !== 'storage') throw new Error('unexpected report');
+          for (const f of report.failures) emit({ kind: 'note', text: `bench FAILED (${f.run.path}): ${cmd.failureText(f.run)}` });
+          emit({ kind: 'done', result: resultFromReport(report), cancelled: ac.signal.aborted || report.cancelled });
         } catch (e) {
           emit({ kind: 'failed', message: (e as Error).message });
         }
       })();
       return {
         cancel() {
-          cancelled = true;
-          current?.cancel();
+          ac.abort();
         },
         done,
       };

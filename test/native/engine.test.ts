@@ -169,8 +169,10 @@ describe('cuFile destination (fake libcuda/libcufile: "GPU memory" is host memor
     assert.equal(r.threads, 4);
     assertClean(r, 32 << 20);
   });
-  it('bounce: read into host, cuMemcpyHtoD; corruption is caught', { skip }, async () => {
-    assertClean(await run({ dest: dest(), mode: 'bounce' }), 32 << 20);
+  it('bounce: read into pinned host memory, cuMemcpyHtoDAsync; corruption is caught', { skip }, async () => {
+    const r = await run({ dest: dest(), mode: 'bounce' });
+    assertClean(r, 32 << 20);
+    assert.equal(r.staging, 'pinned');
     const bad = await run({ dest: dest(), testCorruptByte: 99 });
     assert.equal(bad.verify.ok, false);
   });

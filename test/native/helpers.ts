@@ -51,13 +51,15 @@ export interface FakeCuda {
   cuda: string;
   cufile: string;
   cudaMissingSymbol: string;
+  /** The fake libamdhip64.so (ROCm HIP). */
+  hip: string;
 }
 
 let fake: FakeCuda | null | undefined;
-/** Compile the fake libcuda/libcufile (test/native/fixtures) once; null when no C compiler. */
+/** Compile the fake libcuda/libcufile/libamdhip64 (test/native/fake-cuda) once into a temp dir; null when no C compiler. */
 export function fakeCuda(): FakeCuda | null {
   if (fake !== undefined) return fake;
-  const src = join(repoRoot, 'test/native/fixtures');
+  const src = join(repoRoot, 'test/native/fake-cuda');
   const dir = resolve(directTempDir('p2p-fakecuda-'));
   mkdirSync(dir, { recursive: true });
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -66,9 +68,10 @@ export function fakeCuda(): FakeCuda | null {
   try {
     cc('libcuda.so.1', 'fake_cuda.c');
     cc('libcufile.so.0', 'fake_cufile.c');
+    cc('libamdhip64.so', 'fake_hip.c');
     mkdirSync(join(dir, 'missing'));
     cc('missing/libcuda.so.1', 'fake_cuda.c', ['-DOMIT_SYMBOL']);
-    fake = { dir, cuda: join(dir, 'libcuda.so.1'), cufile: join(dir, 'libcufile.so.0'), cudaMissingSymbol: join(dir, 'missing/libcuda.so.1') };
+    fake = { dir, cuda: join(dir, 'libcuda.so.1'), cufile: join(dir, 'libcufile.so.0'), cudaMissingSymbol: join(dir, 'missing/libcuda.so.1'), hip: join(dir, 'libamdhip64.so') };
   } catch {
     fake = null;
   }

@@ -6,7 +6,7 @@ import { BINDINGS, keyToCommand, keyToSearchCommand, normaliseKey } from '../../
 import { colorDepth, makeTheme } from '../../src/ui/theme.js';
 import { enterAltScreen, ENTER_ALT_SCREEN, LEAVE_ALT_SCREEN, SHOW_CURSOR, signalExitCode } from '../../src/ui/terminal.js';
 import { groupFindings, normalizeFindings } from '../../src/ui/doctor.js';
-import { benchRefusal, resultFromJson } from '../../src/ui/bench-driver.js';
+import { benchRefusal, resultFromReport } from '../../src/ui/bench-driver.js';
 import { fixtureFabric } from './fixture.js';
 
 test('every key name is bound once; every command reachable', () => {
@@ -133,18 +133,18 @@ test('doctor findings: any reasonable shape normalised, grouped worst first', ()
   assert.deepEqual(groupFindings(f).map((g) => g.status), ['fail', 'warn', 'ok']);
 });
 
-test('bench: refused on dumps, snapshots and captured trees; JSON result mapped', () => {
+test('bench: refused on dumps, snapshots and captured trees; typed report mapped', () => {
   const fab = fixtureFabric();
   assert.match(benchRefusal({ ...fab, source: { method: 'dump', location: 'x.txt', live: false } })!, /dump x\.txt/);
   assert.match(benchRefusal({ ...fab, source: { method: 'sysfs', location: '/tmp/tree', live: false } })!, /captured tree/);
   assert.equal(benchRefusal({ ...fab, source: { method: 'sysfs', location: '/', live: true } }), null);
-  const r = resultFromJson({
-    runs: [
-      { path: 'direct', gbPerSec: 5, latencyUs: { p99: 100 }, cpuPerGB: { total: 0.1 }, error: null, verify: { checked: true, ok: true } },
-      { path: 'bounce', gbPerSec: 4, error: null, verify: { checked: true, ok: false } },
-    ],
-    savings: { throughputRatio: 1.25, cpuShareSaved: 0.5 }, directSkipped: null, ok: false,
-  });
+  const run = (over: object) => ({ path: 'direct', gbPerSec: 5, latencyUs: { p99: 100 }, cpuPerGB: { total: 0.1 }, error: null, cancelled: false, verify: { checked: true, ok: true }, ...over });
+  const r = resultFromReport({
+    doc: {
+      runs: [run({}), run({ path: 'bounce', gbPerSec: 4, verify: { checked: true, ok: false } })],
+      savings: { throughputRatio: 1.25, cpuShareSaved: 0.5 }, directSkipped: null, ok: false,
+    },
+  } as never);
   assert.equal(r.runs[0].failed, null);
   assert.equal(r.runs[1].failed, 'data mismatch');
   assert.equal(r.throughputRatio, 1.25);

@@ -9,6 +9,7 @@ import { barPlacementCheck, gpuBarCheck, numaPairsCheck, numaUnknownCheck, nvmeC
 import { acsCheck, iommuCheck, pairsCheck } from './checks-p2p.js';
 import { cufileCheck, driverBoundCheck, ioUringCheck, nvidiaModulesCheck, odirectCheck } from './checks-sw.js';
 import { privilegesCheck } from './checks-priv.js';
+import { bar1Check, gdscheckCheck, gdsModeCheck } from './checks-gpu.js';
 import type {
   CheckDef, CheckGroup, DoctorContext, DoctorInput, DoctorReport, DoctorSelection, Finding, PairVerdict,
 } from './types.js';
@@ -43,6 +44,9 @@ export const CHECKS: readonly CheckDef[] = [
   odirectCheck,
   privilegesCheck,
   pairsCheck,
+  gdsModeCheck,
+  bar1Check,
+  gdscheckCheck,
 ];
 
 export const GROUP_TITLES: Record<CheckGroup, string> = {
@@ -56,6 +60,7 @@ export const GROUP_TITLES: Record<CheckGroup, string> = {
   sw: 'Software',
   priv: 'Privileges',
   p2p: 'P2P pairs',
+  gpu: 'GPU (GPUDirect)',
 };
 
 export const CHECK_IDS: readonly string[] = CHECKS.map((c) => c.id);

@@ -39,6 +39,27 @@ export interface ODirectProbe {
   mountPoint?: string | null;
 }
 
+/** The NVIDIA kernel module: version and whether it is the open one (from modinfo license, the version banner or the taint). */
+export interface NvidiaDriverFacts {
+  version: string | null;
+  open: boolean | null;
+  /** Where `open` was read. */
+  openSource: string | null;
+}
+
+/** The GPU side's facts (src/access/gpu-facts.ts). */
+export interface GpuEnvFacts {
+  nvidiaDriver: Fact<NvidiaDriverFacts>;
+  /** p2pdma_pgmap_ops in /proc/kallsyms: the running kernel can make a GPU BAR a P2PDMA provider. */
+  p2pdmaPgmapOps: Fact<boolean>;
+  /** NVreg_RegistryDwords has RMForceStaticBar1=1 (/proc/driver/nvidia/params). */
+  staticBar1: Fact<boolean>;
+  /** nvme_core multipath=Y (native NVMe multipath). */
+  nvmeMultipath: Fact<boolean>;
+  /** GPU memory in bytes by BDF (CUDA driver, live only). */
+  gpuMemory: Fact<Map<string, number>>;
+}
+
 /** Facts the access layer gathers besides the fabric (src/access/doctor-facts.ts). */
 export interface EnvFacts {
   /** The machine being diagnosed is the one running p2p (not a --root capture or a dump). */
@@ -57,6 +78,8 @@ export interface EnvFacts {
   aerCounters: Fact<Map<string, AerCounters>>;
   /** O_DIRECT probe of a bench file given with --file. */
   odirect: Fact<ODirectProbe>;
+  /** GPU side (GDS mode, BAR1, driver); absent when not gathered. */
+  gpu?: GpuEnvFacts;
 }
 
 export interface DoctorInput {
@@ -64,7 +87,7 @@ export interface DoctorInput {
   env: EnvFacts;
 }
 
-export type CheckGroup = 'kernel' | 'iommu' | 'acs' | 'link' | 'mem' | 'numa' | 'driver' | 'sw' | 'priv' | 'p2p';
+export type CheckGroup = 'kernel' | 'iommu' | 'acs' | 'link' | 'mem' | 'numa' | 'driver' | 'sw' | 'priv' | 'p2p' | 'gpu';
 
 export interface Finding {
   /** Stable check id ("acs.redirect"); the group is the part before the dot. */
