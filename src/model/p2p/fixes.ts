@@ -1,7 +1,7 @@
 // What would change a P2PDMA verdict: kernel parameters, firmware settings, card placement, each
 // with its cost. Pure: builds text from a verdict already computed.
 import type { Fabric } from '../types.js';
-import type { P2pFix, P2pdmaVerdict } from './types.js';
+import type { MapType, P2pFix, P2pdmaVerdict } from './types.js';
 
 /** config_acs flags, bit 6 (DirectTrans) first and bit 0 (SrcValid) last: clear EgressCtrl,
  *  CmpltRedir and ReqRedir, leave every other bit as it is. */
@@ -19,9 +19,25 @@ export function configAcsParameter(bdfs: readonly string[]): string {
   return `pci=config_acs=${bdfs.map((b) => `${CONFIG_ACS_CLEAR_REDIRECT}@${b}`).join(';')}`;
 }
 
+const RANK: Record<MapType, number> = { NOT_SUPPORTED: 0, THRU_HOST_BRIDGE: 1, BUS_ADDR: 2 };
+
+/** A newer kernel that allows what this one refuses (or maps it better). */
+function upgradeFix(v: P2pdmaVerdict): P2pFix | null {
+  const n = v.newer;
+  if (!n || n.mapType === null || (v.mapType !== null && RANK[n.mapType] <= RANK[v.mapType])) return null;
+  const commits = n.commits.length ? ` (${n.commits.join(', ')})` : '';
+  return {
+    kind: 'kernel-upgrade',
+    text: `run Linux ${n.from} or later${commits}: its rules make this pair ${n.mapType}${v.kernel.rules ? ` (${v.verdict} on ${v.kernel.rules})` : ''}`,
+    tradeoff: 'a kernel upgrade and reboot: out-of-tree drivers (GPU, RDMA) must be rebuilt for it, and a distribution may not ship that release for this machine',
+  };
+}
+
 export function fixesFor(fabric: Fabric, v: P2pdmaVerdict): P2pFix[] {
   const fixes: P2pFix[] = [];
   if (v.mapType === 'BUS_ADDR') return fixes;
+  const upgrade = upgradeFix(v);
+  if (upgrade) fixes.push(upgrade);
 
   const redirecting = v.acsPath.filter((p) => p.acs.state === 'redirect').map((p) => p.bdf);
   const unknown = v.acsPath.filter((p) => p.acs.state === 'unknown');
