@@ -4,6 +4,7 @@ import { UserError } from '../errors.js';
 import { PciIds } from '../model/pci-ids.js';
 import { buildFabric } from '../model/topology.js';
 import type { Fabric } from '../model/types.js';
+import { parseKernelRelease } from '../model/p2p/kernel-release.js';
 import type { SourceOptions } from '../commands/shared.js';
 import { parseLspciDump } from './dump.js';
 import { readSysfsFabricFromOutline, readSysfsOutline, type SysfsOutline } from './sysfs.js';
@@ -106,7 +107,16 @@ export async function loadSysfsOutline(opts: SourceOptions): Promise<SysfsOutlin
 }
 
 /** The fabric from the options, or from an outline loadSysfsOutline gave for them. */
+/** The --kernel value, or a UserError when it names no release. */
+function checkKernelOption(value: string): string {
+  if (parseKernelRelease(String(value)) === null) throw new UserError(`--kernel '${value}' is not a kernel release (give e.g. 6.8, 6.8.0-45-generic or latest)`);
+  return String(value).trim();
+}
+
 export async function loadFabric(opts: SourceOptions, outline?: SysfsOutline | null): Promise<Fabric> {
   const raw = outline ? readSysfsFabricFromOutline(outline) : await loadRawFabric(opts);
-  return buildFabric(raw, { pciIds: loadPciIds(opts.pciIds) });
+  const fabric = buildFabric(raw, { pciIds: loadPciIds(opts.pciIds) });
+  // --kernel RELEASE: decide for that kernel instead of the one the source names (see docs/p2p-rules.md).
+  if (opts.kernel !== undefined) fabric.host.kernelRelease = checkKernelOption(opts.kernel);
+  return fabric;
 }
