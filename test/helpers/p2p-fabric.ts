@@ -163,7 +163,7 @@ export const IOMMU_ACS: AcsBitName[] = ['SrcValid', 'ReqRedir', 'CmpltRedir', 'U
 export function labFabric(opts: LabOptions = {}): Fabric {
   const rpAcs = opts.rootPortAcs ?? [];
   const cb = opts.configBytes;
-  const host = { ...INTEL_HOST, kernelRelease: '6.12.117', ...opts.host };
+  const host = opts.host ? { kernelRelease: '6.12.117', ...opts.host } : { ...INTEL_HOST, kernelRelease: '6.12.117' };
   const gen3x4 = { speed: 8, width: 4, maxSpeed: 8, maxWidth: 4 };
   const nvme = (bdf: string, parent: string, extra: Partial<DevSpec> = {}): DevSpec => ({
     bdf, parent, kind: 'nvme', vendorId: '1b36', deviceId: '0010', link: gen3x4, mps: 128, configBytes: cb, ...extra,
