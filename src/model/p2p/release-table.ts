@@ -44,10 +44,10 @@ function allowListChanges(entries: readonly AllowListEntry[]): ReleaseChange[] {
   for (const e of entries) {
     if (e.since === 'queued') continue;
     const key = `${e.since}/${e.commit ?? '?'}`;
-    const id = `${e.vendor}:${e.device ?? 'any'}`;
+    const id = `${e.vendor}:${e.device ?? 'any'} ${e.label}`;
     const row = rows.get(key);
     if (row) row.title += `, ${id}`;
-    else rows.set(key, { release: e.since, commit: e.commit, title: `allow-list: ${e.label} ${id}`, effect: 'allow-list', ...(e.stable ? { stable: e.stable } : {}), confirmed: e.confirmed });
+    else rows.set(key, { release: e.since, commit: e.commit, title: `allow-list: ${id}`, effect: 'allow-list', ...(e.stable ? { stable: e.stable } : {}), confirmed: e.confirmed });
   }
   return [...rows.values()];
 }
