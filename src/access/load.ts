@@ -109,8 +109,10 @@ export async function loadSysfsOutline(opts: SourceOptions): Promise<SysfsOutlin
 /** The fabric from the options, or from an outline loadSysfsOutline gave for them. */
 /** The --kernel value, or a UserError when it names no release. */
 function checkKernelOption(value: string): string {
-  if (parseKernelRelease(String(value)) === null) throw new UserError(`--kernel '${value}' is not a kernel release (give e.g. 6.8, 6.8.0-45-generic or latest)`);
-  return String(value).trim();
+  const rel = parseKernelRelease(String(value));
+  if (rel === null) throw new UserError(`--kernel '${value}' is not a kernel release (give e.g. 6.8, 6.8.0-45-generic or latest)`);
+  // "latest" becomes the newest release in the table, so every check that reads the release sees a number.
+  return rel.raw === 'latest' ? `${rel.version.major}.${rel.version.minor}` : rel.raw;
 }
 
 export async function loadFabric(opts: SourceOptions, outline?: SysfsOutline | null): Promise<Fabric> {

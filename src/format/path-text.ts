@@ -5,7 +5,7 @@ import { makeStyle, paintVerdict } from './style.js';
 import { formatLink } from '../model/link-math.js';
 import type { PathHop, PathReport } from '../model/p2p/path.js';
 import { ACS_REDIRECT_BITS } from '../model/p2p/walk.js';
-import type { P2pdmaVerdict } from '../model/p2p/types.js';
+import { describeKernel } from '../model/p2p/kernel-release.js';
 
 export interface PathTextOptions {
   color: boolean;
@@ -38,13 +38,6 @@ function linkText(h: PathHop): string {
     return `link ${cur}${cur !== max ? ` (capable ${max})` : ''}`;
   }
   return h.uplinkNote ? `(${h.uplinkNote})` : '';
-}
-
-/** "6.8.0-45-generic (Ubuntu; rules of upstream 6.8)", or the unknown case. */
-export function kernelLine(k: P2pdmaVerdict['kernel']): string {
-  if (!k.release) return 'release unknown: the answer of each release range is given';
-  const what = [k.distro, k.release === 'latest' ? `newest rules known, ${k.rules}` : `rules of upstream ${k.rules}`].filter(Boolean).join('; ');
-  return `${k.release} (${what})${k.mayDiffer ? ', may differ: see below' : ''}`;
 }
 
 export function renderPathText(r: PathReport, opts: PathTextOptions): string {
@@ -80,7 +73,7 @@ export function renderPathText(r: PathReport, opts: PathTextOptions): string {
   out.push(`Kernel P2PDMA (client ${r.from}, provider ${r.to}): ${paintVerdict(c, v.mapType, c.bold(v.verdict))}` +
     (v.mapType === null ? ` (possible: ${v.possible.join(' or ')})` : '') +
     (v.distance !== null ? `, distance ${v.distance}` : '') + (v.distance === -1 || v.distance === null ? ` (${v.hops} hops)` : ''));
-  out.push(`  kernel: ${kernelLine(v.kernel)}`);
+  out.push(`  kernel: ${describeKernel(v.kernel)}`);
   for (const reason of v.reasons) out.push(`  - ${reason.message}`);
   for (const n of v.notes) out.push(c.dim(`  note: ${n}`));
   for (const f of v.fixes) {

@@ -1,6 +1,7 @@
 // A kernel release string ("5.14.0-427.el9", "6.8.0-45-generic", "latest") to the upstream base its
 // P2PDMA rules come from, and whether that distribution is known to backport P2PDMA changes.
 import { LATEST_RELEASE, parseVersion, type KernelVersion } from './release-table.js';
+import type { P2pdmaVerdict } from './types.js';
 
 export interface KernelRelease {
   /** As read or given ("6.8.0-45-generic"), or "latest". */
@@ -35,4 +36,11 @@ export function parseKernelRelease(raw: string): KernelRelease | null {
   const d = DISTROS.find((p) => p.test.test(text)) ?? null;
   const base = `${version.major}.${version.minor}`;
   return { raw: text, version, distro: d?.distro ?? null, backportNote: d?.backports ? BACKPORT_NOTE(d.distro, base) : null };
+}
+
+/** One line naming the release a verdict was computed for: "6.8.0-45-generic (Ubuntu; rules of upstream 6.8)". */
+export function describeKernel(k: P2pdmaVerdict['kernel']): string {
+  if (!k.release) return 'release unknown: the answer of each release range is given';
+  const what = [k.distro, k.release === 'latest' ? `newest rules known, ${k.rules}` : `rules of upstream ${k.rules}`].filter(Boolean).join('; ');
+  return `${k.release} (${what})${k.mayDiffer ? ', may differ: see below' : ''}`;
 }
