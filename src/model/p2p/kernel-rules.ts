@@ -6,7 +6,7 @@ import type { Device, Fabric } from '../types.js';
 import { AMD_MIN_FAMILY, AMD_VENDOR, KERNEL_ALLOW_LIST, findAllowListEntry, type AllowList } from './allow-list.js';
 import { fixesFor } from './fixes.js';
 import { parseKernelRelease, type KernelRelease } from './kernel-release.js';
-import { LATEST_RULES, VERDICT_BOUNDARIES, changesAt, compareMinor, parseVersion, rulesFor, type KernelRules } from './release-table.js';
+import { LATEST_RULES, VERDICT_BOUNDARIES, changesAt, compareMinor, rulesAt, type KernelRules } from './release-table.js';
 import type { AcsOnPath, HostBridgeCheck, MapType, P2pReason, P2pdmaVerdict, ReleaseRange } from './types.js';
 import {
   acsRedirectState, formatRedirectBits, hostBridgeDevice, hostBridgeOf, idPair, upstreamChain,
@@ -45,12 +45,26 @@ export function cpuSupportsP2pdma(host: HostInfo): boolean | null {
   return host.cpuFamily >= AMD_MIN_FAMILY;
 }
 
+type HostBridgePicker = typeof hostBridgeDevice;
+
+/** hostBridgeDevice() remembered for one verdict: every release asks for the same one or two root buses. */
+function memoPicker(): HostBridgePicker {
+  const seen = new Map<string, ReturnType<HostBridgePicker>>();
+  return (fabric, hb, mode) => {
+    const key = `${hb}|${mode}`;
+    let r = seen.get(key);
+    if (!r) seen.set(key, (r = hostBridgeDevice(fabric, hb, mode)));
+    return r;
+  };
+}
+
 /** __host_bridge_whitelist() for one host bridge. */
 export function checkHostBridge(
   fabric: Fabric, hostBridge: string, sameHostBridge: boolean, list: AllowList = KERNEL_ALLOW_LIST,
   mode: KernelRules['hostBridgeDevice'] = 'devfn-00.0-or-root-port',
+  pick: HostBridgePicker = hostBridgeDevice,
 ): HostBridgeCheck {
-  const hb = hostBridgeDevice(fabric, hostBridge, mode);
+  const hb = pick(fabric, hostBridge, mode);
   if (!hb.device) {
     return { hostBridge, device: null, ids: null, entry: null, allowed: false, note: hb.note };
   }
@@ -91,6 +105,7 @@ interface PairWalk {
   unknownAcs: AcsOnPath[];
   hbP: string;
   hbC: string;
+  pick: HostBridgePicker;
 }
 
 function walkPair(fabric: Fabric, client: Device, provider: Device): PairWalk {
@@ -126,6 +141,7 @@ function walkPair(fabric: Fabric, client: Device, provider: Device): PairWalk {
     unknownAcs: acsPath.filter((p) => p.acs.state === 'unknown'),
     hbP: hostBridgeOf(fabric, provider),
     hbC: hostBridgeOf(fabric, client),
+    pick: memoPicker(),
   };
 }
 
@@ -156,12 +172,12 @@ function decide(fabric: Fabric, w: PairWalk, rules: KernelRules, list: AllowList
   const hostBridges: HostBridgeCheck[] = [];
   let listAllows: boolean | null;
   if (w.hbP === w.hbC) {
-    const c = checkHostBridge(fabric, w.hbP, true, list, rules.hostBridgeDevice);
+    const c = checkHostBridge(fabric, w.hbP, true, list, rules.hostBridgeDevice, w.pick);
     hostBridges.push(c);
     listAllows = c.allowed;
   } else {
-    const a = checkHostBridge(fabric, w.hbP, false, list, rules.hostBridgeDevice);
-    const b = checkHostBridge(fabric, w.hbC, false, list, rules.hostBridgeDevice);
+    const a = checkHostBridge(fabric, w.hbP, false, list, rules.hostBridgeDevice, w.pick);
+    const b = checkHostBridge(fabric, w.hbC, false, list, rules.hostBridgeDevice, w.pick);
     hostBridges.push(a, b);
     listAllows = a.allowed === false || b.allowed === false ? false : a.allowed === null || b.allowed === null ? null : true;
   }
@@ -182,7 +198,7 @@ const cite = (release: string) => {
 function rangesFor(fabric: Fabric, w: PairWalk, opts: P2pdmaOptions): ReleaseRange[] {
   const out: ReleaseRange[] = [];
   for (const rel of VERDICT_BOUNDARIES) {
-    const rules = rulesFor(parseVersion(rel)!);
+    const rules = rulesAt(rel);
     const possible = decide(fabric, w, rules, opts.allowList ?? rules.allowList).possible;
     const last = out[out.length - 1];
     if (last && sameAnswer(last.possible, possible)) continue;
@@ -195,9 +211,8 @@ function rangesFor(fabric: Fabric, w: PairWalk, opts: P2pdmaOptions): ReleaseRan
 /** The first newer release whose rules answer differently, or null. */
 function firstNewerDifferent(fabric: Fabric, w: PairWalk, rules: KernelRules, now: readonly MapType[], opts: P2pdmaOptions): ReleaseRange | null {
   for (const rel of VERDICT_BOUNDARIES) {
-    const v = parseVersion(rel)!;
-    if (compareMinor(v, rules.version) <= 0) continue;
-    const r = rulesFor(v);
+    const r = rulesAt(rel);
+    if (compareMinor(r.version, rules.version) <= 0) continue;
     const possible = decide(fabric, w, r, opts.allowList ?? r.allowList).possible;
     if (!sameAnswer(possible, now)) return { from: rel, until: null, possible, mapType: possible.length === 1 ? possible[0] : null };
   }
@@ -294,7 +309,7 @@ function pushNotes(fabric: Fabric, client: Device, provider: Device, w: PairWalk
  */
 export function computeP2pdma(fabric: Fabric, client: Device, provider: Device, opts: P2pdmaOptions = {}): P2pdmaVerdict {
   const rel = chosenRelease(fabric, opts);
-  const rules = rel ? rulesFor(rel.version) : LATEST_RULES;
+  const rules = rel ? rulesAt(`${rel.version.major}.${rel.version.minor}`) : LATEST_RULES;
   const list = opts.allowList ?? rules.allowList;
   const w = walkPair(fabric, client, provider);
   const hops = w.distA + w.distB;

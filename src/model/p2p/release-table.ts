@@ -122,3 +122,12 @@ export const LATEST_RULES: KernelRules = rulesFor(parseVersion(LATEST_RELEASE)!)
 export function changesAt(release: string): ReleaseChange[] {
   return RELEASE_TABLE.filter((r) => r.release === release && r.effect !== 'interface');
 }
+
+const BOUNDARY_RULES = new Map<string, KernelRules>();
+
+/** rulesFor() of a boundary release, built once (the table is constant). */
+export function rulesAt(release: string): KernelRules {
+  let r = BOUNDARY_RULES.get(release);
+  if (!r) BOUNDARY_RULES.set(release, (r = rulesFor(parseVersion(release)!)));
+  return r;
+}
