@@ -219,13 +219,15 @@ function firstNewerDifferent(fabric: Fabric, w: PairWalk, rules: KernelRules, no
   return null;
 }
 
-function pushHostReasons(fabric: Fabric, d: Decision, list: AllowList, reasons: P2pReason[]): void {
+function pushHostReasons(fabric: Fabric, d: Decision, rules: KernelRules, list: AllowList, reasons: P2pReason[]): void {
   const cpuName = `${fabric.host.cpuVendor ?? 'unknown vendor'}${fabric.host.cpuFamily !== null ? ` family 0x${fabric.host.cpuFamily.toString(16)}` : ''}`;
   if (d.cpuAllows === true) {
     reasons.push({ code: 'cpu-amd-zen', device: null, message: `CPU ${cpuName} is AMD Zen or newer (family >= 0x17): the kernel allows peer traffic through the host bridge` });
     return;
   }
-  if (d.cpuAllows === false) {
+  if (!rules.cpuAmdRule) {
+    reasons.push({ code: 'cpu-not-amd-zen', device: null, message: `Linux ${rules.release} has no CPU rule (AMD Zen hosts are allowed from 5.9), so only the host-bridge allow-list can permit this path` });
+  } else if (d.cpuAllows === false) {
     reasons.push({ code: 'cpu-not-amd-zen', device: null, message: `CPU ${cpuName} is not AMD family >= 0x17, so only the host-bridge allow-list can permit this path` });
   } else {
     reasons.push({ code: 'cpu-unknown', device: null, message: `CPU vendor/family unknown (${cpuName}); the kernel's AMD rule cannot be evaluated` });
@@ -323,7 +325,7 @@ export function computeP2pdma(fabric: Fabric, client: Device, provider: Device, 
   const reasons: P2pReason[] = [];
   const notes: string[] = [];
   pushWalkReasons(client, provider, w, reasons);
-  if (d.hostChecked) pushHostReasons(fabric, d, list, reasons);
+  if (d.hostChecked) pushHostReasons(fabric, d, rules, list, reasons);
   pushReleaseReasons(rel, rules, d, newer, ranges, reasons);
 
   const mapType = possible.length === 1 ? possible[0] : null;

@@ -133,6 +133,7 @@ describe('release table', () => {
     const old = mapTypeOn(f, '5.8');
     assert.equal(old.mapType, 'NOT_SUPPORTED');
     assert.equal(old.newer?.from, '5.9');
+    assert.ok(old.reasons.some((r) => r.code === 'cpu-not-amd-zen' && /Linux 5\.8 has no CPU rule/.test(r.message)), 'a Zen CPU is not called pre-Zen on a kernel without the rule');
     assert.ok(old.reasons.some((r) => r.code === 'kernel-newer-differs' && r.message === 'NOT_SUPPORTED on 5.8; THRU_HOST_BRIDGE from 5.9 (dea286bb71ba)'));
     assert.equal(mapTypeOn(f, '5.9').mapType, 'THRU_HOST_BRIDGE');
   });
