@@ -161,6 +161,9 @@ describe('the issue\'s examples', () => {
     assert.ok(up, 'the upgrade is among the fixes');
     assert.match(up.text, /Linux 7\.2 or later \(0ba76b19fd4c\)/);
     assert.match(up.tradeoff, /reboot/);
+    const patch = v.fixes.filter((x) => x.kind === 'kernel-patch');
+    assert.equal(patch.length, 1, 'one patch fix for the one ID both host bridges share');
+    assert.match(patch[0].text, /backporting 0ba76b19fd4c \(upstream from 7\.2\)/);
   });
 
   it('7.1.z: the stable backport of 0ba76b19fd4c has no confirmed point release, so the verdict may differ', () => {
