@@ -1,5 +1,6 @@
 // Machine-wide facts under a filesystem root: CPU vendor/family, kernel, command line, config, NUMA, IOMMU.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { FILL_IOMMU_TYPES, FILL_KERNEL_CONFIG, FILL_NONE, type HostInfo } from './types.js';
 import { readSysfsDirWithFs, type SysfsDirReader } from './sysfs-dir-reader.js';
@@ -72,6 +73,8 @@ export function readHostInfo(root: string, live: boolean, readDir: SysfsDirReade
     const version = readText(path.join(root, 'proc/version'));
     release = version ? kernelReleaseFromVersion(version) : null;
   }
+  // Live: uname -r, when /proc is not mounted (a container) or hides the files.
+  if (!release && live) release = os.release();
   const online = readText(path.join(root, 'sys/devices/system/node/online'));
   const numaNodes = online ? parseCpuList(online) : null;
 

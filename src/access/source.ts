@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { UserError } from '../errors.js';
 import { buildFabric, applyFilledFacts } from '../model/topology.js';
 import { FABRIC_CONFIG_NEEDS } from '../model/caps/fabric-needs.js';
+import { parseKernelRelease } from '../model/p2p/kernel-release.js';
 import type { Fabric } from '../model/types.js';
 import { FILL_ALL, FILL_NONE, type FabricSource, type RawFabric, type SourceMethod } from './types.js';
 import { loadPciIds, nativeSysfsDirReader, readDumpFile } from './load.js';
@@ -20,6 +21,8 @@ export interface SourceOptions {
   root?: string;
   dump?: string;
   pciIds?: string;
+  /** --kernel: decide P2PDMA for this release ("6.8.0-45-generic", "latest") instead of the source's. */
+  kernel?: string;
 }
 
 export interface Source {
@@ -64,6 +67,14 @@ function offlineLine(what: string, s: { method: SourceMethod; location: string }
   return `${what} needs this machine, but the fabric comes from ${where}: run it without ${flag}`;
 }
 
+/** The --kernel value, or a UserError when it names no release. */
+function checkKernelOption(value: string): string {
+  const rel = parseKernelRelease(String(value));
+  if (rel === null) throw new UserError(`--kernel '${value}' is not a kernel release (give e.g. 6.8, 6.8.0-45-generic or latest)`);
+  // "latest" becomes the newest release in the table, so every check that reads the release sees a number.
+  return rel.raw === 'latest' ? `${rel.version.major}.${rel.version.minor}` : rel.raw;
+}
+
 /** The source the options name. Cheap: nothing is read until outline/readRaw/fabric. */
 export function openSource(opts: SourceOptions): Source {
   const { method, location, live } = classify(opts);
@@ -91,7 +102,10 @@ export function openSource(opts: SourceOptions): Source {
       return stamp(readSysfsFabricFromOutline(outline ?? (await source.outline())!, fill));
     },
     async fabric(fill = FILL_ALL, outline) {
-      return buildFabric(await source.readRaw(fill, outline), { pciIds: loadPciIds(opts.pciIds) });
+      const fabric = buildFabric(await source.readRaw(fill, outline), { pciIds: loadPciIds(opts.pciIds) });
+      // --kernel RELEASE: decide for that kernel instead of the one the source names (see docs/p2p-rules.md).
+      if (opts.kernel !== undefined) fabric.host.kernelRelease = checkKernelOption(opts.kernel);
+      return fabric;
     },
     async fill(fabric, fields) {
       const missing = fields & ~(fabric.filled ?? FILL_ALL);

@@ -1,7 +1,7 @@
 // `p2p bench SOURCE [DEST]`: how well storage streams straight into GPU / peer memory, and what it saves.
 // Thin: argv -> BenchOptions -> runBench (src/bench/bench-command.ts, loaded lazily with the addon).
 import type { CommandModule } from 'yargs';
-import { setExitCode, withJsonOption, withSourceOptions, type CommandIO } from './shared.js';
+import { setExitCode, withJsonOption, withKernelOption, withSourceOptions, type CommandIO } from './shared.js';
 import { processIO } from './process-io.js';
 import type { BenchOptions } from '../bench/bench-command.js';
 
@@ -17,7 +17,7 @@ export const benchCommand: CommandModule<object, BenchOptions> = {
   command: 'bench <source> [dest]',
   describe: 'Benchmark NVMe/file -> GPU, p2pmem or host memory: direct (P2P) vs bounce through host memory',
   builder: (y) =>
-    withJsonOption(withSourceOptions(y))
+    withJsonOption(withKernelOption(withSourceOptions(y)))
       .positional('source', { type: 'string', demandOption: true, describe: 'nvme0 / nvme0n1 / a device alias or BDF, a block device or a file (O_DIRECT)' })
       .positional('dest', { type: 'string', default: 'host', describe: "p2pmem provider or GPU (alias or BDF), or 'host'" })
       .option('mode', { choices: ['direct', 'bounce', 'both'] as const, default: 'both' as const, describe: 'direct: DMA into the destination; bounce: via host memory + CPU copy; both: A/B interleaved' })

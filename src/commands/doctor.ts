@@ -2,7 +2,7 @@
 // Exit codes: 0 all ok, 1 warnings, 2 failures, 3 doctor could not run (bad source or option).
 import type { CommandModule } from 'yargs';
 import { UserError } from '../errors.js';
-import { setExitCode, withJsonOption, withSourceOptions, type CommandIO, type SourceOptions } from './shared.js';
+import { setExitCode, withJsonOption, withKernelOption, withSourceOptions, type CommandIO, type SourceOptions } from './shared.js';
 import { processIO } from './process-io.js';
 
 export type DoctorFormat = 'text' | 'json' | 'prometheus';
@@ -97,7 +97,7 @@ export const doctorCommand: CommandModule<object, DoctorOptions> = {
   command: 'doctor',
   describe: 'Diagnose why P2P is impossible or slow: kernel, IOMMU, ACS, links, BARs, NUMA, drivers, with fixes',
   builder: (y) =>
-    withJsonOption(withSourceOptions(y))
+    withJsonOption(withKernelOption(withSourceOptions(y)))
       .option('format', { choices: DOCTOR_FORMATS as DoctorFormat[], describe: 'Output format (--json is --format json; prometheus: textfile-collector metrics)' })
       .option('only', { type: 'string', describe: 'Run only these checks or groups (comma separated ids, see --list)' })
       .option('skip', { type: 'string', describe: 'Do not run these checks or groups (comma separated)' })

@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import { UserError } from '../errors.js';
 import type { DeviceKind, Fabric } from '../model/types.js';
 import { processIO } from './process-io.js';
-import { setExitCode, withJsonOption, withSourceOptions, type CommandIO, type SourceOptions } from './shared.js';
+import { setExitCode, withJsonOption, withKernelOption, withSourceOptions, type CommandIO, type SourceOptions } from './shared.js';
 
 export interface MatrixOptions extends SourceOptions {
   json?: boolean;
@@ -55,7 +55,7 @@ export const matrixCommand: CommandModule<object, MatrixOptions> = {
   command: 'matrix',
   describe: 'P2P verdict for every pair of DMA endpoints: nvidia-smi legend and the kernel P2PDMA rules',
   builder: (y) =>
-    withJsonOption(withSourceOptions(y))
+    withJsonOption(withKernelOption(withSourceOptions(y)))
       .option('class', { type: 'string', array: true, describe: 'Only these kinds: gpu, nvme, nic, accelerator, storage, endpoint (comma list allowed)' })
       .option('all', { type: 'boolean', default: false, describe: 'Every endpoint, not only GPUs, NVMe, NICs, accelerators and p2pmem providers' }) as never,
   handler: async (argv) => {

@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import { UserError } from '../errors.js';
 import type { CommandDeps } from './matrix.js';
 import { processIO } from './process-io.js';
-import { setExitCode, withJsonOption, withSourceOptions, type CommandIO, type SourceOptions } from './shared.js';
+import { setExitCode, withJsonOption, withKernelOption, withSourceOptions, type CommandIO, type SourceOptions } from './shared.js';
 
 export interface PathOptions extends SourceOptions {
   a: string;
@@ -41,7 +41,7 @@ export const pathCommand: CommandModule<object, PathOptions> = {
   command: 'path <a> <b>',
   describe: 'Hop by hop from device a (DMA client) to device b (provider): links, ACS, IOMMU groups, verdict, bottleneck',
   builder: (y) =>
-    withJsonOption(withSourceOptions(y))
+    withJsonOption(withKernelOption(withSourceOptions(y)))
       .positional('a', { type: 'string', describe: 'Client device: alias (gpu0, nvme1), kernel name or BDF' })
       .positional('b', { type: 'string', describe: 'Provider device (whose memory is used)' }) as never,
   handler: async (argv) => {

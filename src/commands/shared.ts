@@ -33,3 +33,11 @@ export function withSourceOptions<T>(y: Argv<T>) {
 export function withJsonOption<T>(y: Argv<T>) {
   return y.option('json', { type: 'boolean', default: false, describe: 'Machine-readable JSON on stdout' });
 }
+
+/** --kernel RELEASE (matrix, path, doctor, tui, bench): the P2PDMA rules of that release. */
+export function withKernelOption<T>(y: Argv<T>) {
+  return y.option('kernel', {
+    type: 'string', group: 'Source:',
+    describe: "Decide P2PDMA for this kernel release (6.8.0-45-generic, 5.14.0-427.el9, 'latest') instead of the one the source runs",
+  });
+}

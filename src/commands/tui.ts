@@ -1,7 +1,7 @@
 // `p2p tui`: the interactive fabric explorer. This module stays light: Ink and React load inside the
 // handler (src/ui/run.ts), so `p2p --help` and the text commands never pay for them.
 import type { CommandModule } from 'yargs';
-import { setExitCode, withSourceOptions, type CommandIO, type SourceOptions } from './shared.js';
+import { setExitCode, withKernelOption, withSourceOptions, type CommandIO, type SourceOptions } from './shared.js';
 import { processIO } from './process-io.js';
 
 export interface TuiOptions extends SourceOptions {
@@ -18,7 +18,7 @@ export const tuiCommand: CommandModule<object, TuiOptions> = {
   command: 'tui [device]',
   describe: 'Interactive explorer: fabric tree, device details, pairs and paths, doctor, bench (needs a terminal)',
   builder: (y) =>
-    withSourceOptions(y)
+    withKernelOption(withSourceOptions(y))
       .positional('device', { type: 'string', describe: 'Open on this device (alias, kernel name or BDF)' })
       .example('p2p tui', 'Browse this machine')
       .example('p2p tui --dump lspci-x.txt', "Browse a colleague's lspci -xxx dump")

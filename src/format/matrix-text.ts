@@ -89,7 +89,7 @@ export function renderMatrixText(r: MatrixReport, opts: MatrixTextOptions): stri
   out.push(`  ${paintVerdict(c, 'THRU_HOST_BRIDGE', 'HB')}  = THRU_HOST_BRIDGE: allowed, routed through the root complex and mapped with the DMA API (the IOMMU, when one is on)`);
   out.push(`  ${paintVerdict(c, 'NOT_SUPPORTED', 'NO')}  = NOT_SUPPORTED: the kernel refuses (EREMOTEIO)`);
   if (r.pairs.some((p) => p.p2pdma.mapType === null)) out.push(`  ${paintVerdict(c, null, '?')}   = unknown (the answers still possible follow the ?); usually: needs root`);
-  out.push(`  Allow-list: ${r.allowList.kernel}`);
+  out.push(`  Kernel: ${r.kernel.release ? `${r.kernel.release} (rules of upstream ${r.kernel.rules})` : 'release unknown (each pair gives the answer by release range)'}; allow-list: ${r.allowList.kernel}`);
   out.push(`  CPU: ${r.host.cpuVendor ?? 'unknown'}${r.host.cpuFamily !== null ? ` family 0x${r.host.cpuFamily.toString(16)}` : ''}; IOMMU: ${r.host.iommuEnabled === null ? 'unknown' : r.host.iommuEnabled ? 'on' : 'off'}`);
 
   // Why, grouped by cause so a 20-device matrix stays readable.

@@ -5,6 +5,7 @@ import { makeStyle, paintVerdict } from './style.js';
 import { formatLink } from '../model/link-math.js';
 import type { PathHop, PathReport } from '../model/p2p/path.js';
 import { ACS_REDIRECT_BITS } from '../model/p2p/walk.js';
+import { describeKernel } from '../model/p2p/kernel-release.js';
 
 export interface PathTextOptions {
   color: boolean;
@@ -72,6 +73,7 @@ export function renderPathText(r: PathReport, opts: PathTextOptions): string {
   out.push(`Kernel P2PDMA (client ${r.from}, provider ${r.to}): ${paintVerdict(c, v.mapType, c.bold(v.verdict))}` +
     (v.mapType === null ? ` (possible: ${v.possible.join(' or ')})` : '') +
     (v.distance !== null ? `, distance ${v.distance}` : '') + (v.distance === -1 || v.distance === null ? ` (${v.hops} hops)` : ''));
+  out.push(`  kernel: ${describeKernel(v.kernel)}`);
   for (const reason of v.reasons) out.push(`  - ${reason.message}`);
   for (const n of v.notes) out.push(c.dim(`  note: ${n}`));
   for (const f of v.fixes) {

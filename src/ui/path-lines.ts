@@ -2,6 +2,7 @@
 // the bottleneck link with its ceiling, the reasons and the fixes. Pure: PathReport in, lines out.
 import { formatBytesPerSecond, formatLink, isDowntrained } from '../model/link-math.js';
 import type { PathHop, PathReport } from '../model/p2p/path.js';
+import { describeKernel } from '../model/p2p/kernel-release.js';
 import type { MapType } from '../model/p2p/types.js';
 
 export type LineTone = 'ok' | 'warn' | 'bad' | 'dim' | 'heading' | 'plain';
@@ -49,6 +50,7 @@ export function pathLines(r: PathReport): PaneLine[] {
   const glyph = VERDICT_GLYPH[v.mapType ?? 'unknown'];
   out.push({ text: `${glyph} ${v.verdict}: ${verdictMeaning(v.mapType)}${v.distance !== null && v.distance >= 0 ? ` (distance ${v.distance})` : ''}`, tone: verdictTone(v.mapType) });
   out.push({ text: `  legend ${r.legend.legend ?? '?'}: ${r.legend.why}`, tone: 'dim' });
+  out.push({ text: `  kernel ${describeKernel(v.kernel)}`, tone: 'dim' });
   if (v.reasons.length) out.push({ text: `  why: ${v.reasons.map((x) => x.message).join('; ')}`, tone: 'plain' });
 
   // Bottleneck: the narrowest link and the ceiling it sets.

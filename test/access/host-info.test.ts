@@ -78,3 +78,13 @@ test('the kernel release from /proc/version when osrelease is absent', () => {
   assert.equal(kernelReleaseFromVersion('Linux version 6.12.117-p2pdma (root@lab) (gcc 12) #1 SMP\n'), '6.12.117-p2pdma');
   assert.equal(kernelReleaseFromVersion('FreeBSD 14.0'), null);
 });
+
+test('kernel release: uname -r stands in on the live machine when /proc has none; a tree without one stays unknown', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'p2p-host-'));
+  try {
+    assert.equal(readHostInfo(root, false).kernelRelease, null, 'a captured tree never borrows this machine\'s release');
+    assert.equal(readHostInfo(root, true).kernelRelease, os.release());
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -109,7 +109,7 @@ test('text output: grouped, plain when piped, coloured on a terminal, evidence a
 test('--only / --skip pick checks and groups; unknown ids are a user error with exit 3', async () => {
   const root = buildRoot(labRootSpec());
   const only = await doctorJson({ root, only: 'kernel,iommu.translation' });
-  assert.deepEqual(only.json.findings.map((f) => f.id), ['kernel.version', 'kernel.p2pdma', 'kernel.cmdline', 'kernel.dmesg', 'iommu.translation']);
+  assert.deepEqual(only.json.findings.map((f) => f.id), ['kernel.version', 'kernel.p2pdma', 'kernel.cmdline', 'kernel.dmesg', 'kernel.newer-rules', 'iommu.translation']);
   assert.equal(only.code, 0);
   const skip = await doctorJson({ root, skip: ['p2p.pairs', 'kernel.dmesg'] });
   assert.ok(!skip.json.findings.some((f) => f.id === 'p2p.pairs' || f.id === 'kernel.dmesg'));

@@ -80,7 +80,8 @@ describe('p2p matrix', () => {
 
   it('real captured machine (hwloc 32intel64, non-root 64-byte configs): same-switch pairs are "unknown: needs root"', { skip: haveRefdata() ? false : 'no test/fixtures/refdata (restore it: git checkout -- test/fixtures/refdata)' }, async () => {
     const io = collectIO();
-    await runMatrix({ root: hwlocRoot('32intel64-2p8co2t+8ve'), json: true }, io);
+    // That machine ran CentOS 7's 3.10 kernel (proc/version): no P2PDMA at all. The newest rules first.
+    await runMatrix({ root: hwlocRoot('32intel64-2p8co2t+8ve'), json: true, kernel: 'latest' }, io);
     const j = JSON.parse(io.text());
     assert.ok(j.devices.length >= 8);
     const ve = j.devices.filter((d: { kind: string }) => d.kind === 'accelerator');
@@ -92,6 +93,16 @@ describe('p2p matrix', () => {
     const far = j.pairs.find((p: { client: string; provider: string }) => p.client === ve[0].bdf && p.provider === ve[7].bdf);
     assert.equal(far.legend, 'NODE');
     assert.equal(far.p2pdma.mapType, 'THRU_HOST_BRIDGE', 'Skylake-E root ports 8086:2030 are allow-listed');
+
+    const own = collectIO();
+    await runMatrix({ root: hwlocRoot('32intel64-2p8co2t+8ve'), json: true }, own);
+    const k = JSON.parse(own.text());
+    assert.deepEqual(k.kernel, { release: '3.10.0-1160.15.2.el7.x86_64', rules: '3.10' });
+    const farOwn = k.pairs.find((p: { client: string; provider: string }) => p.client === ve[0].bdf && p.provider === ve[7].bdf);
+    assert.equal(farOwn.p2pdma.mapType, 'NOT_SUPPORTED');
+    assert.ok(farOwn.p2pdma.causes.some((c: { code: string }) => c.code === 'no-p2pdma'));
+    assert.equal(farOwn.p2pdma.kernel.distro, 'RHEL');
+    assert.equal(farOwn.p2pdma.kernel.mayDiffer, true, 'RHEL backports: the verdict may differ');
   });
 
   const registered = commands.some((c) => String(c.command).startsWith('matrix'));

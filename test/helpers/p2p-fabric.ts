@@ -105,8 +105,9 @@ export function makeDevice(spec: DevSpec): Device {
   };
 }
 
+/** Hand-built hosts run the newest rules unless a test names a release (release-table tests do). */
 export function makeHost(over: Partial<HostInfo> = {}): HostInfo {
-  return { ...emptyHostInfo(), ...over };
+  return { ...emptyHostInfo(), kernelRelease: 'latest', ...over };
 }
 
 export const INTEL_HOST: Partial<HostInfo> = { cpuVendor: 'GenuineIntel', cpuFamily: 6, numaNodes: [0], iommuEnabled: false, isRoot: true };
@@ -162,6 +163,7 @@ export const IOMMU_ACS: AcsBitName[] = ['SrcValid', 'ReqRedir', 'CmpltRedir', 'U
 export function labFabric(opts: LabOptions = {}): Fabric {
   const rpAcs = opts.rootPortAcs ?? [];
   const cb = opts.configBytes;
+  const host = opts.host ? { kernelRelease: '6.12.117', ...opts.host } : { ...INTEL_HOST, kernelRelease: '6.12.117' };
   const gen3x4 = { speed: 8, width: 4, maxSpeed: 8, maxWidth: 4 };
   const nvme = (bdf: string, parent: string, extra: Partial<DevSpec> = {}): DevSpec => ({
     bdf, parent, kind: 'nvme', vendorId: '1b36', deviceId: '0010', link: gen3x4, mps: 128, configBytes: cb, ...extra,
@@ -179,5 +181,5 @@ export function labFabric(opts: LabOptions = {}): Fabric {
     { bdf: '0000:00:03.0', kind: 'root-port', vendorId: '1b36', deviceId: '000c', acs: rpAcs, link: gen3x4, mps: 128, configBytes: cb, iommuGroup: '3' },
     nvme('0000:06:00.0', '0000:00:03.0', { names: ['nvme3'], iommuGroup: '3' }),
     nvme('0000:06:00.1', '0000:00:03.0', { names: ['nvme4'], iommuGroup: '3' }),
-  ], opts.host ?? INTEL_HOST);
+  ], host);
 }

@@ -190,6 +190,21 @@ test('matrix vs kernel: skipped when absent, compared when present, a timeout fa
   } finally {
     rmSync(wrong.dir, { recursive: true });
   }
+  // The release p2p decided for must be the guest's own uname -r.
+  for (const [release, ok] of [['6.12.117', true], [null, false]] as const) {
+    const res = sampleResult({
+      'uname.txt': '6.12.117\n', 'p2p-matrix.rc': '0\n',
+      'p2p-matrix.out': JSON.stringify({ kernel: { release, rules: '6.12' }, pairs: [pair('0000:03:00.0', '0000:03:00.0', 'BUS_ADDR'), pair('0000:04:00.0', '0000:03:00.0', 'NOT_SUPPORTED')] }),
+    });
+    try {
+      const c = matrixVsKernel(res.r);
+      assert.ok(c.available);
+      const rel = c.checks.find((x) => x.pair === 'p2p matrix --json kernel.release');
+      assert.equal(rel?.ok, ok, String(release));
+    } finally {
+      rmSync(res.dir, { recursive: true });
+    }
+  }
   const hung = sampleResult({ 'p2p-matrix.rc': '124\n', 'p2p-matrix.args': 'matrix --json\n', 'p2p-matrix.out': '' });
   try {
     const c = matrixVsKernel(hung.r);

@@ -75,7 +75,15 @@ export function matrixVsKernel(r: LabResult): Comparison {
       detail: `kernel: ${o.detail}; p2p reasons: ${(m.p2pdma?.reasons ?? []).join('; ')}`,
     };
   });
-  return { available: true, checks };
+  const release = releaseCheck(got.json, r.guest.kernelRelease);
+  return { available: true, checks: release ? [...checks, release] : checks };
+}
+
+/** The release p2p decided for must be the guest's own (uname -r): the rules are per release. */
+function releaseCheck(json: unknown, uname: string | null): PairCheck | null {
+  const k = (json as { kernel?: { release?: string | null } }).kernel;
+  if (!k || !uname) return null; // an older p2p without the field, or a guest that wrote no uname
+  return { pair: 'p2p matrix --json kernel.release', expected: uname, actual: String(k.release), ok: k.release === uname, detail: 'the release read in the guest decides which P2PDMA rules apply' };
 }
 
 /** `p2p topo --json` parents against lspci -tv inside the guest. */

@@ -271,3 +271,26 @@ export const kernelLogCheck: CheckDef = {
     };
   },
 };
+
+/** Pairs this kernel refuses (or leaves unknown) that a newer release's rules allow: the upgrade as a fix. */
+export const kernelNewerRulesCheck: CheckDef = {
+  id: 'kernel.newer-rules',
+  group: 'kernel',
+  title: 'Pairs a newer kernel allows',
+  describe: 'Candidate pairs the running kernel refuses for P2PDMA that a newer release allows (allow-list rows, rules), with the release and commit.',
+  run({ fabric }, ctx) {
+    if (!fabric.host.kernelRelease) {
+      return { status: 'skip', evidence: ['kernel release unknown: pair verdicts give the answer by release range instead'], devices: [] };
+    }
+    const gains = ctx.pairs().filter((p) => p.verdict.mapType !== 'BUS_ADDR' && p.verdict.fixes.some((f) => f.kind === 'kernel-upgrade'));
+    if (gains.length === 0) {
+      return { status: 'ok', evidence: [`no candidate pair would be decided better by a newer kernel than ${fabric.host.kernelRelease}`], devices: [] };
+    }
+    const evidence = gains.map((p) => {
+      const n = p.verdict.newer!;
+      return `${ctx.label(p.client)} -> ${ctx.label(p.provider)}: ${p.verdict.verdict} on ${p.verdict.kernel.rules}; ${n.mapType} from ${n.from}${n.commits.length ? ` (${n.commits.join(', ')})` : ''}`;
+    });
+    const fix = [...new Set(gains.map((p) => p.verdict.fixes.find((f) => f.kind === 'kernel-upgrade')!).map((f) => `${f.text} (cost: ${f.tradeoff})`))];
+    return { status: 'warn', evidence: capped(evidence), fix, devices: [...new Set(gains.flatMap((p) => [p.client, p.provider]))] };
+  },
+};

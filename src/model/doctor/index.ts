@@ -3,7 +3,7 @@
 import { computeP2pdma } from '../p2p/kernel-rules.js';
 import { hasP2pmem, selectEndpoints } from '../p2p/matrix.js';
 import type { Device } from '../types.js';
-import { kernelCmdlineCheck, kernelLogCheck, kernelP2pdmaCheck, kernelVersionCheck } from './checks-kernel.js';
+import { kernelCmdlineCheck, kernelLogCheck, kernelNewerRulesCheck, kernelP2pdmaCheck, kernelVersionCheck } from './checks-kernel.js';
 import { aerCheck, linkSpeedCheck, mpsCheck, mrrsCheck, relaxedOrderingCheck } from './checks-link.js';
 import { barPlacementCheck, gpuBarCheck, numaPairsCheck, numaUnknownCheck, nvmeCmbCheck, p2pmemCheck } from './checks-mem.js';
 import { acsCheck, iommuCheck, pairsCheck } from './checks-p2p.js';
@@ -24,6 +24,7 @@ export const CHECKS: readonly CheckDef[] = [
   kernelP2pdmaCheck,
   kernelCmdlineCheck,
   kernelLogCheck,
+  kernelNewerRulesCheck,
   iommuCheck,
   acsCheck,
   linkSpeedCheck,

@@ -1,7 +1,8 @@
 // What would change a P2PDMA verdict: kernel parameters, firmware settings, card placement, each
 // with its cost. Pure: builds text from a verdict already computed.
 import type { Fabric } from '../types.js';
-import type { P2pFix, P2pdmaVerdict } from './types.js';
+import { KERNEL_ALLOW_LIST, findAllowListEntry } from './allow-list.js';
+import type { MapType, P2pFix, P2pdmaVerdict } from './types.js';
 
 /** config_acs flags, bit 6 (DirectTrans) first and bit 0 (SrcValid) last: clear EgressCtrl,
  *  CmpltRedir and ReqRedir, leave every other bit as it is. */
@@ -19,9 +20,34 @@ export function configAcsParameter(bdfs: readonly string[]): string {
   return `pci=config_acs=${bdfs.map((b) => `${CONFIG_ACS_CLEAR_REDIRECT}@${b}`).join(';')}`;
 }
 
+const RANK: Record<MapType, number> = { NOT_SUPPORTED: 0, THRU_HOST_BRIDGE: 1, BUS_ADDR: 2 };
+
+/** A newer kernel that allows what this one refuses (or maps it better). */
+function upgradeFix(v: P2pdmaVerdict): P2pFix | null {
+  const n = v.newer;
+  if (!n || n.mapType === null || (v.mapType !== null && RANK[n.mapType] <= RANK[v.mapType])) return null;
+  const commits = n.commits.length ? ` (${n.commits.join(', ')})` : '';
+  return {
+    kind: 'kernel-upgrade',
+    text: `run Linux ${n.from} or later${commits}: its rules make this pair ${n.mapType}${v.kernel.rules ? ` (${v.verdict} on ${v.kernel.rules})` : ''}`,
+    tradeoff: 'a kernel upgrade and reboot: out-of-tree drivers (GPU, RDMA) must be rebuilt for it, and a distribution may not ship that release for this machine',
+  };
+}
+
+/** ", or backporting 0ba76b19fd4c (upstream from 7.2)" when a later release lists the IDs. */
+function laterEntry(ids: string): string {
+  const [vendor, device] = ids.split(':');
+  const e = findAllowListEntry(KERNEL_ALLOW_LIST, vendor, device);
+  if (!e) return '';
+  if (e.since === 'queued') return ' (the ID is queued upstream, in no release yet)';
+  return e.commit ? `, or backporting ${e.commit} (upstream from ${e.since})` : ` (upstream lists it from ${e.since})`;
+}
+
 export function fixesFor(fabric: Fabric, v: P2pdmaVerdict): P2pFix[] {
   const fixes: P2pFix[] = [];
   if (v.mapType === 'BUS_ADDR') return fixes;
+  const upgrade = upgradeFix(v);
+  if (upgrade) fixes.push(upgrade);
 
   const redirecting = v.acsPath.filter((p) => p.acs.state === 'redirect').map((p) => p.bdf);
   const unknown = v.acsPath.filter((p) => p.acs.state === 'unknown');
@@ -82,11 +108,14 @@ export function fixesFor(fabric: Fabric, v: P2pdmaVerdict): P2pFix[] {
         tradeoff: 'may move a card away from its NUMA node or onto a slower slot',
       });
     }
+    const seenIds = new Set<string>();
     for (const h of refusedHostBridge.filter((x) => !x.entry)) {
+      if (h.ids && seenIds.has(h.ids)) continue;
+      if (h.ids) seenIds.add(h.ids);
       fixes.push({
         kind: 'kernel-patch',
         text: h.ids
-          ? `no kernel parameter extends the allow-list: adding ${h.ids} to pci_p2pdma_whitelist[] in drivers/pci/p2pdma.c needs a kernel rebuild, and is only safe if the platform vendor confirms the root complex forwards peer-to-peer TLPs between its ports`
+          ? `no kernel parameter extends the allow-list: adding ${h.ids} to pci_p2pdma_whitelist[] in drivers/pci/p2pdma.c needs a kernel rebuild${laterEntry(h.ids)}, and is only safe if the platform vendor confirms the root complex forwards peer-to-peer TLPs between its ports`
           : `the kernel found no host bridge device to match (${h.note}); only a kernel change can allow this path`,
         tradeoff: 'a root complex that does not really forward peer traffic can drop or corrupt it silently; verify the bytes',
       });

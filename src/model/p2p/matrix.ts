@@ -2,9 +2,10 @@
 // the kernel's P2PDMA verdict. Pure data; formatting lives in src/format/matrix-text.ts.
 import type { Device, DeviceKind, Fabric } from '../types.js';
 import { KERNEL_ALLOW_LIST } from './allow-list.js';
-import { computeP2pdma, type P2pdmaOptions } from './kernel-rules.js';
+import { chosenRelease, computeP2pdma, type P2pdmaOptions } from './kernel-rules.js';
+import { rulesFor } from './release-table.js';
 import { classifyLegend, numaOf } from './legend.js';
-import type { Legend, MapType, P2pFix, P2pReason } from './types.js';
+import type { Legend, MapType, P2pFix, P2pReason, P2pdmaVerdict } from './types.js';
 
 /** Kinds shown by default: what does DMA to peers. Any p2pmem provider is shown too. */
 export const DEFAULT_MATRIX_KINDS: readonly DeviceKind[] = ['gpu', 'accelerator', 'nvme', 'nic'];
@@ -79,11 +80,17 @@ export interface MatrixPair {
     causes: P2pReason[];
     fixes: P2pFix[];
     notes: string[];
+    /** The release decided for, the answer by release range when unknown, and a newer release that differs. */
+    kernel: P2pdmaVerdict['kernel'];
+    byRelease: P2pdmaVerdict['byRelease'];
+    newer: P2pdmaVerdict['newer'];
   };
 }
 
 export interface MatrixReport {
   allowList: { kernel: string; source: string };
+  /** The release every verdict was computed for (nulls: unknown, each pair gives its byRelease). */
+  kernel: { release: string | null; rules: string | null };
   host: { cpuVendor: string | null; cpuFamily: number | null; iommuEnabled: boolean | null; numaNodes: number[] | null };
   devices: MatrixDevice[];
   pairs: MatrixPair[];
@@ -136,14 +143,16 @@ export function buildMatrix(fabric: Fabric, devs: readonly Device[], opts: P2pdm
         p2pdma: {
           mapType: v.mapType, verdict: v.verdict, possible: v.possible, distance: v.distance, hops: v.hops,
           commonUpstream: v.commonUpstream, reasons: v.reasons.map((r) => r.message), causes: v.reasons,
-          fixes: v.fixes, notes: v.notes,
+          fixes: v.fixes, notes: v.notes, kernel: v.kernel, byRelease: v.byRelease, newer: v.newer,
         },
       });
     }
   }
-  const list = opts.allowList ?? KERNEL_ALLOW_LIST;
+  const rel = chosenRelease(fabric, opts);
+  const list = opts.allowList ?? (rel ? rulesFor(rel.version).allowList : KERNEL_ALLOW_LIST);
   return {
     allowList: { kernel: list.kernel, source: list.source },
+    kernel: { release: rel ? rel.raw : null, rules: rel ? `${rel.version.major}.${rel.version.minor}` : null },
     host: {
       cpuVendor: fabric.host.cpuVendor, cpuFamily: fabric.host.cpuFamily,
       iommuEnabled: fabric.host.iommuEnabled, numaNodes: fabric.host.numaNodes,

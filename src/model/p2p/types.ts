@@ -19,7 +19,21 @@ export type ReasonCode =
   | 'not-allow-listed'
   | 'allow-list-same-host-bridge-only'
   | 'no-host-bridge-device'
-  | 'host-bridge-ids-unknown';
+  | 'host-bridge-ids-unknown'
+  | 'no-p2pdma'
+  | 'no-host-route'
+  | 'kernel-backports'
+  | 'kernel-newer-differs'
+  | 'kernel-release-unknown';
+
+/** One range of kernel releases and the answer its rules give ("from 5.9 to before 7.2"). */
+export interface ReleaseRange {
+  from: string;
+  /** First release that answers differently, or null for "and later". */
+  until: string | null;
+  possible: MapType[];
+  mapType: MapType | null;
+}
 
 export interface P2pReason {
   code: ReasonCode;
@@ -28,7 +42,7 @@ export interface P2pReason {
   message: string;
 }
 
-export type FixKind = 'kernel-parameter' | 'bios' | 'iommu' | 'move-card' | 'kernel-patch' | 'run-as-root';
+export type FixKind = 'kernel-parameter' | 'bios' | 'iommu' | 'move-card' | 'kernel-patch' | 'kernel-upgrade' | 'run-as-root';
 
 export interface P2pFix {
   kind: FixKind;
@@ -79,6 +93,20 @@ export interface P2pdmaVerdict {
   /** The host-bridge allow-list check (empty when the kernel does not reach it). */
   hostBridges: HostBridgeCheck[];
   cpu: { vendor: string | null; family: number | null; allows: boolean | null };
+  /** The release the verdict was computed for; nulls when unknown (then see byRelease). */
+  kernel: {
+    /** As read from the source or given with --kernel ("6.8.0-45-generic", "latest"). */
+    release: string | null;
+    /** Upstream base whose rules were applied ("6.8"). */
+    rules: string | null;
+    distro: string | null;
+    /** The distribution backports P2PDMA changes, or a stable backport's point release is unknown. */
+    mayDiffer: boolean;
+  };
+  /** Release unknown: the answer of each release range (empty when the release is known). */
+  byRelease: ReleaseRange[];
+  /** The first newer release that answers differently, with the commits it brings; null if none. */
+  newer: (ReleaseRange & { commits: string[] }) | null;
   reasons: P2pReason[];
   fixes: P2pFix[];
   /** Facts that do not change the verdict but matter in practice (IOMMU, p2pmem). */

@@ -91,7 +91,9 @@ export interface HostBridgeDevice {
  * pci_host_bridge_dev(): the first function on the host bridge's root bus (lowest devfn), if it is
  * at devfn 00.0 or is a PCIe Root Port; otherwise none.
  */
-export function hostBridgeDevice(fabric: Fabric, hostBridge: string): HostBridgeDevice {
+export function hostBridgeDevice(
+  fabric: Fabric, hostBridge: string, mode: 'devfn-00.0' | 'devfn-00.0-or-root-port' = 'devfn-00.0-or-root-port',
+): HostBridgeDevice {
   const parsed = parseHostBridge(hostBridge);
   const onRoot = fabric.devices.filter((d) => {
     if (d.hostBridge !== hostBridge || d.physfn) return false;
@@ -110,6 +112,10 @@ export function hostBridgeDevice(fabric: Fabric, hostBridge: string): HostBridge
     .filter((d) => d.bus === rootBus)
     .sort((a, b) => a.slot * 8 + a.func - (b.slot * 8 + b.func))[0];
   if (first.slot === 0 && first.func === 0) return { hostBridge, device: first, note: `${first.bdf} is at devfn 00.0` };
+  if (mode === 'devfn-00.0') {
+    // Before Linux 5.19 (1af7c26c59eb) the kernel looked only at devfn 00.0 of the root bus.
+    return { hostBridge, device: null, note: `the root bus of ${hostBridge} has no function at devfn 00.0, and kernels before 5.19 match only that one` };
+  }
   // pci_pcie_type() == Root Port; the inferred kind stands in only when the Express capability was unreadable.
   const isRootPort = first.portType !== null ? first.portType === 'root-port' : first.kind === 'root-port';
   if (isRootPort) {

@@ -134,7 +134,7 @@ test('selection, exit codes and ids', async () => {
 });
 
 test('with nothing known (64-byte dump, no host facts, no env), no check claims ok about what it could not see', () => {
-  const f = labFabric({ configBytes: 64, host: {} });
+  const f = labFabric({ configBytes: 64, host: { kernelRelease: null } });
   for (const d of f.devices) {
     d.link = null;
     d.mps = null;
