@@ -32,7 +32,7 @@ export async function parseClasses(value: MatrixOptions['class']): Promise<Devic
   const kinds: DeviceKind[] = [];
   for (const w of words) {
     const k = CLASS_ALIASES[w];
-    if (!k) throw new UserError(`unknown --only/--class '${w}' (use: gpu, nvme, nic, accelerator, storage, endpoint)`);
+    if (!k) throw new UserError(`unknown --class '${w}' (use: gpu, nvme, nic, accelerator, storage, endpoint)`);
     if (!kinds.includes(k)) kinds.push(k);
   }
   return kinds;

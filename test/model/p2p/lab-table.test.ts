@@ -56,6 +56,6 @@ describe('lab table (Linux 6.12.117 in QEMU q35)', () => {
       assert.ok(Array.isArray(p.p2pdma.reasons));
     }
     const json = JSON.parse(JSON.stringify(r));
-    assert.deepEqual(Object.keys(json).sort(), ['allowList', 'devices', 'host', 'pairs']);
+    assert.deepEqual(Object.keys(json).sort(), ['allowList', 'devices', 'host', 'pairs', 'vfsFolded']);
   });
 });
