@@ -92,6 +92,17 @@ export interface HostBridgeDevice {
  * at devfn 00.0 or is a PCIe Root Port; otherwise none.
  */
 export function hostBridgeDevice(fabric: Fabric, hostBridge: string): HostBridgeDevice {
+  // Asked for every pair of a matrix; the answer is one per host bridge, so it is kept per fabric.
+  let memo = hostBridgeMemo.get(fabric);
+  if (!memo) hostBridgeMemo.set(fabric, (memo = new Map()));
+  let hb = memo.get(hostBridge);
+  if (!hb) memo.set(hostBridge, (hb = findHostBridgeDevice(fabric, hostBridge)));
+  return hb;
+}
+
+const hostBridgeMemo = new WeakMap<Fabric, Map<string, HostBridgeDevice>>();
+
+function findHostBridgeDevice(fabric: Fabric, hostBridge: string): HostBridgeDevice {
   const parsed = parseHostBridge(hostBridge);
   const onRoot = fabric.devices.filter((d) => {
     if (d.hostBridge !== hostBridge || d.physfn) return false;
