@@ -1,5 +1,6 @@
-// `p2p matrix --json` written as a stream: the same document JSON.stringify(report, null, 2) would give,
-// produced pair by pair and handed to the output sink in chunks, so no whole-document string exists.
+// `p2p matrix --json` written as a stream: one JSON document, its head indented, then one pair per line
+// (compact: pretty-printing every pair cost more than computing it), handed to the sink in chunks,
+// so no whole-document string exists.
 import type { MatrixHead, MatrixPair } from '../model/p2p/matrix.js';
 
 /** Bytes gathered before each write: large enough to keep write(2) calls few, small enough to stay flat. */
@@ -14,7 +15,7 @@ export function writeMatrixJson(head: MatrixHead, pairs: Iterable<MatrixPair>, o
   buf += '  "pairs": [';
   let first = true;
   for (const p of pairs) {
-    buf += `${first ? '' : ','}\n    ${indented(p, '    ')}`;
+    buf += `${first ? '' : ','}\n    ${JSON.stringify(p)}`;
     first = false;
     if (buf.length >= CHUNK_CHARS) {
       out(buf);
