@@ -1,6 +1,8 @@
 // Writes a synthetic DGX-like machine as a sysfs tree (readable by p2p --root and by lspci -A linux-sysfs).
 // Shape per socket: host bridges, each with a root port -> switch -> GPUs, NVMe and a dual-port NIC
-// whose PFs carry SR-IOV VFs; enough VFs to reach the requested function count.
+// whose PFs carry SR-IOV VFs; enough VFs to reach the requested function count. Shapes: the default
+// DGX-like node, `xe8640` (4 GPUs, 6 NICs, 120 VFs per Mellanox PF: 521 functions), and any of them
+// repeated over several PCI domains (five 2,000-function fabrics make the 10,000-function one).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -42,57 +44,90 @@ function config(vendor: number, device: number, cls: number, portType: number, b
 }
 
 export interface GenOptions {
-  /** Target number of PCI functions (VFs fill the remainder). */
+  /** Target number of PCI functions per domain (VFs fill the remainder); ignored for VFs when vfsPerPf is set. */
   functions: number;
   sockets?: number;
   hostBridgesPerSocket?: number;
+  /** What sits below each switch's downstream ports, per host bridge (cycled); 'nic2' is a dual-PF NIC, 'brcm' a NIC without VFs. */
+  switchPorts?: string[][];
+  /** Exactly this many VFs on every Mellanox PF (instead of filling up to `functions`). */
+  vfsPerPf?: number;
+  /** The same fabric in this many PCI domains (0000, 0001, ...). */
+  domains?: number;
 }
 
+/** Named shapes for the benchmarks (see docs/benchmarks.md). */
+export const SHAPES: Record<string, Omit<GenOptions, 'functions'> & { functions?: number }> = {
+  dgx: {},
+  // Dell XE8640-like: 2 sockets x 2 host bridges, 4 H100, 4 ConnectX PFs with 120 VFs each, a dual-port Broadcom NIC, NVMe.
+  xe8640: {
+    sockets: 2, hostBridgesPerSocket: 2, vfsPerPf: 120,
+    switchPorts: [['gpu', 'nic', 'nvme'], ['gpu', 'nic', 'nvme', 'brcm2'], ['gpu', 'nic', 'nvme'], ['gpu', 'nic', 'nvme', 'brcm']],
+  },
+};
+
+const DEFAULT_PORTS = [['gpu', 'gpu', 'nic2', 'nvme', 'nvme']];
+
 export function generateFabric(root: string, opts: GenOptions): number {
+  const fns: Fn[] = [];
+  const counter = { group: 0, nvme: 0, nic: 0 };
+  for (let d = 0; d < (opts.domains ?? 1); d++) buildDomain(fns, d, opts, counter);
+  writeTree(root, fns, opts.sockets ?? 2);
+  return fns.length;
+}
+
+function buildDomain(fns: Fn[], domain: number, opts: GenOptions, counter: { group: number; nvme: number; nic: number }): void {
   const sockets = opts.sockets ?? 2;
   const hbs = opts.hostBridgesPerSocket ?? 4;
-  const fns: Fn[] = [];
-  let group = 0;
+  const dom = hex(domain, 4);
+  const first = fns.length;
+  let group = counter.group;
+  const netPrefix = domain ? `enP${domain}p` : 'ens'; // systemd's names carry the domain when it is not 0
   let bus = 0;
   const nics: Fn[] = [];
   for (let s = 0; s < sockets; s++) {
     for (let h = 0; h < hbs; h++) {
       const root0 = bus === 0 ? 0 : bus;
-      const hb = `pci0000:${hex(root0, 2)}`;
+      const hb = `pci${dom}:${hex(root0, 2)}`;
       const rpBus = root0;
       bus = root0 + 1;
       const upBus = bus;
       const downBus = bus + 1;
-      const ports = 5;
+      const kinds = (opts.switchPorts ?? DEFAULT_PORTS)[(s * hbs + h) % (opts.switchPorts ?? DEFAULT_PORTS).length];
+      const ports = kinds.length;
       const firstLeaf = downBus + 1;
       const last = firstLeaf + ports - 1;
-      const rp = `0000:${hex(rpBus, 2)}:01.0`;
+      const rp = `${dom}:${hex(rpBus, 2)}:01.0`;
       const rpDir = `${hb}/${rp}`;
       const numa = String(s);
       const cpus = s === 0 ? '0-31' : '32-63';
       const attrs = (gen: number, width: number) => ({ numa_node: numa, local_cpulist: cpus, current_link_speed: `${[0, 2.5, 5, 8, 16, 32][gen]} GT/s PCIe`, current_link_width: String(width), max_link_speed: `${[0, 2.5, 5, 8, 16, 32][gen]} GT/s PCIe`, max_link_width: String(width) });
-      fns.push({ bdf: `0000:${hex(rpBus, 2)}:00.0`, dir: `${hb}/0000:${hex(rpBus, 2)}:00.0`, cfg: config(0x8086, 0x09a2, 0x060000, 9, false, 0, 0), attrs: { numa_node: numa, local_cpulist: cpus }, iommuGroup: group++ });
+      fns.push({ bdf: `${dom}:${hex(rpBus, 2)}:00.0`, dir: `${hb}/0000:${hex(rpBus, 2)}:00.0`, cfg: config(0x8086, 0x09a2, 0x060000, 9, false, 0, 0), attrs: { numa_node: numa, local_cpulist: cpus }, iommuGroup: group++ });
       fns.push({ bdf: rp, dir: rpDir, cfg: config(0x8086, 0x347a, 0x060400, 4, true, 4, 16, [rpBus, upBus, last]), attrs: attrs(4, 16), driver: 'pcieport', iommuGroup: group++ });
-      const up = `0000:${hex(upBus, 2)}:00.0`;
+      const up = `${dom}:${hex(upBus, 2)}:00.0`;
       const upDir = `${rpDir}/${up}`;
       fns.push({ bdf: up, dir: upDir, cfg: config(0x10b5, 0xc010, 0x060400, 5, true, 4, 16, [upBus, downBus, last]), attrs: attrs(4, 16), driver: 'pcieport', iommuGroup: group++ });
-      const kinds = ['gpu', 'gpu', 'nic', 'nvme', 'nvme'];
       for (let p = 0; p < ports; p++) {
         const leafBus = firstLeaf + p;
-        const dp = `0000:${hex(downBus, 2)}:${hex(p * 4, 2)}.0`;
+        const dp = `${dom}:${hex(downBus, 2)}:${hex(p * 4, 2)}.0`;
         const dpDir = `${upDir}/${dp}`;
         fns.push({ bdf: dp, dir: dpDir, cfg: config(0x10b5, 0xc010, 0x060400, 6, true, 4, 16, [downBus, leafBus, leafBus]), attrs: attrs(4, 16), driver: 'pcieport', iommuGroup: group++ });
-        const leaf = `0000:${hex(leafBus, 2)}:00.0`;
+        const leaf = `${dom}:${hex(leafBus, 2)}:00.0`;
         const kind = kinds[p];
         if (kind === 'gpu') {
           fns.push({ bdf: leaf, dir: `${dpDir}/${leaf}`, cfg: config(0x10de, 0x20b0, 0x030200, 0, false, 4, 16), attrs: attrs(4, 16), driver: 'nvidia', iommuGroup: group++ });
         } else if (kind === 'nvme') {
-          const n = fns.filter((f) => f.driver === 'nvme').length;
+          const n = counter.nvme++;
           fns.push({ bdf: leaf, dir: `${dpDir}/${leaf}`, cfg: config(0x144d, 0xa824, 0x010802, 0, false, 4, 4), attrs: attrs(4, 4), driver: 'nvme', iommuGroup: group++, classLinks: [['nvme', `nvme${n}`], ['block', `nvme${n}n1`]] });
+        } else if (kind.startsWith('brcm')) {
+          for (let pf = 0; pf < (kind === 'brcm2' ? 2 : 1); pf++) {
+            const bdf = `${dom}:${hex(leafBus, 2)}:00.${pf}`;
+            fns.push({ bdf, dir: `${dpDir}/${bdf}`, cfg: config(0x14e4, 0x1750, 0x020000, 0, false, 4, 16), attrs: attrs(4, 16), driver: 'bnxt_en', iommuGroup: group++, classLinks: [['net', `${netPrefix}${leafBus}f${pf}`]] });
+          }
         } else {
-          for (let pf = 0; pf < 2; pf++) {
-            const bdf = `0000:${hex(leafBus, 2)}:00.${pf}`;
-            const f: Fn = { bdf, dir: `${dpDir}/${bdf}`, cfg: config(0x15b3, 0x101d, 0x020000, 0, false, 4, 16), attrs: attrs(4, 16), driver: 'mlx5_core', iommuGroup: group++, classLinks: [['net', `ens${leafBus}f${pf}np${pf}`], ['infiniband', `mlx5_${nics.length}`]] };
+          for (let pf = 0; pf < (kind === 'nic2' ? 2 : 1); pf++) {
+            const bdf = `${dom}:${hex(leafBus, 2)}:00.${pf}`;
+            const f: Fn = { bdf, dir: `${dpDir}/${bdf}`, cfg: config(0x15b3, 0x101d, 0x020000, 0, false, 4, 16), attrs: attrs(4, 16), driver: 'mlx5_core', iommuGroup: group++, classLinks: [['net', `${netPrefix}${leafBus}f${pf}np${pf}`], ['infiniband', `mlx5_${counter.nic++}`]] };
             fns.push(f);
             nics.push(f);
           }
@@ -102,8 +137,8 @@ export function generateFabric(root: string, opts: GenOptions): number {
     }
   }
   // SR-IOV VFs fill the fabric up to the requested size, spread over every NIC PF (ARI numbering).
-  const vfTotal = Math.max(0, opts.functions - fns.length);
-  const perPf = Math.min(120, Math.ceil(vfTotal / Math.max(1, nics.length)));
+  const vfTotal = opts.vfsPerPf !== undefined ? opts.vfsPerPf * nics.length : Math.max(0, opts.functions - (fns.length - first));
+  const perPf = opts.vfsPerPf ?? Math.min(120, Math.ceil(vfTotal / Math.max(1, nics.length)));
   let made = 0;
   for (const pf of nics) {
     const [dom, b] = pf.bdf.split(':');
@@ -124,6 +159,10 @@ export function generateFabric(root: string, opts: GenOptions): number {
       fns.push({ bdf, dir: `${path.dirname(pf.dir)}/${bdf}`, cfg, attrs: { ...pf.attrs, vendor: '0x15b3', device: '0x101e' }, driver: 'mlx5_core', iommuGroup: group++, physfn: pf.bdf });
     }
   }
+  counter.group = group;
+}
+
+function writeTree(root: string, fns: readonly Fn[], sockets: number): void {
 
   fs.rmSync(root, { recursive: true, force: true });
   const sys = path.join(root, 'sys');
@@ -162,17 +201,17 @@ export function generateFabric(root: string, opts: GenOptions): number {
   fs.writeFileSync(path.join(root, 'proc/cpuinfo'), 'processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 143\n');
   fs.writeFileSync(path.join(root, 'proc/cmdline'), 'BOOT_IMAGE=/vmlinuz root=/dev/sda1 intel_iommu=on iommu=pt\n');
   fs.writeFileSync(path.join(root, 'proc/sys/kernel/osrelease'), '6.8.0-generated\n');
-  return fns.length;
 }
 
-// CLI: node dist/bench/gen-fabric.js DIR [FUNCTIONS]
+// CLI: node dist/bench/gen-fabric.js DIR [FUNCTIONS] [SHAPE] [DOMAINS]
 if (process.argv[1] && path.resolve(process.argv[1]).endsWith(path.join('bench', 'gen-fabric.js'))) {
-  const dir = process.argv[2];
-  if (!dir) {
-    process.stderr.write('usage: node dist/bench/gen-fabric.js DIR [FUNCTIONS]\n');
+  const [dir, fnArg, shapeArg, domArg] = process.argv.slice(2);
+  const shape = SHAPES[shapeArg ?? 'dgx'];
+  if (!dir || !shape) {
+    process.stderr.write(`usage: node dist/bench/gen-fabric.js DIR [FUNCTIONS] [${Object.keys(SHAPES).join('|')}] [DOMAINS]\n`);
     process.exitCode = 2;
   } else {
-    const n = generateFabric(dir, { functions: parseInt(process.argv[3] ?? '2000', 10) });
+    const n = generateFabric(dir, { ...shape, functions: parseInt(fnArg ?? '2000', 10), domains: parseInt(domArg ?? '1', 10) });
     process.stdout.write(`${n} functions written under ${dir}\n`);
   }
 }

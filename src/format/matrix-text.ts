@@ -7,7 +7,14 @@ import type { Legend, MapType } from '../model/p2p/types.js';
 
 export interface MatrixTextOptions {
   color: boolean;
+  /** Terminal width; a matrix wider than it is summarised (default: never). */
+  columns?: number;
+  /** Whether the output is a terminal: elsewhere only a matrix wider than NON_TTY_WIDTH is summarised. */
+  isTTY?: boolean;
 }
+
+/** Widest matrix written to a pipe or file before it is summarised instead (about 40 columns of cells). */
+export const NON_TTY_WIDTH = 400;
 
 export const LEGEND_TEXT: Record<Legend, string> = {
   X: 'Self',
@@ -54,7 +61,48 @@ export function renderMatrixText(r: MatrixReport, opts: MatrixTextOptions): stri
   const byPair = new Map(r.pairs.map((p) => [`${p.client}|${p.provider}`, p]));
   const cellW = Math.max(6, ...labels.map((l) => l.length + 2), 9);
   const rowW = Math.max(...labels.map((l) => l.length)) + 2;
+  const width = rowW + labels.length * cellW + 21;
+  const limit = opts.isTTY ? opts.columns ?? Infinity : opts.columns === undefined ? Infinity : Math.max(opts.columns, NON_TTY_WIDTH);
+  if (width > limit) {
+    out.push(...summary(c, r, width, limit));
+  } else {
+    out.push(...matrices(c, r, byPair, labels, cellW, rowW));
+  }
+  out.push(...whyNotDirect(c, r, byPair));
+  return out.join('\n') + '\n';
+}
 
+/** `+120 VFs` after a PF whose VFs are folded into it. */
+const vfNote = (d: MatrixReport['devices'][number]): string => (d.vfs ? ` +${d.vfs.count} VFs` : '');
+
+/** A matrix too wide for the terminal: counts by kind pair instead of cells, and the way to see them. */
+function summary(c: ChalkInstance, r: MatrixReport, width: number, limit: number): string[] {
+  const out: string[] = [];
+  const kindOf = new Map(r.devices.map((d) => [d.bdf, d.kind]));
+  const counts = new Map<string, Map<string, number>>();
+  for (const p of r.pairs) {
+    if (p.client === p.provider) continue;
+    const key = `${kindOf.get(p.client)} -> ${kindOf.get(p.provider)}`;
+    let m = counts.get(key);
+    if (!m) counts.set(key, (m = new Map()));
+    const cell = `${p.legend ?? '?'} ${verdictCell(p)}`;
+    m.set(cell, (m.get(cell) ?? 0) + 1);
+  }
+  const vfs = r.devices.reduce((n, d) => n + (d.vfs?.count ?? 0), 0);
+  out.push(c.bold(`Summary of ${r.devices.length} endpoints${vfs ? ` (${vfs} VFs folded into their PF)` : ''}: the matrix is ${width} columns wide, more than ${limit}`));
+  out.push(c.dim(`  see every cell with --json, or narrow with --only gpu,nvme,nic`));
+  for (const [key, m] of counts) {
+    const cells = [...m].sort((a, b) => b[1] - a[1]).map(([cell, n]) => `${n} ${cell}`).join(', ');
+    out.push(`  ${pad(key, 24)}${cells}`);
+  }
+  out.push('');
+  for (const d of r.devices) if (d.vfs) out.push(`  ${d.label}${vfNote(d)}: ${d.vfs.bdfs[0]} .. ${d.vfs.bdfs[d.vfs.bdfs.length - 1]}`);
+  out.push(`  Allow-list: ${r.allowList.kernel}`);
+  return out;
+}
+
+function matrices(c: ChalkInstance, r: MatrixReport, byPair: Map<string, MatrixPair>, labels: string[], cellW: number, rowW: number): string[] {
+  const out: string[] = [];
   // Legend matrix.
   out.push(c.bold('Connections (nvidia-smi topo legend)'));
   out.push(' '.repeat(rowW) + labels.map((l) => pad(l, cellW)).join('') + pad('CPU Affinity', 15) + pad('NUMA', 6) + 'Device');
@@ -65,7 +113,7 @@ export function renderMatrixText(r: MatrixReport, opts: MatrixTextOptions): stri
       return paintLegend(c, p.legend, pad(t, cellW));
     });
     out.push(c.bold(pad(a.label, rowW)) + cells.join('') + pad(a.cpuAffinity ?? '-', 15) + pad(a.numaNode === null ? '-' : String(a.numaNode), 6) +
-      `${a.bdf}${a.name ? ` ${a.name}` : ''}`);
+      `${a.bdf}${a.name ? ` ${a.name}` : ''}${vfNote(a)}`);
   }
   out.push('');
   out.push('Legend:');
@@ -91,8 +139,14 @@ export function renderMatrixText(r: MatrixReport, opts: MatrixTextOptions): stri
   if (r.pairs.some((p) => p.p2pdma.mapType === null)) out.push(`  ${paintVerdict(c, null, '?')}   = unknown (the answers still possible follow the ?); usually: needs root`);
   out.push(`  Kernel: ${r.kernel.release ? `${r.kernel.release} (rules of upstream ${r.kernel.rules})` : 'release unknown (each pair gives the answer by release range)'}; allow-list: ${r.allowList.kernel}`);
   out.push(`  CPU: ${r.host.cpuVendor ?? 'unknown'}${r.host.cpuFamily !== null ? ` family 0x${r.host.cpuFamily.toString(16)}` : ''}; IOMMU: ${r.host.iommuEnabled === null ? 'unknown' : r.host.iommuEnabled ? 'on' : 'off'}`);
+  if (r.vfsFolded && r.devices.some((d) => d.vfs)) out.push('  VFs fold into their PF (+N VFs): the same verdicts against every other device; --vfs shows one row each');
+  return out;
+}
 
-  // Why, grouped by cause so a 20-device matrix stays readable.
+/** Why, grouped by cause so a 20-device matrix stays readable. */
+function whyNotDirect(c: ChalkInstance, r: MatrixReport, byPair: Map<string, MatrixPair>): string[] {
+  const out: string[] = [];
+
   const groups = new Map<string, { verdict: string; mapType: MapType | null; causes: string[]; fixes: Map<string, string>; pairs: string[] }>();
   const labelOf = new Map(r.devices.map((d) => [d.bdf, d.label]));
   for (const p of r.pairs) {
@@ -125,5 +179,5 @@ export function renderMatrixText(r: MatrixReport, opts: MatrixTextOptions): stri
       }
     }
   }
-  return out.join('\n') + '\n';
+  return out;
 }

@@ -77,7 +77,7 @@ for (const { r } of found) {
 
   test(`lab ${r.fabric}: matrix --json from the snapshot equals the guest's`, { skip: skip || unusable(r.guest.commands.matrix, 'matrix') }, () => {
     requireSnapshot();
-    const host = runCli(['matrix', '--json', '--root', snap], {}, 120000);
+    const host = runCli(['matrix', '--json', '--vfs', '--root', snap], {}, 120000);
     assert.equal(host.code, r.guest.commands.matrix.exitCode, host.stderr);
     assert.deepEqual(withoutSource(JSON.parse(host.stdout)), withoutSource(r.guest.commands.matrix.json));
   });

@@ -11,7 +11,6 @@ import type { BenchEvent } from '../../src/ui/state.js';
 import { fixtureModel, fixtureState } from './fixture.js';
 import { KEYS, press, renderAt, tick, waitFor } from './render-at.js';
 
-// eslint-disable-next-line no-control-regex
 const strip = (s: string) => s.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
 
 function app(columns = 80, rows = 24, extra: { bench?: BenchDriver; benchRefusal?: string } = {}) {

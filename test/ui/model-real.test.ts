@@ -41,7 +41,6 @@ test('a real dump: tree, device sections, path lines, doctor findings, first fra
 
   const frame = firstFrameLines(model, initialState(model, { columns: 80, rows: 24 }));
   assert.equal(frame.length, 24);
-  // eslint-disable-next-line no-control-regex
   for (const l of frame) assert.ok([...l.replace(/\u001b\[[0-9;]*m/g, '')].length <= 80, l);
   assert.match(frame[0], /1 Fabric/);
   assert.match(frame.join('\n'), /switch 0000:02:00\.0/);

@@ -60,6 +60,8 @@ export interface MatrixDevice {
   cpuAffinity: string | null;
   iommuGroup: string | null;
   p2pmem: { size: number | null; published: boolean | null } | null;
+  /** SR-IOV VFs folded into this PF (their verdicts are the PF's, except among functions of one device). */
+  vfs: { count: number; bdfs: string[] } | null;
 }
 
 export interface MatrixPair {
@@ -92,8 +94,34 @@ export interface MatrixReport {
   /** The release every verdict was computed for (nulls: unknown, each pair gives its byRelease). */
   kernel: { release: string | null; rules: string | null };
   host: { cpuVendor: string | null; cpuFamily: number | null; iommuEnabled: boolean | null; numaNodes: number[] | null };
+  /** Whether VFs are folded into their PF (the default) or expanded (--vfs). */
+  vfsFolded: boolean;
   devices: MatrixDevice[];
   pairs: MatrixPair[];
+}
+
+/** Everything of the report but the pairs, which are produced one at a time by matrixPairs(). */
+export type MatrixHead = Omit<MatrixReport, 'pairs'>;
+
+/** The endpoints a folded matrix shows, and the VFs folded under each PF that is shown. */
+export interface FoldedEndpoints {
+  shown: Device[];
+  vfsOf: Map<string, Device[]>;
+}
+
+/** VFs whose PF is itself shown fold into it; a VF whose PF is filtered out stays a row of its own. */
+export function foldVfs(devs: readonly Device[]): FoldedEndpoints {
+  const present = new Set(devs.map((d) => d.bdf));
+  const vfsOf = new Map<string, Device[]>();
+  const shown: Device[] = [];
+  for (const d of devs) {
+    if (d.physfn && present.has(d.physfn)) {
+      let list = vfsOf.get(d.physfn);
+      if (!list) vfsOf.set(d.physfn, (list = []));
+      list.push(d);
+    } else shown.push(d);
+  }
+  return { shown, vfsOf };
 }
 
 /** Short column label: alias, else first kernel name, else kind + index (GPU0, NVME1...). */
@@ -116,11 +144,10 @@ export function labelDevices(devs: readonly Device[]): Map<string, string> {
   return out;
 }
 
-export function buildMatrix(fabric: Fabric, devs: readonly Device[], opts: P2pdmaOptions = {}): MatrixReport {
-  const labels = labelDevices(devs);
-  const devices: MatrixDevice[] = devs.map((d) => ({
+function matrixDevice(fabric: Fabric, d: Device, label: string, vfs: readonly Device[] | undefined): MatrixDevice {
+  return {
     bdf: d.bdf,
-    label: labels.get(d.bdf) ?? d.bdf,
+    label,
     kind: d.kind,
     name: d.deviceName ?? d.className,
     names: d.names,
@@ -129,25 +156,13 @@ export function buildMatrix(fabric: Fabric, devs: readonly Device[], opts: P2pdm
     cpuAffinity: d.localCpuList,
     iommuGroup: d.iommuGroup,
     p2pmem: d.p2pmem ? { size: d.p2pmem.size, published: d.p2pmem.published } : null,
-  }));
-  const pairs: MatrixPair[] = [];
-  for (const client of devs) {
-    for (const provider of devs) {
-      const lg = classifyLegend(fabric, client, provider);
-      const v = computeP2pdma(fabric, client, provider, opts);
-      pairs.push({
-        client: client.bdf,
-        provider: provider.bdf,
-        legend: lg.legend,
-        legendWhy: lg.why,
-        p2pdma: {
-          mapType: v.mapType, verdict: v.verdict, possible: v.possible, distance: v.distance, hops: v.hops,
-          commonUpstream: v.commonUpstream, reasons: v.reasons.map((r) => r.message), causes: v.reasons,
-          fixes: v.fixes, notes: v.notes, kernel: v.kernel, byRelease: v.byRelease, newer: v.newer,
-        },
-      });
-    }
-  }
+    vfs: vfs && vfs.length ? { count: vfs.length, bdfs: vfs.map((v) => v.bdf) } : null,
+  };
+}
+
+/** The report without its pairs: devices (with folded VFs named), host and allow-list. */
+export function matrixHead(fabric: Fabric, devs: readonly Device[], vfsOf: ReadonlyMap<string, readonly Device[]> | null, opts: P2pdmaOptions = {}): MatrixHead {
+  const labels = labelDevices(devs);
   const rel = chosenRelease(fabric, opts);
   const list = opts.allowList ?? (rel ? rulesFor(rel.version).allowList : KERNEL_ALLOW_LIST);
   return {
@@ -157,7 +172,36 @@ export function buildMatrix(fabric: Fabric, devs: readonly Device[], opts: P2pdm
       cpuVendor: fabric.host.cpuVendor, cpuFamily: fabric.host.cpuFamily,
       iommuEnabled: fabric.host.iommuEnabled, numaNodes: fabric.host.numaNodes,
     },
-    devices,
-    pairs,
+    vfsFolded: vfsOf !== null,
+    devices: devs.map((d) => matrixDevice(fabric, d, labels.get(d.bdf) ?? d.bdf, vfsOf?.get(d.bdf))),
   };
+}
+
+/** One ordered pair through the per-pair rules (the single source of truth). */
+export function matrixPair(fabric: Fabric, client: Device, provider: Device, opts: P2pdmaOptions = {}): MatrixPair {
+  const lg = classifyLegend(fabric, client, provider);
+  const v = computeP2pdma(fabric, client, provider, opts);
+  return {
+    client: client.bdf,
+    provider: provider.bdf,
+    legend: lg.legend,
+    legendWhy: lg.why,
+    p2pdma: {
+      mapType: v.mapType, verdict: v.verdict, possible: v.possible, distance: v.distance, hops: v.hops,
+      commonUpstream: v.commonUpstream, reasons: v.reasons.map((r) => r.message), causes: v.reasons,
+      fixes: v.fixes, notes: v.notes, kernel: v.kernel, byRelease: v.byRelease, newer: v.newer,
+    },
+  };
+}
+
+/** Every ordered pair of `devs`, client-major, one at a time (a caller may stream them). */
+export function* matrixPairs(fabric: Fabric, devs: readonly Device[], opts: P2pdmaOptions = {}): Generator<MatrixPair> {
+  for (const client of devs) {
+    for (const provider of devs) yield matrixPair(fabric, client, provider, opts);
+  }
+}
+
+/** The whole report in memory (small fabrics, tests, diff); `p2p matrix` streams instead. */
+export function buildMatrix(fabric: Fabric, devs: readonly Device[], opts: P2pdmaOptions = {}, vfsOf: ReadonlyMap<string, readonly Device[]> | null = null): MatrixReport {
+  return { ...matrixHead(fabric, devs, vfsOf, opts), pairs: [...matrixPairs(fabric, devs, opts)] };
 }

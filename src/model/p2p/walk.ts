@@ -92,8 +92,21 @@ export interface HostBridgeDevice {
  * at devfn 00.0 or is a PCIe Root Port; otherwise none.
  */
 export function hostBridgeDevice(
-  fabric: Fabric, hostBridge: string, mode: 'devfn-00.0' | 'devfn-00.0-or-root-port' = 'devfn-00.0-or-root-port',
+  fabric: Fabric, hostBridge: string, mode: HostBridgeMode = 'devfn-00.0-or-root-port',
 ): HostBridgeDevice {
+  // Asked for every pair of a matrix; the answer is one per host bridge and mode, so it is kept per fabric.
+  let memo = hostBridgeMemo.get(fabric);
+  if (!memo) hostBridgeMemo.set(fabric, (memo = new Map()));
+  const key = `${mode} ${hostBridge}`;
+  let hb = memo.get(key);
+  if (!hb) memo.set(key, (hb = findHostBridgeDevice(fabric, hostBridge, mode)));
+  return hb;
+}
+
+type HostBridgeMode = 'devfn-00.0' | 'devfn-00.0-or-root-port';
+const hostBridgeMemo = new WeakMap<Fabric, Map<string, HostBridgeDevice>>();
+
+function findHostBridgeDevice(fabric: Fabric, hostBridge: string, mode: HostBridgeMode): HostBridgeDevice {
   const parsed = parseHostBridge(hostBridge);
   const onRoot = fabric.devices.filter((d) => {
     if (d.hostBridge !== hostBridge || d.physfn) return false;

@@ -122,7 +122,7 @@ run_p2p() {
 }
 echo p2p > "$R/stage"
 run_p2p topo topo --json
-run_p2p matrix matrix --json
+run_p2p matrix matrix --json --vfs  # every VF its own row: the oracle has pairs with VFs
 run_p2p doctor doctor --json
 # Everything p2p read here, for test/lab/snapshot-roundtrip.test.ts to replay on the host.
 run_p2p snapshot snapshot -o "$R/snapshot.tar.gz"

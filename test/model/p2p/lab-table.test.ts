@@ -56,7 +56,7 @@ describe('lab table (Linux 6.12.117 in QEMU q35)', () => {
       assert.ok(Array.isArray(p.p2pdma.reasons));
     }
     const json = JSON.parse(JSON.stringify(r));
-    assert.deepEqual(Object.keys(json).sort(), ['allowList', 'devices', 'host', 'kernel', 'pairs']);
+    assert.deepEqual(Object.keys(json).sort(), ['allowList', 'devices', 'host', 'kernel', 'pairs', 'vfsFolded']);
     assert.deepEqual(json.kernel, { release: '6.12.117', rules: '6.12' }, 'the release read in the guest flows into the matrix');
     assert.equal(json.pairs[0].p2pdma.kernel.rules, '6.12');
   });
