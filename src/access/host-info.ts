@@ -78,7 +78,7 @@ export function readHostInfo(root: string, live: boolean, readDir: SysfsDirReade
   const online = readText(path.join(root, 'sys/devices/system/node/online'));
   const numaNodes = online ? parseCpuList(online) : null;
 
-  let iommuEnabled: boolean | null = null;
+  let iommuEnabled: boolean | null;
   try {
     iommuEnabled = fs.readdirSync(path.join(root, 'sys/class/iommu')).length > 0;
   } catch {

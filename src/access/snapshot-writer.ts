@@ -205,7 +205,7 @@ class Capturer {
   addLinkWithTarget(rel: string): string | null {
     const resolved = this.addLink(rel);
     if (resolved === null) return null;
-    let st: fs.Stats | null = null;
+    let st: fs.Stats | null;
     try {
       st = fs.statSync(this.abs(resolved));
     } catch {
@@ -326,7 +326,7 @@ export function captureSnapshot(opts: CaptureOptions = {}): Capture {
     for (let i = 0; i < parts.length - 1; i++) {
       if (BDF_RE.test(parts[i])) c.addDevice(parts.slice(0, i + 1).join('/'));
     }
-    let isDir = false;
+    let isDir: boolean;
     try {
       isDir = fs.statSync(c.abs(dir)).isDirectory();
     } catch {
@@ -342,7 +342,7 @@ export function captureSnapshot(opts: CaptureOptions = {}): Capture {
     const dir = `sys/class/${cls}`;
     for (const n of c.list(dir)) {
       const rel = `${dir}/${n}`;
-      let target = '';
+      let target: string;
       try {
         target = fs.readlinkSync(c.abs(rel));
       } catch {

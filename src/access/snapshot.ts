@@ -119,7 +119,7 @@ class Extractor {
     const parent = path.posix.dirname(rel);
     this.ensureDir(parent === '.' ? '' : parent);
     const abs = path.join(this.dest, rel);
-    let st: fs.Stats | null = null;
+    let st: fs.Stats | null;
     try {
       st = fs.lstatSync(abs);
     } catch {

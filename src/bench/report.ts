@@ -22,7 +22,7 @@ export interface StorageReport {
 
 /** Say which switch refused io_uring, when the kernel has one set. */
 function noteIoUringSysctl(results: Iterable<NativeBenchResult[]>, root: string): void {
-  let disabled: string | null = null;
+  let disabled: string | null;
   try {
     disabled = readFileSync(join(root, 'proc/sys/kernel/io_uring_disabled'), 'utf8').trim();
   } catch {

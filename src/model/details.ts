@@ -277,9 +277,8 @@ export function describeDevice(device: Device, ctx: DescribeContext = {}): Devic
 
   // Header
   let header: Known<HeaderSection>;
-  let headerInfo: ReturnType<typeof decodeHeader> | null = null;
   if (cfg.has(0, 64)) {
-    headerInfo = decodeHeader(cfg, device.raw.resources);
+    const headerInfo = decodeHeader(cfg, device.raw.resources);
     const b = headerInfo.bridge;
     header = {
       headerType: headerInfo.headerType,

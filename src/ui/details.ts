@@ -11,7 +11,6 @@ export interface DetailLine {
   heading: boolean;
 }
 
-// eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 export function stripAnsi(s: string): string {

@@ -131,7 +131,6 @@ export function keyToSearchCommand(input: string, key: KeyInfo): SearchCommand |
   if (key.ctrl || key.meta) return null;
   if (name === 'space') return { type: 'search-char', text: ' ' };
   // Printable text (a paste arrives as one string); drop control characters.
-  // eslint-disable-next-line no-control-regex
   const clean = input.replace(/[\u0000-\u001f\u007f]/g, '');
   return clean ? { type: 'search-char', text: clean } : null;
 }

@@ -18,7 +18,6 @@ function charWidth(cp: number): number {
   return 1;
 }
 
-// eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 /** Columns a string takes on screen (ANSI colour codes take none). */

@@ -39,7 +39,7 @@ test('identical snapshots: exit 0, "identical"', { skip: noRef }, async () => {
   const { base } = pair();
   const io = collect();
   assert.equal(await runDiff({ baseline: base, current: base }, io), 0);
-  assert.match(io.text(), /^baseline  .*base\.tar\.gz  \(2026-11-01T00:00:00\.000Z\), 29 functions$/m);
+  assert.match(io.text(), /^baseline {2}.*base\.tar\.gz {2}\(2026-11-01T00:00:00\.000Z\), 29 functions$/m);
   assert.match(io.text(), /^identical: no drift in 29 functions and \d+ pairs$/m);
 });
 
@@ -70,7 +70,7 @@ test('a snapshot of this machine against this machine: identical', { skip: liveS
   writeSnapshot(snap);
   const io = collect();
   assert.equal(await runDiff({ baseline: snap }, io), 0, io.text());
-  assert.match(io.text(), /^current   this machine \(live\)/m);
+  assert.match(io.text(), /^current {3}this machine \(live\)/m);
 });
 
 test('errors: missing file, corrupt snapshot, unknown --ignore kind', async () => {

@@ -16,7 +16,7 @@ export function parseLspciTree(text: string): Parsed[] {
   const token = /\[([0-9a-f]{4,8}):([0-9a-f]{2})\]|([0-9a-f]{2})\.([0-7])(?:-\[([0-9a-f]{2})(?:-([0-9a-f]{2}))?\])?/g;
   for (const rawLine of text.split('\n')) {
     if (!/^[ |\\+-]*[-+\\]/.test(rawLine) || rawLine.startsWith('#') || rawLine.startsWith('$')) continue;
-    const nameMatch = /([0-9a-f]{2}\.[0-7])  (\S.*)$/.exec(rawLine);
+    const nameMatch = /([0-9a-f]{2}\.[0-7]) {2}(\S.*)$/.exec(rawLine);
     const treePart = nameMatch ? rawLine.slice(0, nameMatch.index + nameMatch[1].length) : rawLine;
     const name = nameMatch ? nameMatch[2].trim() : null;
     token.lastIndex = 0;

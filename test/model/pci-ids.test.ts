@@ -55,8 +55,8 @@ test('every vendor of the system pci.ids, as a plain reading of its lines finds 
   const text = fs.readFileSync(SYSTEM_IDS!, 'latin1');
   const ids = new PciIds(text);
   const expected = new Map<string, string>();
-  for (const line of text.slice(0, text.search(/^C [0-9a-f]{2}  /m)).split('\n')) {
-    const m = /^([0-9a-f]{4})  (.*)$/.exec(line);
+  for (const line of text.slice(0, text.search(/^C [0-9a-f]{2} {2}/m)).split('\n')) {
+    const m = /^([0-9a-f]{4}) {2}(.*)$/.exec(line);
     if (m) expected.set(m[1], Buffer.from(m[2].trim(), 'latin1').toString('utf8'));
   }
   assert.ok(expected.size > 1000, `${expected.size} vendors`);
@@ -66,6 +66,6 @@ test('every vendor of the system pci.ids, as a plain reading of its lines finds 
     if (!expected.has(id)) assert.equal(ids.vendorName(id), null, id);
   }
   const nvidia = text.indexOf('\n10de  ');
-  const device = /^\t([0-9a-f]{4})  (.*)$/m.exec(text.slice(nvidia + 1, nvidia + 4000))!;
+  const device = /^\t([0-9a-f]{4}) {2}(.*)$/m.exec(text.slice(nvidia + 1, nvidia + 4000))!;
   assert.equal(ids.deviceName('10de', device[1]), device[2].trim());
 });
