@@ -8,6 +8,7 @@ import { UserError } from '../errors.js';
 import { known, unknown, type AerCounters, type DoctorInput, type EnvFacts, type Fact, type ODirectProbe } from '../model/doctor/types.js';
 import type { SourceOptions } from '../commands/shared.js';
 import { sourceRoot } from './snapshot.js';
+import { readMemMechanisms } from './mem-mechanisms.js';
 import { parseKmsg, readKmsgRecords } from './kmsg.js';
 
 export interface DoctorFactOptions {
@@ -162,6 +163,7 @@ export function gatherDoctorFacts(opts: DoctorFactOptions): EnvFacts {
       dmesg: dmesgFromFile() ?? unknown('an lspci dump has no kernel log; pass --dmesg FILE (dmesg output from that machine)'),
       aerCounters: unknown('an lspci dump has no sysfs AER counters'),
       odirect: odirect(),
+      memMechanisms: unknown(why),
     };
   }
 
@@ -215,6 +217,7 @@ export function gatherDoctorFacts(opts: DoctorFactOptions): EnvFacts {
     dmesg,
     aerCounters: readAerCounters(root),
     odirect: odirect(),
+    memMechanisms: isDir(at('sys')) ? known(readMemMechanisms(root), rel('sys')) : unknown('the source has no sys/ directory'),
   };
 }
 

@@ -4,40 +4,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readAttr } from './read-attr.js';
+import type { RawClassDev, RawDaxDev, RawMemMechanisms, RawRdmaDev, RawVideoDev } from '../model/mem-mechanisms.js';
 
-/** One class/bus-device entry: its name and where it really lives in sysfs. */
-export interface RawClassDev {
-  name: string;
-  /** its real path, e.g. "/sys/devices/pci0000:00/0000:00:02.0/0000:01:00.0/infiniband/mlx5_0"; null if unresolvable. */
-  devicePath: string | null;
-}
-
-export interface RawDaxDev extends RawClassDev {
-  size: string | null;
-  align: string | null;
-  targetNode: string | null;
-}
-
-export interface RawRdmaDev extends RawClassDev {
-  /** netdev names from ports/N/gid_attrs/ndevs/0 (rxe/siw/RoCE); empty for native IB. */
-  netdevs: string[];
-}
-
-export interface RawVideoDev extends RawClassDev {
-  /** the driver-given `name` attribute ("vivid-000-vid-cap"). */
-  label: string | null;
-}
-
-export interface RawMemMechanisms {
-  dax: RawDaxDev[];
-  rdma: RawRdmaDev[];
-  video: RawVideoDev[];
-  dvb: RawClassDev[];
-  /** device nodes under /dev named hmm_dmirror* (the kernel's HMM test driver). */
-  hmmNodes: string[];
-  /** module names from /proc/modules; null when it cannot be read. */
-  modules: string[] | null;
-}
+export type { RawMemMechanisms };
 
 function listDir(dir: string): string[] {
   try {

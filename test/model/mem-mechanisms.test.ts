@@ -33,3 +33,21 @@ test('a root with none of the mechanisms gives an empty report and unknown modul
   const report = decodeMemMechanisms(readMemMechanisms(path.join(root, 'no-such-dir')));
   assert.deepEqual(report, { mechanisms: [], vendorModules: null });
 });
+
+test('doctor dax./hmm./rdma./capture. findings name the device nodes, with fixes for soft RDMA', async () => {
+  const { runDoctorChecks } = await import('../../src/model/doctor/index.js');
+  const { known } = await import('../../src/model/doctor/types.js');
+  const { input } = await import('../helpers/doctor-fixtures.js');
+  const fabric = { devices: [], roots: [] } as never;
+  const inp = input(fabric, { memMechanisms: known(readMemMechanisms(root), 'fixture') });
+  const findings = runDoctorChecks(inp, { only: ['dax', 'hmm', 'rdma', 'capture'] }).findings;
+  const by = new Map(findings.map((f) => [f.id, f]));
+  assert.equal(by.get('dax.devices')!.status, 'ok');
+  assert.match(by.get('dax.devices')!.evidence.join('\n'), /\/dev\/dax0\.0: size 250/);
+  assert.match(by.get('hmm.devices')!.evidence.join('\n'), /\/dev\/hmm_dmirror0/);
+  assert.equal(by.get('rdma.devices')!.status, 'warn');
+  assert.match(by.get('rdma.devices')!.fix!.join('\n'), /rxe0 is software RDMA/);
+  assert.deepEqual(by.get('rdma.devices')!.devices, ['0000:01:00.0']);
+  assert.equal(by.get('capture.devices')!.status, 'ok', 'one capture node is a PCI card');
+  assert.match(by.get('capture.devices')!.evidence.join('\n'), /\/dev\/video0: Magewell capture, PCI 0000:00:03\.0/);
+});

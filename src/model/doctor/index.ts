@@ -9,6 +9,7 @@ import { barPlacementCheck, gpuBarCheck, numaPairsCheck, numaUnknownCheck, nvmeC
 import { acsCheck, iommuCheck, pairsCheck } from './checks-p2p.js';
 import { cufileCheck, driverBoundCheck, ioUringCheck, nvidiaModulesCheck, odirectCheck } from './checks-sw.js';
 import { privilegesCheck } from './checks-priv.js';
+import { captureDevicesCheck, daxDevicesCheck, hmmDevicesCheck, rdmaDevicesCheck } from './checks-devmem.js';
 import type {
   CheckDef, CheckGroup, DoctorContext, DoctorInput, DoctorReport, DoctorSelection, Finding, PairVerdict,
 } from './types.js';
@@ -43,6 +44,10 @@ export const CHECKS: readonly CheckDef[] = [
   odirectCheck,
   privilegesCheck,
   pairsCheck,
+  daxDevicesCheck,
+  hmmDevicesCheck,
+  rdmaDevicesCheck,
+  captureDevicesCheck,
 ];
 
 export const GROUP_TITLES: Record<CheckGroup, string> = {
@@ -56,6 +61,10 @@ export const GROUP_TITLES: Record<CheckGroup, string> = {
   sw: 'Software',
   priv: 'Privileges',
   p2p: 'P2P pairs',
+  dax: 'Device-DAX',
+  hmm: 'HMM device memory',
+  rdma: 'RDMA',
+  capture: 'Capture devices',
 };
 
 export const CHECK_IDS: readonly string[] = CHECKS.map((c) => c.id);
