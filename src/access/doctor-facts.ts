@@ -8,7 +8,7 @@ import { UserError } from '../errors.js';
 import { known, unknown, type AerCounters, type DoctorInput, type EnvFacts, type Fact, type ODirectProbe } from '../model/doctor/types.js';
 import type { SourceOptions } from '../commands/shared.js';
 import { sourceRoot } from './snapshot.js';
-import { readMemMechanisms } from './mem-mechanisms.js';
+import { readMemMechanisms, type RawMemMechanisms } from './mem-mechanisms.js';
 import { parseKmsg, readKmsgRecords } from './kmsg.js';
 
 export interface DoctorFactOptions {
@@ -217,8 +217,18 @@ export function gatherDoctorFacts(opts: DoctorFactOptions): EnvFacts {
     dmesg,
     aerCounters: readAerCounters(root),
     odirect: odirect(),
-    memMechanisms: isDir(at('sys')) ? known(readMemMechanisms(root), rel('sys')) : unknown('the source has no sys/ directory'),
+    memMechanisms: memMechanismsFact(root, live, rel('sys')),
   };
+}
+
+// An offline tree without any of these directories did not capture them (snapshots do not yet): unknown, not "none".
+const MECHANISM_DIRS = ['sys/bus/dax', 'sys/class/infiniband', 'sys/class/video4linux', 'sys/class/dvb'];
+
+function memMechanismsFact(root: string, live: boolean, source: string): Fact<RawMemMechanisms> {
+  if (!live && !MECHANISM_DIRS.some((d) => isDir(path.join(root, d)))) {
+    return unknown(`the source has none of ${MECHANISM_DIRS.join(', ')} (snapshots do not capture them yet)`);
+  }
+  return known(readMemMechanisms(root), source);
 }
 
 /** Everything `runDoctorChecks` needs from one source: the fabric and the environment facts. */
