@@ -8,6 +8,7 @@ import { UserError } from '../errors.js';
 import { known, unknown, type AerCounters, type DoctorInput, type EnvFacts, type Fact, type ODirectProbe } from '../model/doctor/types.js';
 import { openSource, type SourceOptions } from './source.js';
 import { sourceRoot } from './snapshot.js';
+import { readMemMechanisms, type RawMemMechanisms } from './mem-mechanisms.js';
 import { parseKmsg, readKmsgRecords } from './kmsg.js';
 import { gatherGpuFacts } from './gpu-facts.js';
 
@@ -168,6 +169,7 @@ export function gatherDoctorFacts(opts: DoctorFactOptions): EnvFacts {
       dmesg: dmesgFromFile() ?? unknown(`${ncclXml ? 'an NCCL topology XML' : 'an lspci dump'} has no kernel log; pass --dmesg FILE (dmesg output from that machine)`),
       aerCounters: unknown(`${ncclXml ? 'an NCCL topology XML' : 'an lspci dump'} has no sysfs AER counters`),
       odirect: odirect(),
+      memMechanisms: unknown(why),
     };
   }
 
@@ -222,7 +224,18 @@ export function gatherDoctorFacts(opts: DoctorFactOptions): EnvFacts {
     aerCounters: readAerCounters(root),
     odirect: odirect(),
     gpu: gatherGpuFacts({ root, live, rel, gpuMemory: opts.gpuMemory }),
+    memMechanisms: memMechanismsFact(root, live, rel('sys')),
   };
+}
+
+// An offline tree without any of these directories did not capture them (snapshots do not yet): unknown, not "none".
+const MECHANISM_DIRS = ['sys/bus/dax', 'sys/class/infiniband', 'sys/class/video4linux', 'sys/class/dvb'];
+
+function memMechanismsFact(root: string, live: boolean, source: string): Fact<RawMemMechanisms> {
+  if (!live && !MECHANISM_DIRS.some((d) => isDir(path.join(root, d)))) {
+    return unknown(`the source has none of ${MECHANISM_DIRS.join(', ')} (snapshots do not capture them yet)`);
+  }
+  return known(readMemMechanisms(root), source);
 }
 
 /** Everything `runDoctorChecks` needs from one source: the fabric and the environment facts. */

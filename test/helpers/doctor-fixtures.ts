@@ -305,7 +305,7 @@ export function labRootSpec(opts: { iommu?: boolean; cpu?: 'intel' | 'amd'; dmes
 export function unknownEnv(over: Partial<EnvFacts> = {}): EnvFacts {
   const u = unknown('not in this fixture');
   return {
-    live: false, modules: u, cufile: u, ioUringDisabled: u, ioUringProbe: u, dmesg: u, aerCounters: u, odirect: u,
+    live: false, modules: u, cufile: u, ioUringDisabled: u, ioUringProbe: u, dmesg: u, aerCounters: u, odirect: u, memMechanisms: u,
     ...over,
   };
 }

@@ -10,6 +10,7 @@ import { acsCheck, iommuCheck, pairsCheck } from './checks-p2p.js';
 import { cufileCheck, driverBoundCheck, ioUringCheck, nvidiaModulesCheck, odirectCheck } from './checks-sw.js';
 import { privilegesCheck } from './checks-priv.js';
 import { bar1Check, gdscheckCheck, gdsModeCheck } from './checks-gpu.js';
+import { captureDevicesCheck, daxDevicesCheck, hmmDevicesCheck, rdmaDevicesCheck } from './checks-devmem.js';
 import type {
   CheckDef, CheckGroup, DoctorContext, DoctorInput, DoctorReport, DoctorSelection, Finding, PairVerdict,
 } from './types.js';
@@ -48,6 +49,10 @@ export const CHECKS: readonly CheckDef[] = [
   gdsModeCheck,
   bar1Check,
   gdscheckCheck,
+  daxDevicesCheck,
+  hmmDevicesCheck,
+  rdmaDevicesCheck,
+  captureDevicesCheck,
 ];
 
 export const GROUP_TITLES: Record<CheckGroup, string> = {
@@ -62,6 +67,10 @@ export const GROUP_TITLES: Record<CheckGroup, string> = {
   priv: 'Privileges',
   p2p: 'P2P pairs',
   gpu: 'GPU (GPUDirect)',
+  dax: 'Device-DAX',
+  hmm: 'HMM device memory',
+  rdma: 'RDMA',
+  capture: 'Capture devices',
 };
 
 export const CHECK_IDS: readonly string[] = CHECKS.map((c) => c.id);

@@ -1,6 +1,7 @@
 // `p2p doctor` data: what the checks read (DoctorInput) and what they say (Finding). Pure types.
 import type { Device, Fabric } from '../types.js';
 import type { P2pdmaVerdict } from '../p2p/types.js';
+import type { RawMemMechanisms } from '../mem-mechanisms.js';
 
 export type Status = 'ok' | 'warn' | 'fail' | 'skip';
 export const STATUSES: readonly Status[] = ['ok', 'warn', 'fail', 'skip'];
@@ -80,6 +81,8 @@ export interface EnvFacts {
   odirect: Fact<ODirectProbe>;
   /** GPU side (GDS mode, BAR1, driver); absent when not gathered. */
   gpu?: GpuEnvFacts;
+  /** Device-DAX, HMM, RDMA and V4L2/DVB nodes as read (decoded by the devmem checks). */
+  memMechanisms: Fact<RawMemMechanisms>;
 }
 
 export interface DoctorInput {
@@ -87,7 +90,7 @@ export interface DoctorInput {
   env: EnvFacts;
 }
 
-export type CheckGroup = 'kernel' | 'iommu' | 'acs' | 'link' | 'mem' | 'numa' | 'driver' | 'sw' | 'priv' | 'p2p' | 'gpu';
+export type CheckGroup = 'kernel' | 'iommu' | 'acs' | 'link' | 'mem' | 'numa' | 'driver' | 'sw' | 'priv' | 'p2p' | 'gpu' | 'dax' | 'hmm' | 'rdma' | 'capture';
 
 export interface Finding {
   /** Stable check id ("acs.redirect"); the group is the part before the dot. */
