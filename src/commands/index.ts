@@ -5,6 +5,7 @@ import { diffCommand } from './diff.js';
 import { doctorCommand } from './doctor.js';
 import { matrixCommand } from './matrix.js';
 import { pathCommand } from './path.js';
+import { reportCommand } from './report.js';
 import { showCommand } from './show.js';
 import { snapshotCommand } from './snapshot.js';
 import { topoCommand } from './topo.js';
@@ -21,4 +22,5 @@ export const commands: CommandModule<any, any>[] = [
   tuiCommand,
   snapshotCommand,
   diffCommand,
+  reportCommand,
 ];
