@@ -83,7 +83,7 @@ export const reportCommand: CommandModule<object, ReportOptions> = {
       .option('output', { alias: 'o', type: 'string', nargs: 1, describe: 'HTML file to write' })
       .option('bench', { type: 'string', describe: 'A p2p bench --json result to include (repeatable)' })
       .option('redact', { type: 'boolean', default: true, describe: 'Leave out device serial numbers and host names (--no-redact keeps them)' })
-      .demandOption('output', 'p2p report needs an output file: p2p report -o FILE.html') as never,
+      .check((a) => !!a.output || 'p2p report needs an output file: p2p report -o FILE.html') as never,
   handler: async (argv) => {
     setExitCode(await runReport(argv, processIO()));
   },

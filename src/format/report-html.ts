@@ -10,6 +10,8 @@ main{display:grid;grid-template-columns:minmax(0,1fr) 380px;gap:12px;padding:12p
 section{margin-bottom:16px}h2{font-size:15px;margin:6px 0;border-bottom:1px solid #d5dae3}
 #diagram{overflow:auto;max-height:80vh;border:1px solid #d5dae3;border-radius:6px}
 #diagram svg [data-bdf]{cursor:pointer}
+#diagram.fit svg{width:100%;height:auto}
+#fit{float:right;font:inherit;font-size:12px}
 #diagram svg .hl>rect{stroke:#0b66d6!important;stroke-width:3!important}
 #diagram svg .end>rect{stroke:#0b66d6!important;stroke-width:4!important;fill:#dcebff!important}
 #diagram svg .link.hl path{stroke:#0b66d6!important}
@@ -95,6 +97,7 @@ const SCRIPT = String.raw`
     [a, b].forEach(function (h) { shapesFor(h).forEach(function (g) { g.classList.add('end'); }); });
     path.links.forEach(function (k) { var g = svg.querySelector('[data-link="' + k + '"]'); if (g) g.classList.add('hl'); });
     if (path.narrowest) { var n = svg.querySelector('[data-link="' + path.narrowest.link + '"]'); if (n) n.classList.add('narrow'); }
+    var first = shapesFor(a)[0]; if (first && first.scrollIntoView) first.scrollIntoView({ block: 'nearest', inline: 'center' });
   }
   function pick(a, b) { $('pick-a').value = a; $('pick-b').value = b; showPair(); }
   function fillPickers() {
@@ -153,6 +156,7 @@ const SCRIPT = String.raw`
       box.appendChild(t);
     });
   }
+  $('fit').addEventListener('click', function () { $('diagram').classList.toggle('fit'); });
   fillPickers(); buildMatrix(); buildDoctor(); buildBench(); showPair();
   document.body.setAttribute('data-ready', '1');
 })();
@@ -174,7 +178,7 @@ export function renderReportHtml<T extends { source: { method: string; location:
 <body>
 <header><h1>p2p report</h1><p>${esc(src)} · ${data.topo.devices.length} PCI functions · written ${esc(generatedAt)}${data.serials ? ' · serial numbers included' : ' · serial numbers redacted'}</p></header>
 <main><div>
-<section><h2>Fabric</h2><div id="diagram">${svg}</div></section>
+<section><h2>Fabric <button id="fit" type="button">fit / actual size</button></h2><div id="diagram">${svg}</div></section>
 <section><h2>Pairs (kernel P2PDMA verdict; cell text is the nvidia-smi legend)</h2>${data.matrixNote ? `<p class="muted">${esc(data.matrixNote)}</p>` : ''}<div id="matrix-box"></div></section>
 <section><h2>Doctor</h2><div id="doctor-box"></div></section>
 <section><h2>Bench</h2><div id="bench-box"></div></section>
