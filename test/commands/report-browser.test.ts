@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Browser } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { writeReport, type ReportOptions } from '../../src/commands/report.js';
 import { runPath } from '../../src/commands/path.js';
 import type { TopoJson } from '../../src/format/topo-json.js';
@@ -45,15 +45,8 @@ async function cliVerdict(opts: ReportOptions, a: string, b: string): Promise<st
   return JSON.parse(out).verdict.verdict;
 }
 
-/** Writes the report, opens it, and checks the page against what the CLI says. */
-async function checkReport(name: string, source: ReportOptions, shot = false): Promise<void> {
-  const output = path.join(tmp, `${name}.html`);
-  await writeReport({ ...source, output });
-  const html = fs.readFileSync(output, 'utf8');
-  const data = embedded(html);
-  const page = await (await launch()).newPage();
-  await page.setViewport({ width: 1400, height: 900 });
-  const url = pathToFileURL(output).href;
+/** Lets the page load only `url` itself: every other request is aborted and listed. */
+async function isolate(page: Page, url: string): Promise<string[]> {
   const outside: string[] = [];
   await page.setRequestInterception(true);
   page.on('request', (r) => {
@@ -63,6 +56,19 @@ async function checkReport(name: string, source: ReportOptions, shot = false): P
       void r.abort();
     }
   });
+  return outside;
+}
+
+/** Writes the report, opens it, and checks the page against what the CLI says. */
+async function checkReport(name: string, source: ReportOptions, shot = false): Promise<void> {
+  const output = path.join(tmp, `${name}.html`);
+  await writeReport({ ...source, output });
+  const html = fs.readFileSync(output, 'utf8');
+  const data = embedded(html);
+  const page = await (await launch()).newPage();
+  await page.setViewport({ width: 1400, height: 900 });
+  const url = pathToFileURL(output).href;
+  const outside = await isolate(page, url);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(url, { waitUntil: 'load' });
@@ -115,4 +121,15 @@ test('report from a lab-like generated fabric (GPUs, NVMe, NICs with VFs behind 
   const root = path.join(tmp, 'gen');
   generateFabric(root, { functions: 400 });
   await checkReport('gen', { root }, true);
+});
+
+test('the no-request check sees a page that reaches out (so the checks above can fail)', { skip: noBrowser }, async () => {
+  const file = path.join(tmp, 'leaky.html');
+  fs.writeFileSync(file, '<!DOCTYPE html><img src="http://192.0.2.1/x.png"><link rel="stylesheet" href="https://example.invalid/a.css">');
+  const page = await (await launch()).newPage();
+  const url = pathToFileURL(file).href;
+  const outside = await isolate(page, url);
+  await page.goto(url, { waitUntil: 'load' });
+  assert.deepEqual(outside.sort(), ['http://192.0.2.1/x.png', 'https://example.invalid/a.css']);
+  await page.close();
 });
