@@ -59,8 +59,8 @@ async function isolate(page: Page, url: string): Promise<string[]> {
   return outside;
 }
 
-/** Writes the report, opens it, and checks the page against what the CLI says. */
-async function checkReport(name: string, source: ReportOptions, shot = false): Promise<void> {
+/** Writes the report, opens it, and checks the page against what the CLI says; returns the page, still open. */
+async function checkReport(name: string, source: ReportOptions, shot = false): Promise<Page> {
   const output = path.join(tmp, `${name}.html`);
   await writeReport({ ...source, output });
   const html = fs.readFileSync(output, 'utf8');
@@ -106,21 +106,31 @@ async function checkReport(name: string, source: ReportOptions, shot = false): P
   if (shot) fs.writeFileSync(path.join(os.tmpdir(), `p2p-report-${name}.png`), png);
   const colours = distinctColours(decodePng(png));
   assert.ok(colours > 50, `screenshot has ${colours} colours`);
-  await page.close();
+  return page;
 }
 
 test('report from a captured tree (refdata 32intel64-2p8co2t+8ve) in Chromium', { skip: noBrowser || (haveRefdata() ? false : 'no reference data') }, async () => {
-  await checkReport('hwloc', { root: hwlocRoot('32intel64-2p8co2t+8ve') }, true);
+  await (await checkReport('hwloc', { root: hwlocRoot('32intel64-2p8co2t+8ve') }, true)).close();
 });
 
 test('report from an lspci dump (pciutils PCI-X-bridges-and-domains) in Chromium', { skip: noBrowser || (haveRefdata() ? false : 'no reference data') }, async () => {
-  await checkReport('dump', { dump: path.join(PCIUTILS_DUMPS, 'PCI-X-bridges-and-domains') });
+  // A bench result as `p2p bench --json` writes it (the fields the page shows), given with --bench.
+  const bench = path.join(tmp, 'bench.json');
+  fs.writeFileSync(bench, JSON.stringify({
+    schema: 'p2p.bench/1', source: { spec: 'nvme0', path: '/dev/nvme0n1', kind: 'nvme', size: 1 << 30 }, destination: { spec: 'gpu0', label: 'GPU 0000:03:00.0' },
+    mode: 'read', write: false, directSkipped: null, savings: null, sweep: null, ok: true,
+    runs: [{ path: 'direct', dest: 'gpu0', engine: 'io_uring', blockSize: 1048576, queueDepth: 32, gbPerSec: 6.25, iops: 5960, ceilingShare: 0.79, error: null }],
+  }));
+  const page = await checkReport('dump', { dump: path.join(PCIUTILS_DUMPS, 'PCI-X-bridges-and-domains'), bench });
+  const text = await page.$eval('#bench-box', (e) => e.textContent ?? '');
+  assert.ok(text.includes('nvme0 → GPU 0000:03:00.0') && text.includes('io_uring') && text.includes('6.25'), text);
+  await page.close();
 });
 
 test('report from a lab-like generated fabric (GPUs, NVMe, NICs with VFs behind switches) in Chromium', { skip: noBrowser }, async () => {
   const root = path.join(tmp, 'gen');
   generateFabric(root, { functions: 400 });
-  await checkReport('gen', { root }, true);
+  await (await checkReport('gen', { root }, true)).close();
 });
 
 test('the no-request check sees a page that reaches out (so the checks above can fail)', { skip: noBrowser }, async () => {
