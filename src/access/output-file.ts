@@ -9,7 +9,9 @@ export function writeOutputFile(file: string, text: string): number {
     fs.writeFileSync(tmp, text, { mode: 0o644 });
     fs.renameSync(tmp, file);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch { /* the directory itself is missing or not one: nothing was left */ }
     throw new UserError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   return Buffer.byteLength(text);

@@ -36,7 +36,7 @@ export const topoCommand: CommandModule<object, TopoOptions> = {
   builder: (y) =>
     withJsonOption(withSourceOptions(y))
       .option('svg', { type: 'string', nargs: 1, describe: 'Write the fabric as an SVG diagram to FILE (- for stdout)' })
-      .check((a) => a.svg !== '' || '--svg needs a file name (or - for stdout)') as never,
+      .check((a) => (a.svg === '' ? '--svg needs a file name (or - for stdout)' : a.svg !== undefined && a.json ? '--svg and --json are two outputs: give one' : true)) as never,
   handler: async (argv) => {
     setExitCode(await runTopo(argv, processIO()));
   },
