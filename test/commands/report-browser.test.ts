@@ -103,7 +103,8 @@ async function checkReport(name: string, source: ReportOptions, shot = false): P
   assert.ok(((await page.$eval('#details', (e) => e.textContent)) ?? '').includes('BDF'), 'clicking a device shows its details');
 
   const png = await page.screenshot({ type: 'png' });
-  if (shot) fs.writeFileSync(path.join(os.tmpdir(), `p2p-report-${name}.png`), png);
+  // P2P_REPORT_SHOTS=DIR keeps the screenshots, to look at them.
+  if (shot && process.env.P2P_REPORT_SHOTS) fs.writeFileSync(path.join(process.env.P2P_REPORT_SHOTS, `p2p-report-${name}.png`), png);
   const colours = distinctColours(decodePng(png));
   assert.ok(colours > 50, `screenshot has ${colours} colours`);
   return page;
