@@ -6,6 +6,7 @@ import { doctorCommand } from './doctor.js';
 import { matrixCommand } from './matrix.js';
 import { ncclCommand } from './nccl.js';
 import { pathCommand } from './path.js';
+import { reportCommand } from './report.js';
 import { showCommand } from './show.js';
 import { snapshotCommand } from './snapshot.js';
 import { topoCommand } from './topo.js';
@@ -25,4 +26,5 @@ export const commands: CommandModule<any, any>[] = [
   diffCommand,
   ncclCommand,
   gpusCommand,
+  reportCommand,
 ];

@@ -5,6 +5,8 @@ import { processIO } from './process-io.js';
 
 export interface TopoOptions extends SourceOptions {
   json?: boolean;
+  /** Write the fabric as an SVG diagram to this file ('-': stdout). */
+  svg?: string;
 }
 
 export async function runTopo(opts: TopoOptions, io: CommandIO): Promise<number> {
@@ -12,7 +14,13 @@ export async function runTopo(opts: TopoOptions, io: CommandIO): Promise<number>
   const { FILL_NONE } = await import('../model/raw.js');
   // The tree shows no BARs, CPU lists, kernel config or IOMMU types: none is read.
   const fabric = await openSource(opts).fabric(FILL_NONE);
-  if (opts.json) {
+  if (opts.svg !== undefined) {
+    const { fabricToJson } = await import('../format/topo-json.js');
+    const { renderTopoSvg } = await import('../format/topo-svg.js');
+    const svg = await renderTopoSvg(fabricToJson(fabric));
+    if (opts.svg === '-') io.out(svg);
+    else (await import('../access/output-file.js')).writeOutputFile(opts.svg, '<?xml version="1.0" encoding="UTF-8"?>\n' + svg);
+  } else if (opts.json) {
     const { fabricToJson } = await import('../format/topo-json.js');
     io.out(JSON.stringify(fabricToJson(fabric), null, 2) + '\n');
   } else {
@@ -25,7 +33,10 @@ export async function runTopo(opts: TopoOptions, io: CommandIO): Promise<number>
 export const topoCommand: CommandModule<object, TopoOptions> = {
   command: 'topo',
   describe: 'Show the PCIe fabric: switches, links, NUMA, drivers, IOMMU groups',
-  builder: (y) => withJsonOption(withSourceOptions(y)) as never,
+  builder: (y) =>
+    withJsonOption(withSourceOptions(y))
+      .option('svg', { type: 'string', nargs: 1, describe: 'Write the fabric as an SVG diagram to FILE (- for stdout)' })
+      .check((a) => (a.svg === '' ? '--svg needs a file name (or - for stdout)' : a.svg !== undefined && a.json ? '--svg and --json are two outputs: give one' : true)) as never,
   handler: async (argv) => {
     setExitCode(await runTopo(argv, processIO()));
   },

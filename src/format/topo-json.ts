@@ -35,6 +35,8 @@ export interface TopoDeviceJson {
   subordinateBus: number | null;
   p2pmem: { size: number | null; available: number | null; published: boolean | null } | null;
   configBytes: number;
+  /** SR-IOV: the PF's BDF when this function is a VF. */
+  physfn: string | null;
 }
 
 export interface TopoJson {
@@ -77,6 +79,7 @@ export function deviceToJson(d: Device): TopoDeviceJson {
     subordinateBus: d.subordinateBus,
     p2pmem: d.p2pmem ?? null,
     configBytes: d.configBytes,
+    physfn: d.physfn,
   };
 }
 

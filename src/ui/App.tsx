@@ -1,7 +1,7 @@
 // The TUI's root: wires the reducer, keys, resize and the bench runner, and lays the screen out
 // (tab bar, the active pane, status line). Everything it shows comes from the state and the model.
 import { Box, useApp, useInput } from 'ink';
-import { useCallback, useLayoutEffect, useMemo, useReducer } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer } from 'react';
 import type { BenchDriver } from './bench-driver.js';
 import type { UiModel } from './model.js';
 import { createReducer, MIN_COLUMNS, MIN_ROWS, type Action, type UiState } from './state.js';
@@ -27,6 +27,8 @@ export interface AppProps {
   bench?: BenchDriver;
   /** Follow the output stream's resize events (off in tests that set the size by hand). */
   followResize?: boolean;
+  /** Writes the report for the current source (the R key); resolves to the line to show. */
+  writeReport?: () => Promise<string>;
   /** Called with every state (tests and the latency trace). */
   onState?: (s: UiState) => void;
 }
@@ -55,7 +57,7 @@ export function Screen({ model, state }: { model: UiModel; state: UiState }) {
   );
 }
 
-export function App({ model, initial, theme, bench, followResize = true, onState }: AppProps) {
+export function App({ model, initial, theme, bench, followResize = true, onState, writeReport }: AppProps) {
   const reducer = useMemo(() => createReducer(model), [model]);
   const [state, dispatch] = useReducer(reducer, initial);
   const { exit } = useApp();
@@ -64,6 +66,11 @@ export function App({ model, initial, theme, bench, followResize = true, onState
   useTerminalSize(followResize ? onResize : noop);
   const send = useCallback((a: Action) => dispatch(a), []);
   useBenchRunner(state.bench, bench, send);
+  useEffect(() => {
+    if (state.reportRequest === 0) return;
+    if (!writeReport) return send({ type: 'report-written', text: 'no report writer here', ok: false });
+    writeReport().then((text) => send({ type: 'report-written', text, ok: true }), (e: Error) => send({ type: 'report-written', text: `report failed: ${e.message}`, ok: false }));
+  }, [state.reportRequest, writeReport, send]);
   // Layout effects run in the commit itself: passive ones can wait for the next input.
   useLayoutEffect(() => {
     onState?.(state);

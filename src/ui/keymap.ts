@@ -8,6 +8,7 @@ export type Command =
   | 'search' | 'next-match' | 'prev-match' | 'cycle-class' | 'clear-filter'
   | 'mark' | 'clear-marks' | 'expand-all' | 'collapse-all'
   | 'bench-start' | 'bench-cancel' | 'bench-write'
+  | 'write-report'
   | 'help' | 'quit';
 
 /** What the key editor of the search prompt produces. */
@@ -84,6 +85,7 @@ export const BINDINGS: readonly Binding[] = [
   { keys: ['s'], command: 'bench-start', label: 's', help: 'start bench (Bench pane)' },
   { keys: ['x'], command: 'bench-cancel', label: 'x', help: 'cancel running bench' },
   { keys: ['w'], command: 'bench-write', label: 'w', help: 'write test (refused here)' },
+  { keys: ['R'], command: 'write-report', label: 'R', help: 'write an HTML report of this source (as p2p report)' },
   { keys: ['?'], command: 'help', label: '?', help: 'all keys' },
   { keys: ['q', 'ctrl-c'], command: 'quit', label: 'q', help: 'quit (also Ctrl-C)' },
 ];

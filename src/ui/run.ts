@@ -208,7 +208,7 @@ export async function runTui(opts: TuiOptions, io: CommandIO, streams: TuiStream
     const [inkApp] = await Promise.all([loadInkApp(env), doctorLoading.then((v) => { doctorView = v; })]);
     if (screen.signal) return signalExitCode(screen.signal); // stopped while Ink was loading
     instance = inkApp.renderApp(
-      { model, initial, theme: themeMod.makeTheme(depth), bench: benchMod.liveBenchDriver(fabric), onState },
+      { model, initial, theme: themeMod.makeTheme(depth), bench: benchMod.liveBenchDriver(fabric), onState, writeReport: () => writeTuiReport(opts) },
       { stdout, stdin, exitOnCtrlC: false, patchConsole: true, maxFps: 60, onRender: trace ? () => trace.onRender() : undefined },
     );
     trace?.ready();
@@ -219,4 +219,13 @@ export async function runTui(opts: TuiOptions, io: CommandIO, streams: TuiStream
     guard?.restore();
     trace?.finish();
   }
+}
+
+/** The R key: `p2p report` for the TUI's source, into ./p2p-report-TIME.html. */
+async function writeTuiReport(opts: SourceOptions): Promise<string> {
+  const { writeReport } = await import('../commands/report.js');
+  const { formatBytes } = await import('../model/units.js');
+  const output = `p2p-report-${new Date().toISOString().replace(/[:.]/g, '-')}.html`;
+  const r = await writeReport({ root: opts.root, dump: opts.dump, pciIds: opts.pciIds, output });
+  return `wrote ${r.output} (${formatBytes(r.bytes)})`;
 }

@@ -85,6 +85,8 @@ export interface UiState {
   help: boolean;
   size: { columns: number; rows: number };
   message: { text: string; tone: Tone } | null;
+  /** Counts `R` presses: the App writes a report (p2p report) each time it grows. */
+  reportRequest: number;
   quit: boolean;
 }
 
@@ -94,7 +96,8 @@ export type Action =
   | { type: 'search'; command: SearchCommand }
   | { type: 'resize'; columns: number; rows: number }
   | { type: 'select-device'; bdf: string }
-  | { type: 'bench'; id: number; event: BenchEvent };
+  | { type: 'bench'; id: number; event: BenchEvent }
+  | { type: 'report-written'; text: string; ok: boolean };
 
 export interface InitOptions {
   columns: number;
@@ -159,6 +162,7 @@ export function initialState(model: UiModel, opts: InitOptions): UiState {
     help: false,
     size: { columns: opts.columns, rows: opts.rows },
     message: null,
+    reportRequest: 0,
     quit: false,
   };
   if (opts.device) s = selectDevice(model, s, opts.device);
@@ -499,6 +503,7 @@ function command(model: UiModel, s0: UiState, c: Command): UiState {
   switch (c) {
     case 'quit': return { ...s, quit: true };
     case 'help': return { ...s, help: true };
+    case 'write-report': return say({ ...s, reportRequest: s.reportRequest + 1 }, 'writing the HTML report…');
     case 'next-view':
     case 'prev-view': {
       const i = VIEWS.indexOf(s.view);
@@ -627,6 +632,7 @@ export function reduce(model: UiModel, s: UiState, a: Action): UiState {
     }
     case 'select-device': return selectDevice(model, s, a.bdf);
     case 'bench': return benchEvent(s, a.id, a.event);
+    case 'report-written': return say(s, a.text, a.ok ? 'ok' : 'bad');
   }
 }
 

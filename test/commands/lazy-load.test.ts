@@ -57,6 +57,10 @@ test('the CLI bundle holds yargs and the model but neither React nor Ink', () =>
   assert.deepEqual(uiPackages(packagesIn([pathToFileURL(path.join(BUNDLE_DIR, 'p2p.cjs')).href])), []);
 });
 
+test('the CLI bundle does not hold elkjs: only topo --svg and report require it, at run time', () => {
+  assert.deepEqual(inputsByOutput['p2p.cjs'].filter((i) => i.includes('node_modules/elkjs/')), []);
+});
+
 test('p2p --help loads neither React nor Ink, nor any of the TUI bundle', () => {
   const loaded = loadedBy([path.join(REPO_ROOT, 'bin/p2p.js'), '--help']);
   assert.deepEqual(loaded.filter((u) => u.includes('/dist/cli/tui/')), []);

@@ -94,3 +94,19 @@ test('unknown command and conflicting sources are usage errors with exit 2', () 
   assert.equal(c.code, 2);
   assert.match(c.stderr, /mutually exclusive/);
 });
+
+test('topo --svg through the entry point: - is stdout, FILE gets an XML declaration, bad use is one line', { skip: noRef }, () => {
+  const root = hwlocRoot('32intel64-2p8co2t+8ve');
+  const out = runCli(['topo', '--svg', '-', '--root', root]);
+  assert.equal(out.code, 0, out.stderr);
+  assert.match(out.stdout, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[\s\S]*data-bdf="0000:1a:00.0"[\s\S]*<\/svg>\n$/);
+  const file = path.join(tempDirRemovedAtExit('p2p-svg-'), 't.svg');
+  const r = runCli(['topo', '--svg', file, '--root', root]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(fs.readFileSync(file, 'utf8').startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<svg'));
+  for (const args of [['--svg', '-', '--json'], ['--svg', path.join(file, 'no/such/t.svg')]]) {
+    const bad = runCli(['topo', ...args, '--root', root]);
+    assert.equal(bad.code, 2, args.join(' '));
+    assert.ok(isOneLineError(bad), bad.stderr);
+  }
+});

@@ -239,3 +239,24 @@ test('NCCL pane (ink-testing-library): pairs with path type and answer, the curr
   assert.match(s, /6 NCCL/);
   r.unmount();
 });
+
+test('R writes the report through the App\'s writer and the status line says where (or why not)', async () => {
+  const model = fixtureModel();
+  let calls = 0;
+  let fail = false;
+  const writeReport = async () => {
+    calls++;
+    if (fail) throw new Error('cannot write p2p-report.html: EACCES');
+    return 'wrote p2p-report-x.html (1 MiB)';
+  };
+  const r = inkTestRender(<App model={model} initial={fixtureState(model, 100, 24)} theme={makeTheme(0)} followResize={false} writeReport={writeReport} />);
+  await tick();
+  r.stdin.write('R');
+  await waitFor(() => strip(r.lastFrame() ?? '').includes('wrote p2p-report-x.html'));
+  assert.equal(calls, 1);
+  fail = true;
+  r.stdin.write('R');
+  await waitFor(() => strip(r.lastFrame() ?? '').includes('report failed: cannot write'));
+  assert.equal(calls, 2);
+  r.unmount();
+});
