@@ -8,6 +8,21 @@ import type { RawClassDev, RawDaxDev, RawMemMechanisms, RawRdmaDev, RawVideoDev 
 
 export type { RawMemMechanisms };
 
+/**
+ * What the reader below reads, as data the snapshot writer captures from too (one list for both): each
+ * class directory, the attributes read in each entry, and the device nodes listed by name.
+ */
+export const MECHANISM_CLASS_DIRS: readonly { dir: string; attrs: readonly string[] }[] = [
+  { dir: 'sys/bus/dax/devices', attrs: ['size', 'align', 'target_node'] },
+  { dir: 'sys/class/infiniband', attrs: [] },
+  { dir: 'sys/class/video4linux', attrs: ['name'] },
+  { dir: 'sys/class/dvb', attrs: [] },
+];
+/** An RDMA port's first netdev: ports/N/ + this. */
+export const RDMA_PORT_NETDEV = 'gid_attrs/ndevs/0';
+/** Device nodes listed by name under /dev (a snapshot keeps an empty file for each). */
+export const MECHANISM_DEV_PREFIXES: readonly string[] = ['hmm_dmirror'];
+
 function listDir(dir: string): string[] {
   try {
     return fs.readdirSync(dir).sort();
@@ -48,7 +63,7 @@ function readDax(root: string): RawDaxDev[] {
 function rdmaNetdevs(dir: string): string[] {
   const ports = path.join(dir, 'ports');
   const names = listDir(ports)
-    .map((p) => readAttr(path.join(ports, p, 'gid_attrs', 'ndevs', '0')))
+    .map((p) => readAttr(path.join(ports, p, RDMA_PORT_NETDEV)))
     .filter((n): n is string => !!n);
   return [...new Set(names)];
 }
@@ -78,7 +93,7 @@ export function readMemMechanisms(root = '/'): RawMemMechanisms {
     rdma: readRdma(root),
     video: readVideo(root),
     dvb: classDevs(root, 'sys/class/dvb').map(({ name, devicePath }) => ({ name, devicePath })),
-    hmmNodes: listDir(path.join(root, 'dev')).filter((n) => n.startsWith('hmm_dmirror')).map((n) => '/dev/' + n),
+    hmmNodes: listDir(path.join(root, 'dev')).filter((n) => MECHANISM_DEV_PREFIXES.some((p) => n.startsWith(p))).map((n) => '/dev/' + n),
     modules: readModules(root),
   };
 }

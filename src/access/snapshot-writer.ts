@@ -16,6 +16,7 @@ import { parseKmsg, readKmsgRecords } from './kmsg.js';
 import { gzipTar, type TarEntry } from './tar.js';
 import { AER_COUNTER_FILES, AER_ROOTPORT_FILES, MANIFEST_NAME, SNAPSHOT_FORMAT_VERSION, type SnapshotManifest } from './snapshot.js';
 import { openSource } from './source.js';
+import { MECHANISM_CLASS_DIRS, MECHANISM_DEV_PREFIXES, RDMA_PORT_NETDEV } from './mem-mechanisms.js';
 
 
 /** Attribute files read in every PCI function's directory (config is read separately). */
@@ -276,6 +277,13 @@ class Capturer {
     for (const l of DEVICE_LINKS) this.addLinkWithTarget(`${rel}/${l}`);
   }
 
+  /** An empty file standing for something a tar of sysfs cannot hold (a device node), kept by name. */
+  addPlaceholder(rel: string): void {
+    const parent = path.posix.dirname(rel);
+    if (!this.addDir(parent === '.' ? '' : parent)) return;
+    this.entries.set(rel, { type: 'file', path: rel, data: new Uint8Array(0), mode: 0o644, mtime: this.mtime });
+  }
+
   isDir(rel: string): boolean {
     return this.lstat(rel)?.isDirectory() ?? false;
   }
@@ -291,6 +299,26 @@ class Capturer {
       if (code && code !== 'ENOENT' && code !== 'ENOTDIR') this.unreadable.push({ path: rel, error: code });
       return [];
     }
+  }
+}
+
+/**
+ * device-DAX, RDMA, V4L2 and DVB entries with the attributes the doctor reads (the reader's own list,
+ * access/mem-mechanisms.ts), and the test-driver device nodes by name (an empty file each: a tar of
+ * sysfs holds no device nodes).
+ */
+function captureMemMechanisms(c: Capturer): void {
+  for (const { dir, attrs } of MECHANISM_CLASS_DIRS) {
+    for (const n of c.list(dir)) {
+      const resolved = c.addLinkWithTarget(`${dir}/${n}`) ?? `${dir}/${n}`;
+      for (const a of attrs) c.addFile(`${resolved}/${a}`, ATTR_CAP);
+      if (dir === 'sys/class/infiniband') {
+        for (const p of c.list(`${resolved}/ports`)) c.addFile(`${resolved}/ports/${p}/${RDMA_PORT_NETDEV}`, ATTR_CAP);
+      }
+    }
+  }
+  for (const n of c.list('dev')) {
+    if (MECHANISM_DEV_PREFIXES.some((p) => n.startsWith(p))) c.addPlaceholder(`dev/${n}`);
   }
 }
 
@@ -351,6 +379,8 @@ export function captureSnapshot(opts: CaptureOptions = {}): Capture {
       if (bdfsInPath(target).length > 0) c.addLinkWithTarget(rel);
     }
   }
+
+  captureMemMechanisms(c);
 
   // IOMMU: units, and each group's default domain type and members.
   for (const n of c.list('sys/class/iommu')) c.addLinkWithTarget(`sys/class/iommu/${n}`);

@@ -51,3 +51,15 @@ test('doctor dax./hmm./rdma./capture. findings name the device nodes, with fixes
   assert.equal(by.get('capture.devices')!.status, 'ok', 'one capture node is a PCI card');
   assert.match(by.get('capture.devices')!.evidence.join('\n'), /\/dev\/video0: Magewell capture, PCI 0000:00:03\.0/);
 });
+
+test('a snapshot keeps what the mechanism reader reads: the same devices, PCI parents, attributes and device nodes', async () => {
+  const { writeSnapshot } = await import('../../src/access/snapshot-writer.js');
+  const { sourceRoot } = await import('../../src/access/snapshot.js');
+  const { tempDirRemovedAtExit } = await import('../helpers/temp-dir.js');
+  const out = path.join(tempDirRemovedAtExit('p2p-devmem-snap-'), 'snap.tar.gz');
+  writeSnapshot(out, { root });
+  const direct = readMemMechanisms(root);
+  const replay = readMemMechanisms(sourceRoot(out).root);
+  assert.ok(direct.dax.length && direct.rdma.length && direct.video.length && direct.hmmNodes.length, 'the fixture has every kind');
+  assert.deepEqual(replay, direct);
+});
