@@ -16,6 +16,7 @@ import { parseKmsg, readKmsgRecords } from './kmsg.js';
 import { gzipTar, type TarEntry } from './tar.js';
 import { AER_COUNTER_FILES, AER_ROOTPORT_FILES, MANIFEST_NAME, SNAPSHOT_FORMAT_VERSION, type SnapshotManifest } from './snapshot.js';
 import { openSource } from './source.js';
+import { writeOutputFile } from './output-file.js';
 import { MECHANISM_CLASS_DIRS, MECHANISM_DEV_PREFIXES, RDMA_PORT_NETDEV } from './mem-mechanisms.js';
 
 
@@ -482,18 +483,6 @@ export function captureSnapshot(opts: CaptureOptions = {}): Capture {
 export function writeSnapshot(output: string, opts: CaptureOptions = {}): { manifest: SnapshotManifest; bytes: number } {
   const { entries, manifest } = captureSnapshot(opts);
   const gz = gzipTar(entries);
-  const tmp = `${output}.${process.pid}.tmp`;
-  try {
-    fs.writeFileSync(tmp, gz, { mode: 0o644 });
-    fs.renameSync(tmp, output);
-  } catch (e) {
-    try {
-      fs.rmSync(tmp, { force: true });
-    } catch {
-      /* nothing to remove */
-    }
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot write ${output}: ${code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`);
-  }
+  writeOutputFile(output, gz);
   return { manifest, bytes: gz.length };
 }
