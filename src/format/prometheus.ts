@@ -2,8 +2,8 @@
 // textfile collector. Metric names are documented in docs/prometheus.md; keep them stable.
 import { candidatePairs, p2pCandidates } from '../model/doctor/index.js';
 import { STATUSES, type DoctorInput, type DoctorReport, type PairVerdict } from '../model/doctor/types.js';
-import type { Device } from '../model/types.js';
 import { isDowntrained } from '../model/link-math.js';
+import { shortLabel } from '../model/aliases.js';
 
 export interface PrometheusOptions {
   /** Unix time in seconds for p2p_doctor_last_run_timestamp_seconds; omitted when undefined. */
@@ -55,10 +55,6 @@ export function renderFamilies(families: Family[]): string {
   return out.join('\n') + '\n';
 }
 
-function name(d: Device): string {
-  return d.alias ?? d.names[0] ?? d.bdf;
-}
-
 const MAP_TYPES = ['BUS_ADDR', 'THRU_HOST_BRIDGE', 'NOT_SUPPORTED', 'unknown'] as const;
 
 export function renderPrometheus(input: DoctorInput, report: DoctorReport, opts: PrometheusOptions = {}): string {
@@ -89,7 +85,7 @@ export function renderPrometheus(input: DoctorInput, report: DoctorReport, opts:
   for (const d of fabric.devices) {
     const l = d.link;
     if (!l) continue;
-    const labels = { bdf: d.bdf, name: name(d), kind: d.kind };
+    const labels = { bdf: d.bdf, name: shortLabel(d), kind: d.kind };
     if (l.speed !== null) speed.samples.push({ labels, value: l.speed });
     if (l.maxSpeed !== null) maxSpeed.samples.push({ labels, value: l.maxSpeed });
     if (l.width !== null) width.samples.push({ labels, value: l.width });
@@ -105,7 +101,7 @@ export function renderPrometheus(input: DoctorInput, report: DoctorReport, opts:
       const d = fabric.byBdf.get(bdf);
       for (const sev of ['correctable', 'nonfatal', 'fatal'] as const) {
         const v = c.totals[sev];
-        if (v !== null) aer.samples.push({ labels: { bdf, name: d ? name(d) : bdf, severity: sev }, value: v });
+        if (v !== null) aer.samples.push({ labels: { bdf, name: d ? shortLabel(d) : bdf, severity: sev }, value: v });
       }
     }
   }
@@ -115,7 +111,7 @@ export function renderPrometheus(input: DoctorInput, report: DoctorReport, opts:
   for (const p of opts.pairs ? opts.pairs() : candidatePairs(input, p2pCandidates(input))) {
     const c = fabric.byBdf.get(p.client)!;
     const v = fabric.byBdf.get(p.provider)!;
-    const labels = { client: p.client, provider: p.provider, client_name: name(c), provider_name: name(v) };
+    const labels = { client: p.client, provider: p.provider, client_name: shortLabel(c), provider_name: shortLabel(v) };
     const mt = p.verdict.mapType ?? 'unknown';
     for (const m of MAP_TYPES) pairMap.samples.push({ labels: { ...labels, map_type: m }, value: m === mt ? 1 : 0 });
     if (p.verdict.distance !== null) pairDist.samples.push({ labels, value: p.verdict.distance });

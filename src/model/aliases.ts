@@ -30,3 +30,19 @@ export function assignAliases(devices: Device[]): void {
     }
   }
 }
+
+/** The name a person knows a function by: its alias or first kernel name; null when it has neither. */
+export function friendlyName(d: Pick<Device, 'alias' | 'names'>): string | null {
+  return d.alias ?? d.names[0] ?? null;
+}
+
+/** The friendly name, or the BDF when there is none ("nvme0", "0000:03:00.0"). */
+export function shortLabel(d: Pick<Device, 'alias' | 'names' | 'bdf'>): string {
+  return friendlyName(d) ?? d.bdf;
+}
+
+/** The friendly name with the BDF ("nvme0 (0000:03:00.0)"), or the BDF alone. */
+export function labelWithBdf(d: Pick<Device, 'alias' | 'names' | 'bdf'>): string {
+  const name = friendlyName(d);
+  return name ? `${name} (${d.bdf})` : d.bdf;
+}

@@ -5,6 +5,7 @@ import { decodeDsn, DSN_EXT_CAP_ID } from './caps/dsn.js';
 import { findCapability } from './caps/walk.js';
 import type { HostInfo } from './raw.js';
 import type { Device, Fabric, LinkState } from './types.js';
+import { friendlyName, labelWithBdf } from './aliases.js';
 
 export const DRIFT_KINDS = [
   'host', 'kernel-config', 'device-added', 'device-missing', 'device-moved', 'device-replaced',
@@ -66,10 +67,6 @@ export interface FabricDiff {
 /** Kernel config options that bear on P2P DMA, IOMMU and the devices p2p looks at. */
 export const RELEVANT_CONFIG = /^CONFIG_(PCI|PCIE|PCIEAER|IOMMU|INTEL_IOMMU|AMD_IOMMU|ARM_SMMU|VFIO|DMA_|DMABUF|ZONE_DEVICE|MEMORY_HOTPLUG|NVME|BLK_DEV_NVME|INFINIBAND|IO_URING|HSA_AMD|DRM_AMDGPU|HMM)/;
 
-function label(d: Device): string | null {
-  return d.alias ?? d.names[0] ?? null;
-}
-
 function fmtLink(l: LinkState): string {
   const s = (v: number | null) => (v === null ? '?' : `${v}GT/s`);
   const w = (v: number | null) => (v === null ? 'x?' : `x${v}`);
@@ -110,7 +107,7 @@ class Collector {
   readonly changes: Drift[] = [];
   readonly notes: DiffNote[] = [];
   add(kind: DriftKind, d: Device | null, field: string, baseline: unknown, current: unknown, message: string, baselineBdf?: string): void {
-    const change: Drift = { kind, bdf: d?.bdf ?? null, label: d ? label(d) : null, field, baseline, current, message };
+    const change: Drift = { kind, bdf: d?.bdf ?? null, label: d ? friendlyName(d) : null, field, baseline, current, message };
     if (baselineBdf && baselineBdf !== d?.bdf) change.baselineBdf = baselineBdf;
     this.changes.push(change);
   }
@@ -348,7 +345,7 @@ export function diffFabrics(baseline: DiffSide, current: DiffSide, opts: DiffOpt
       pairsCompared++;
       const dev = B.byBdf.get(q.client) ?? null;
       const other = B.byBdf.get(q.provider);
-      const name = (bdf: string, d: Device | null | undefined) => (d && label(d) ? `${label(d)} (${bdf})` : bdf);
+      const name = (bdf: string, d: Device | null | undefined) => (d ? labelWithBdf(d) : bdf);
       const pairName = `${name(q.client, dev)} → ${name(q.provider, other)}`;
       if (p.verdict !== q.verdict && (p.mapType === null || q.mapType === null)) {
         undecided++;

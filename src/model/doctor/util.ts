@@ -30,11 +30,8 @@ export function uniq<T>(xs: Iterable<T>): T[] {
   return [...new Set(xs)];
 }
 
-/** "nvme0 (0000:03:00.0)" or just the BDF. */
-export function deviceLabel(d: Device): string {
-  const name = d.alias ?? d.names[0] ?? null;
-  return name ? `${name} (${d.bdf})` : d.bdf;
-}
+/** "nvme0 (0000:03:00.0)" or just the BDF: the one home is model/aliases.ts. */
+export { labelWithBdf as deviceLabel } from '../aliases.js';
 
 const DOWNSTREAM_PORT_KINDS = new Set(['root-port', 'switch-downstream']);
 

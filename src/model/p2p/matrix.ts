@@ -6,6 +6,7 @@ import { chosenRelease, computeP2pdma, type P2pdmaOptions } from './kernel-rules
 import { rulesFor } from './release-table.js';
 import { classifyLegend, numaOf } from './legend.js';
 import type { Legend, MapType, P2pFix, P2pReason, P2pdmaVerdict } from './types.js';
+import { friendlyName } from '../aliases.js';
 
 /** Kinds shown by default: what does DMA to peers. Any p2pmem provider is shown too. */
 export const DEFAULT_MATRIX_KINDS: readonly DeviceKind[] = ['gpu', 'accelerator', 'nvme', 'nic'];
@@ -130,7 +131,7 @@ export function labelDevices(devs: readonly Device[]): Map<string, string> {
   const counters = new Map<string, number>();
   const used = new Set<string>();
   for (const d of devs) {
-    let label = d.alias ?? d.names[0] ?? null;
+    let label = friendlyName(d);
     if (!label || used.has(label)) {
       const prefix = d.kind === 'endpoint' ? 'DEV' : d.kind === 'accelerator' ? 'ACC' : d.kind.toUpperCase();
       let n = counters.get(prefix) ?? 0;

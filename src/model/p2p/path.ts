@@ -6,6 +6,7 @@ import { computeP2pdma, type P2pdmaOptions } from './kernel-rules.js';
 import { classifyLegend, numaOf } from './legend.js';
 import type { LegendResult, P2pdmaVerdict } from './types.js';
 import { acsRedirectState, hostBridgeDevice, hostBridgeOf, upstreamChain, type AcsRedirectState } from './walk.js';
+import { shortLabel } from '../aliases.js';
 
 export type HopRole = 'source' | 'up' | 'turn' | 'down' | 'destination' | 'host-bridge' | 'interconnect';
 
@@ -53,10 +54,6 @@ export interface PathReport {
 
 const INTERNAL_UPLINK: ReadonlySet<string> = new Set(['downstream', 'root-port', 'rc-integrated', 'rc-event-collector']);
 
-function deviceLabel(d: Device): string {
-  return d.alias ?? d.names[0] ?? d.bdf;
-}
-
 function uplinkOf(fabric: Fabric, d: Device): { link: PathLink | null; note?: string } {
   const parent = d.parent ? fabric.byBdf.get(d.parent) ?? null : null;
   if (!parent) {
@@ -80,7 +77,7 @@ function hop(fabric: Fabric, d: Device, role: HopRole, withUplink: boolean): Pat
   return {
     role,
     bdf: d.bdf,
-    label: deviceLabel(d),
+    label: shortLabel(d),
     kind: d.kind,
     name: d.deviceName ?? d.className,
     iommuGroup: d.iommuGroup,

@@ -5,6 +5,7 @@ import type { UiModel } from '../model.js';
 import { bodyHeight, type UiState } from '../state.js';
 import { useTheme } from '../theme-context.js';
 import { Line, seg, type Seg } from './Line.js';
+import { friendlyName } from '../../model/aliases.js';
 
 const SPARK = '▁▂▃▄▅▆▇█';
 
@@ -29,7 +30,7 @@ export function BenchView({ model, state }: { model: UiModel; state: UiState }) 
   const colW = Math.floor((width - 3) / 2);
   const name = (bdf: string) => {
     const d = model.fabric.byBdf.get(bdf);
-    return `${d?.alias ?? d?.names[0] ?? ''} ${bdf}`.trim();
+    return `${(d && friendlyName(d)) ?? ''} ${bdf}`.trim();
   };
   const srcItems = model.benchSources.map((d) => name(d.bdf));
   const dstItems = model.benchDestinations.map((d) => (d === 'host' ? 'host memory' : name(d.bdf) + (d.p2pmem ? ' p2pmem' : '')));
