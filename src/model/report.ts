@@ -2,7 +2,7 @@
 // matrix, one compact path per ordered pair of endpoints (hops, narrowest link, ceiling), the doctor's
 // findings, and bench results when given. Pure: the command gathers the inputs.
 import type { Device, Fabric } from './types.js';
-import { buildMatrix, selectEndpoints, type MatrixReport } from './p2p/matrix.js';
+import { buildMatrix, foldVfs, selectEndpoints, type MatrixReport } from './p2p/matrix.js';
 import { buildPath } from './p2p/path.js';
 import { formatLink } from './link-math.js';
 import { serialOf } from './diff.js';
@@ -35,12 +35,12 @@ export interface ReportData<Topo, Doctor, Bench> {
   serials: Record<string, string> | null;
 }
 
-/** The endpoints the report pairs: VFs share their PF's path, so only PFs (and p2pmem providers). */
-export function reportEndpoints(fabric: Fabric): { devices: Device[]; note: string | null } {
-  const all = selectEndpoints(fabric).filter((d) => !d.physfn || (d.p2pmem?.size ?? 0) > 0);
-  if (all.length <= REPORT_MAX_ENDPOINTS) return { devices: all, note: null };
+/** The endpoints the report pairs: VFs fold into their PF as in `p2p matrix` (they share its path). */
+export function reportEndpoints(fabric: Fabric): { devices: Device[]; vfsOf: ReadonlyMap<string, readonly Device[]>; note: string | null } {
+  const { shown: all, vfsOf } = foldVfs(selectEndpoints(fabric));
+  if (all.length <= REPORT_MAX_ENDPOINTS) return { devices: all, vfsOf, note: null };
   const main = all.filter((d) => d.kind === 'gpu' || d.kind === 'accelerator' || d.kind === 'nvme').slice(0, REPORT_MAX_ENDPOINTS);
-  return { devices: main, note: `${all.length} endpoints: the matrix keeps ${main.length} GPUs, accelerators and NVMe (p2p matrix --class shows the rest)` };
+  return { devices: main, vfsOf, note: `${all.length} endpoints: the matrix keeps ${main.length} GPUs, accelerators and NVMe (p2p matrix --class shows the rest)` };
 }
 
 function compactPath(fabric: Fabric, a: Device, b: Device): ReportPath {
@@ -58,7 +58,7 @@ function compactPath(fabric: Fabric, a: Device, b: Device): ReportPath {
 export function buildReportData<Topo, Doctor, Bench>(
   fabric: Fabric, topo: Topo, doctor: Doctor, bench: Bench[], opts: { redact: boolean },
 ): ReportData<Topo, Doctor, Bench> {
-  const { devices, note } = reportEndpoints(fabric);
+  const { devices, vfsOf, note } = reportEndpoints(fabric);
   const paths: Record<string, ReportPath> = {};
   for (const a of devices) for (const b of devices) if (a !== b) paths[`${a.bdf}|${b.bdf}`] = compactPath(fabric, a, b);
   let serials: Record<string, string> | null = null;
@@ -69,5 +69,5 @@ export function buildReportData<Topo, Doctor, Bench>(
       if (s) serials[d.bdf] = s;
     }
   }
-  return { schemaVersion: REPORT_SCHEMA_VERSION, topo, matrix: buildMatrix(fabric, devices), paths, matrixNote: note, doctor, bench, serials };
+  return { schemaVersion: REPORT_SCHEMA_VERSION, topo, matrix: buildMatrix(fabric, devices, {}, vfsOf), paths, matrixNote: note, doctor, bench, serials };
 }
