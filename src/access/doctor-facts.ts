@@ -135,11 +135,6 @@ export function probeODirect(file: string): ODirectProbe {
   }
 }
 
-/** True when the options read the machine p2p runs on: the source object's answer. */
-export function isLiveSource(opts: SourceOptions): boolean {
-  return openSource(opts).live;
-}
-
 export function gatherDoctorFacts(opts: DoctorFactOptions): EnvFacts {
   const source = openSource(opts);
   const live = source.live;

@@ -7,7 +7,6 @@ import type { CommandIO, SourceOptions } from '../commands/shared.js';
 import type { GpuProbe, GpuRuntimeName } from '../native/addon.js';
 import { buildGpuMatrix, type GpuMatrix } from '../model/p2p/gpu-matrix.js';
 import { parseTopo, type TopoMatrix } from '../model/p2p/nvsmi-topo.js';
-import { requireLiveSource } from './plan.js';
 import { runGpuPlan } from './gpu-run.js';
 import { checkSettings } from './settings.js';
 
@@ -78,7 +77,7 @@ async function measurePairs(probe: GpuProbe, lib: string): Promise<PairBandwidth
 }
 
 export async function gpusReport(opts: GpusOptions): Promise<GpusReport> {
-  requireLiveSource(opts, 'p2p gpus');
+  (await import('../access/source.js')).openSource(opts).requireLive('p2p gpus');
   const runtime = opts.runtime ?? 'cuda';
   const lib = opts.lib ?? (runtime === 'cuda' ? process.env.P2P_LIBCUDA ?? 'libcuda.so.1' : process.env.P2P_LIBHIP ?? 'libamdhip64.so');
   const smi = readTopo(opts.nvidiaSmiTopo);

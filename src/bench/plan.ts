@@ -91,11 +91,6 @@ export interface GpuPlan {
 
 export type BenchPlan = StoragePlan | GpuPlan;
 
-/** Bench measures the machine p2p runs on: a --dump or --root source is refused, by the source object's one liveness rule. */
-export function requireLiveSource(opts: SourceOptions, what = 'p2p bench'): void {
-  openSource(opts).requireLive(what);
-}
-
 function toFacts(d: Device): DeviceFacts {
   return { bdf: d.bdf, alias: d.alias, names: d.names, kind: d.kind, vendorId: d.vendorId, p2pmem: d.p2pmem };
 }
@@ -330,7 +325,8 @@ async function endpoints(ctx: PlanContext): Promise<{ src: Device | null | 'host
 /** Plan one bench: argv checks, the live-source guard, then a storage or a GPU memory plan. */
 export async function planBench(opts: BenchOptions, deps: BenchDeps): Promise<BenchPlan> {
   const settings = checkSettings(opts, deps.env ?? process.env);
-  requireLiveSource(opts);
+  // Bench measures the machine p2p runs on: a --dump or --root source is refused by the source object.
+  openSource(opts).requireLive('p2p bench');
   const ctx = new PlanContext(opts, deps, settings, deps.root ?? '/');
   const { src, dst } = await endpoints(ctx);
   if (src === 'host') {

@@ -3,7 +3,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gatherDoctorFacts, isLiveSource, parseAerCounterFile, parseProcModules, probeODirect } from '../../../src/access/doctor-facts.js';
+import { gatherDoctorFacts, parseAerCounterFile, parseProcModules, probeODirect } from '../../../src/access/doctor-facts.js';
+import { openSource } from '../../../src/access/source.js';
+
+const isLiveSource = (opts: { root?: string; dump?: string }) => openSource(opts).live;
 import { parseKmsg } from '../../../src/access/kmsg.js';
 import { UserError } from '../../../src/errors.js';
 import { buildRoot, labRootSpec, tmpDir } from '../../helpers/doctor-fixtures.js';
