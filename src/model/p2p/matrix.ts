@@ -165,9 +165,10 @@ function matrixDevice(fabric: Fabric, d: Device, label: string, vfs: readonly De
 export function matrixHead(fabric: Fabric, devs: readonly Device[], vfsOf: ReadonlyMap<string, readonly Device[]> | null, opts: P2pdmaOptions = {}): MatrixHead {
   const labels = labelDevices(devs);
   const rel = chosenRelease(fabric, opts);
-  const list = opts.allowList ?? (rel ? rulesFor(rel.version).allowList : KERNEL_ALLOW_LIST);
+  const list = opts.allowList ?? (rel ? rulesFor(rel.version).allowList : null);
   return {
-    allowList: { kernel: list.kernel, source: list.source },
+    // With no release no one list applies: each pair's byRelease says which list decided it.
+    allowList: list ? { kernel: list.kernel, source: list.source } : { kernel: 'the list of each release range (the release is unknown)', source: KERNEL_ALLOW_LIST.source },
     kernel: { release: rel ? rel.raw : null, rules: rel ? `${rel.version.major}.${rel.version.minor}` : null },
     host: {
       cpuVendor: fabric.host.cpuVendor, cpuFamily: fabric.host.cpuFamily,
