@@ -162,82 +162,186 @@ function groupType(host: HostInfo, group: string | null): string | null {
   return group === null ? null : host.iommuGroupTypes?.get(group) ?? null;
 }
 
-/** Compares one device present on both sides (same BDF, or moved). */
-function diffDevice(
-  a: Device, b: Device, sideA: DiffSide, sideB: DiffSide, out: Collector, moved: boolean,
-): void {
-  const base = moved ? a.bdf : undefined;
-  if (!moved && a.parent !== b.parent) {
-    out.add('topology', b, 'parent', a.parent, b.parent, `upstream bridge ${a.parent ?? '(root bus)'} → ${b.parent ?? '(root bus)'}`, base);
-  }
-  if (a.configBytes !== b.configBytes) {
-    out.note(b.bdf, `config space read: ${a.configBytes} bytes in baseline, ${b.configBytes} in current; registers only one side could read are not compared`);
-  }
-  // Link: compare what both sides know.
-  if (a.link && b.link) {
-    const keys: (keyof LinkState)[] = ['speed', 'width', 'maxSpeed', 'maxWidth'];
-    const changed = keys.filter((k) => a.link![k] !== null && b.link![k] !== null && a.link![k] !== b.link![k]);
-    if (changed.length) {
+/** One device seen on both sides (same BDF, or moved), as the device rules read it. */
+interface DevicePair {
+  a: Device;
+  b: Device;
+  sideA: DiffSide;
+  sideB: DiffSide;
+  moved: boolean;
+}
+
+/** What a device rule found: a change (drift of `kind`), or a note (a difference that is not drift). */
+type Finding =
+  | { kind: DriftKind; field: string; baseline: unknown; current: unknown; message: string }
+  | { note: string };
+
+const change = (kind: DriftKind, field: string, baseline: unknown, current: unknown, message: string): Finding =>
+  ({ kind, field, baseline, current, message });
+const note = (message: string): Finding => ({ note: message });
+
+/**
+ * One comparison of a device seen on both sides, like a doctor check (doctor/types.ts CheckDef):
+ * its id, the drift kind it reports (null: notes only), what it compares, and `compare`, which
+ * says each change in one line. Facts only one side knows become notes, never drift.
+ */
+export interface DeviceRule {
+  id: string;
+  kind: DriftKind | null;
+  compares: string;
+  compare(p: DevicePair): Finding[];
+}
+
+const parentRule: DeviceRule = {
+  id: 'topology.parent',
+  kind: 'topology',
+  compares: 'the upstream bridge (not for moved devices, whose parent moved with them)',
+  compare: ({ a, b, moved }) =>
+    !moved && a.parent !== b.parent
+      ? [change('topology', 'parent', a.parent, b.parent, `upstream bridge ${a.parent ?? '(root bus)'} → ${b.parent ?? '(root bus)'}`)]
+      : [],
+};
+
+const configSizeRule: DeviceRule = {
+  id: 'config.size',
+  kind: null,
+  compares: 'how much config space each side could read',
+  compare: ({ a, b }) =>
+    a.configBytes !== b.configBytes
+      ? [note(`config space read: ${a.configBytes} bytes in baseline, ${b.configBytes} in current; registers only one side could read are not compared`)]
+      : [],
+};
+
+const linkRule: DeviceRule = {
+  id: 'link',
+  kind: 'link',
+  compares: 'link speed and width, current and capability, where both sides know them',
+  compare({ a, b }) {
+    if (a.link && b.link) {
+      const keys: (keyof LinkState)[] = ['speed', 'width', 'maxSpeed', 'maxWidth'];
+      const changed = keys.filter((k) => a.link![k] !== null && b.link![k] !== null && a.link![k] !== b.link![k]);
+      if (!changed.length) return [];
       const cap = changed.some((k) => k === 'maxSpeed' || k === 'maxWidth');
       const msg = `link ${fmtLink(a.link)} → ${fmtLink(b.link)}` +
         (cap ? ` (capability ${fmtLink({ ...a.link, speed: a.link.maxSpeed, width: a.link.maxWidth })} → ${fmtLink({ ...b.link, speed: b.link.maxSpeed, width: b.link.maxWidth })})` : '');
-      out.add('link', b, 'link', a.link, b.link, msg, base);
+      return [change('link', 'link', a.link, b.link, msg)];
     }
-  } else if (Boolean(a.link) !== Boolean(b.link)) {
-    out.note(b.bdf, `link state known on one side only`);
-  }
-  // ACS.
-  if (a.acs && b.acs) {
-    if (a.acs.enabled && b.acs.enabled && !sameJson(a.acs.enabled, b.acs.enabled)) {
-      out.add('acs', b, 'acs.enabled', a.acs.enabled, b.acs.enabled, `ACS enabled: ${fmtList(a.acs.enabled)} → ${fmtList(b.acs.enabled)}`, base);
-    } else if ((a.acs.enabled === null) !== (b.acs.enabled === null)) {
-      out.note(b.bdf, `ACS control readable on one side only (needs root); not compared`);
+    return Boolean(a.link) !== Boolean(b.link) ? [note(`link state known on one side only`)] : [];
+  },
+};
+
+const acsRule: DeviceRule = {
+  id: 'acs',
+  kind: 'acs',
+  compares: 'the ACS controls enabled, and whether the capability is there at all',
+  compare({ a, b }) {
+    if (a.acs && b.acs) {
+      if (a.acs.enabled && b.acs.enabled && !sameJson(a.acs.enabled, b.acs.enabled)) {
+        return [change('acs', 'acs.enabled', a.acs.enabled, b.acs.enabled, `ACS enabled: ${fmtList(a.acs.enabled)} → ${fmtList(b.acs.enabled)}`)];
+      }
+      return (a.acs.enabled === null) !== (b.acs.enabled === null) ? [note(`ACS control readable on one side only (needs root); not compared`)] : [];
     }
-  } else if (Boolean(a.acs) !== Boolean(b.acs)) {
-    if (a.capabilities.complete && b.capabilities.complete) {
-      out.add('acs', b, 'acs', a.acs ? 'present' : 'absent', b.acs ? 'present' : 'absent', `ACS capability ${a.acs ? 'disappeared' : 'appeared'}`, base);
+    // A capability list read only in part cannot say the capability is gone.
+    if (Boolean(a.acs) !== Boolean(b.acs) && a.capabilities.complete && b.capabilities.complete) {
+      return [change('acs', 'acs', a.acs ? 'present' : 'absent', b.acs ? 'present' : 'absent', `ACS capability ${a.acs ? 'disappeared' : 'appeared'}`)];
     }
-  }
-  // IOMMU group and its default domain.
-  if (a.iommuGroup !== b.iommuGroup) {
-    out.add('iommu', b, 'iommuGroup', a.iommuGroup, b.iommuGroup, `IOMMU group ${a.iommuGroup ?? 'none'} → ${b.iommuGroup ?? 'none'}`, base);
-  }
-  const ta = groupType(sideA.fabric.host, a.iommuGroup);
-  const tb = groupType(sideB.fabric.host, b.iommuGroup);
-  if (ta !== null && tb !== null && ta !== tb) {
-    out.add('iommu', b, 'iommuGroupType', ta, tb, `IOMMU domain type ${ta} → ${tb}`, base);
-  }
-  if (a.driver !== b.driver) {
-    out.add('driver', b, 'driver', a.driver, b.driver, `driver ${a.driver ?? '(none)'} → ${b.driver ?? '(none)'}`, base);
-  }
-  if (a.numaNode !== b.numaNode && a.numaNode !== null && b.numaNode !== null) {
-    out.add('numa', b, 'numaNode', a.numaNode, b.numaNode, `NUMA node ${a.numaNode} → ${b.numaNode}`, base);
-  }
-  for (const [k, what] of [['mps', 'MaxPayload'], ['mrrs', 'MaxReadReq']] as const) {
-    if (a[k] !== null && b[k] !== null && a[k] !== b[k]) out.add('payload', b, k, a[k], b[k], `${what} ${a[k]} → ${b[k]} bytes`, base);
-  }
-  const pa = a.p2pmem ? { size: a.p2pmem.size, published: a.p2pmem.published } : null;
-  const pb = b.p2pmem ? { size: b.p2pmem.size, published: b.p2pmem.published } : null;
-  if (!sameJson(pa, pb)) {
+    return [];
+  },
+};
+
+const iommuGroupRule: DeviceRule = {
+  id: 'iommu.group',
+  kind: 'iommu',
+  compares: 'the IOMMU group',
+  compare: ({ a, b }) =>
+    a.iommuGroup !== b.iommuGroup
+      ? [change('iommu', 'iommuGroup', a.iommuGroup, b.iommuGroup, `IOMMU group ${a.iommuGroup ?? 'none'} → ${b.iommuGroup ?? 'none'}`)]
+      : [],
+};
+
+const iommuTypeRule: DeviceRule = {
+  id: 'iommu.type',
+  kind: 'iommu',
+  compares: "the IOMMU group's default domain type, where both sides know it",
+  compare({ a, b, sideA, sideB }) {
+    const ta = groupType(sideA.fabric.host, a.iommuGroup);
+    const tb = groupType(sideB.fabric.host, b.iommuGroup);
+    return ta !== null && tb !== null && ta !== tb ? [change('iommu', 'iommuGroupType', ta, tb, `IOMMU domain type ${ta} → ${tb}`)] : [];
+  },
+};
+
+const driverRule: DeviceRule = {
+  id: 'driver',
+  kind: 'driver',
+  compares: 'the bound driver',
+  compare: ({ a, b }) =>
+    a.driver !== b.driver ? [change('driver', 'driver', a.driver, b.driver, `driver ${a.driver ?? '(none)'} → ${b.driver ?? '(none)'}`)] : [],
+};
+
+const numaRule: DeviceRule = {
+  id: 'numa',
+  kind: 'numa',
+  compares: 'the NUMA node, where both sides know it',
+  compare: ({ a, b }) =>
+    a.numaNode !== b.numaNode && a.numaNode !== null && b.numaNode !== null
+      ? [change('numa', 'numaNode', a.numaNode, b.numaNode, `NUMA node ${a.numaNode} → ${b.numaNode}`)]
+      : [],
+};
+
+const payloadRule: DeviceRule = {
+  id: 'payload',
+  kind: 'payload',
+  compares: 'MaxPayload and MaxReadReq, where both sides know them',
+  compare: ({ a, b }) =>
+    ([['mps', 'MaxPayload'], ['mrrs', 'MaxReadReq']] as const)
+      .filter(([k]) => a[k] !== null && b[k] !== null && a[k] !== b[k])
+      .map(([k, what]) => change('payload', k, a[k], b[k], `${what} ${a[k]} → ${b[k]} bytes`)),
+};
+
+const p2pmemRule: DeviceRule = {
+  id: 'p2pmem',
+  kind: 'p2pmem',
+  compares: 'the p2pmem pool: its size and whether it is published',
+  compare({ a, b }) {
+    const pa = a.p2pmem ? { size: a.p2pmem.size, published: a.p2pmem.published } : null;
+    const pb = b.p2pmem ? { size: b.p2pmem.size, published: b.p2pmem.published } : null;
+    if (sameJson(pa, pb)) return [];
     const f = (p: typeof pa) => (p ? `${p.size ?? '?'} bytes${p.published ? ', published' : p.published === false ? ', not published' : ''}` : 'none');
-    out.add('p2pmem', b, 'p2pmem', pa, pb, `p2pmem ${f(pa)} → ${f(pb)}`, base);
-  }
-  if (!sameJson(a.names, b.names)) {
-    out.note(b.bdf, `kernel names ${fmtList(a.names)} → ${fmtList(b.names)}`);
-  }
-  // AER: newly set error status bits in config space, and grown sysfs counters.
-  const sa = aerStatus(a);
-  const sb = aerStatus(b);
-  if (sa && sb) {
+    return [change('p2pmem', 'p2pmem', pa, pb, `p2pmem ${f(pa)} → ${f(pb)}`)];
+  },
+};
+
+const namesRule: DeviceRule = {
+  id: 'names',
+  kind: null,
+  compares: 'kernel names (nvme0, eth1...): renamed devices are a note, not drift',
+  compare: ({ a, b }) => (!sameJson(a.names, b.names) ? [note(`kernel names ${fmtList(a.names)} → ${fmtList(b.names)}`)] : []),
+};
+
+const aerStatusRule: DeviceRule = {
+  id: 'aer.status',
+  kind: 'aer',
+  compares: 'AER error status bits in config space: bits newly set',
+  compare({ a, b }) {
+    const sa = aerStatus(a);
+    const sb = aerStatus(b);
+    if (!sa || !sb) return [];
     const newly = [...sb.names].filter(([k, v]) => v && !sa.names.get(k)).map(([k]) => k);
-    if (newly.length) {
-      out.add('aer', b, 'aer.status', { uncorrectable: sa.uncorrectable, correctable: sa.correctable },
-        { uncorrectable: sb.uncorrectable, correctable: sb.correctable }, `AER status newly set: ${newly.join(' ')}`, base);
-    }
-  }
-  const ca = sideA.aerCounters?.get(a.bdf);
-  const cb = sideB.aerCounters?.get(b.bdf);
-  if (ca && cb) {
+    return newly.length
+      ? [change('aer', 'aer.status', { uncorrectable: sa.uncorrectable, correctable: sa.correctable },
+        { uncorrectable: sb.uncorrectable, correctable: sb.correctable }, `AER status newly set: ${newly.join(' ')}`)]
+      : [];
+  },
+};
+
+const aerCountersRule: DeviceRule = {
+  id: 'aer.counters',
+  kind: 'aer',
+  compares: "the kernel's sysfs AER counters: counters that grew (lower ones are a reset, a note)",
+  compare({ a, b, sideA, sideB }) {
+    const ca = sideA.aerCounters?.get(a.bdf);
+    const cb = sideB.aerCounters?.get(b.bdf);
+    if (!ca || !cb) return [];
     const grown: Record<string, [number, number]> = {};
     let reset = false;
     for (const [k, v] of Object.entries(cb)) {
@@ -251,10 +355,28 @@ function diffDevice(
       // The per-type counters say more than the totals; totals only when nothing else grew.
       const shown = keys.filter((k) => !/TOTAL_ERR|aer_rootport_total/.test(k));
       const list = (shown.length ? shown : keys).map((k) => `${k.replace(/^aer_dev_/, '')} ${grown[k][0]} → ${grown[k][1]}`);
-      out.add('aer', b, 'aer.counters', Object.fromEntries(keys.map((k) => [k, grown[k][0]])), Object.fromEntries(keys.map((k) => [k, grown[k][1]])),
-        `AER counters grew: ${list.join(', ')}`, base);
-    } else if (reset) {
-      out.note(b.bdf, 'AER counters are lower than in the baseline (reset by a reboot or driver reload); not drift');
+      return [change('aer', 'aer.counters', Object.fromEntries(keys.map((k) => [k, grown[k][0]])), Object.fromEntries(keys.map((k) => [k, grown[k][1]])),
+        `AER counters grew: ${list.join(', ')}`)];
+    }
+    return reset ? [note('AER counters are lower than in the baseline (reset by a reboot or driver reload); not drift')] : [];
+  },
+};
+
+/** The device rules in the order their changes and notes are listed. */
+export const DEVICE_RULES: readonly DeviceRule[] = [
+  parentRule, configSizeRule, linkRule, acsRule, iommuGroupRule, iommuTypeRule, driverRule, numaRule,
+  payloadRule, p2pmemRule, namesRule, aerStatusRule, aerCountersRule,
+];
+
+/** Runs every device rule on one device present on both sides (same BDF, or moved). */
+function diffDevice(
+  a: Device, b: Device, sideA: DiffSide, sideB: DiffSide, out: Collector, moved: boolean,
+): void {
+  const base = moved ? a.bdf : undefined;
+  for (const rule of DEVICE_RULES) {
+    for (const f of rule.compare({ a, b, sideA, sideB, moved })) {
+      if ('note' in f) out.note(b.bdf, f.note);
+      else out.add(f.kind, b, f.field, f.baseline, f.current, f.message, base);
     }
   }
 }

@@ -9,7 +9,7 @@ import { readAerCounters } from '../../src/access/snapshot.js';
 import { readSysfsFabric } from '../../src/access/sysfs.js';
 import { emptyHostInfo, FILL_ALL, type HostInfo, type RawDevice } from '../../src/access/types.js';
 import { ConfigSpace } from '../../src/model/config-space.js';
-import { diffFabrics, type DiffSide, type Drift, type PairVerdict } from '../../src/model/diff.js';
+import { DEVICE_RULES, DRIFT_KINDS, diffFabrics, type DiffSide, type Drift, type PairVerdict } from '../../src/model/diff.js';
 import { buildMatrix, selectEndpoints } from '../../src/model/p2p/index.js';
 import { buildFabric } from '../../src/model/topology.js';
 import type { AcsBitName, Fabric } from '../../src/model/types.js';
@@ -328,4 +328,12 @@ test('coverage: a non-root side (64 bytes) is noted, not reported as ACS or payl
   const d = diffFabrics(withPairs(a), withPairs(cut));
   assert.deepEqual(d.changes.filter((c) => c.kind !== 'link'), [], JSON.stringify(brief(d.changes)));
   assert.ok(d.notes.some((n) => /config space read: 4096 bytes in baseline, 64 in current/.test(n.message)));
+});
+
+test('device rules: one id each, and every per-device drift kind has a rule that reports it', () => {
+  const ids = DEVICE_RULES.map((r) => r.id);
+  assert.equal(new Set(ids).size, ids.length, ids.join(' '));
+  const fabricWide = new Set(['host', 'kernel-config', 'device-added', 'device-missing', 'device-moved', 'device-replaced', 'pair']);
+  const ruled = new Set(DEVICE_RULES.map((r) => r.kind));
+  assert.deepEqual(DRIFT_KINDS.filter((k) => !fabricWide.has(k) && !ruled.has(k)), []);
 });
