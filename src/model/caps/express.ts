@@ -238,117 +238,15 @@ function hasLinkRegisters(portType: PortType): boolean {
   return portType !== 'rc-integrated' && portType !== 'rc-event-collector';
 }
 
-export function decodeExpress(cfg: ConfigSpace, offset: number): ExpressInfo {
-  const summary = decodeExpressSummary(cfg, offset);
-  const { version, portType, slotImplemented } = summary;
+// The full decode in steps, one per register block (as lspci's ls-caps.c has cap_express_dev,
+// cap_express_link, cap_express_slot, cap_express_root, cap_express_dev2 and cap_express_link2).
+// Each takes the capability's offset and reads only its own registers; an unreadable register is null.
+
+/** Device Capabilities, Control and Status (0x04, 0x08, 0x0a). */
+function expressDevice(cfg: ConfigSpace, offset: number): Pick<ExpressInfo, 'devCap' | 'devCtl' | 'devSta'> {
   const devCapR = cfg.u32(offset + 0x04);
   const devCtlR = cfg.u16(offset + 0x08);
-  let supportedSpeeds: number[] | null = null;
-  let targetSpeed: number | null = null;
-  let linkCap: LinkCapInfo | null = null;
-  let linkCtl: LinkCtlInfo | null = null;
-  let linkSta: LinkStaInfo | null = null;
-  let link2: Link2Info | null = null;
-  if (hasLinkRegisters(portType)) {
-    const lnkCap = cfg.u32(offset + 0x0c);
-    const lnkCtl = cfg.u16(offset + 0x10);
-    const lnkSta = cfg.u16(offset + 0x12);
-    if (lnkCap !== undefined) {
-      linkCap = {
-        port: lnkCap >>> 24,
-        speed: linkSpeedFromCode(lnkCap & 0xf),
-        speedCode: lnkCap & 0xf,
-        width: (lnkCap >> 4) & 0x3f,
-        aspm: ASPM_SUPPORT[(lnkCap >> 10) & 3],
-        l0sExitLatency: L0S_LATENCY[(lnkCap >> 12) & 7],
-        l1ExitLatency: L1_LATENCY[(lnkCap >> 15) & 7],
-        flags: flags(lnkCap, LNKCAP_FLAGS)!,
-        raw: lnkCap,
-      };
-    }
-    if (lnkCtl !== undefined) {
-      linkCtl = { aspm: ASPM_CONTROL[lnkCtl & 3], rcb: lnkCtl & 8 ? 128 : 64, flags: flags(lnkCtl, LNKCTL_FLAGS)!, raw: lnkCtl };
-    }
-    if (lnkSta !== undefined) {
-      linkSta = {
-        speed: linkSpeedFromCode(lnkSta & 0xf), speedCode: lnkSta & 0xf, width: (lnkSta >> 4) & 0x3f,
-        flags: flags(lnkSta, LNKSTA_FLAGS)!, raw: lnkSta,
-      };
-    }
-    if (version >= 2) {
-      const lnkCap2 = cfg.u32(offset + 0x2c);
-      if (lnkCap2 !== undefined && lnkCap2 !== 0) {
-        supportedSpeeds = [];
-        for (let b = 1; b <= 7; b++) {
-          const s = LINK_SPEEDS_GTS[b];
-          if (s !== undefined && lnkCap2 & (1 << b)) supportedSpeeds.push(s);
-        }
-      }
-      const lnkCtl2 = cfg.u16(offset + 0x30);
-      const lnkSta2 = cfg.u16(offset + 0x32);
-      // Hardwired to 0 is allowed for ports that only do 2.5 GT/s (PCIe 3.0 spec, 7.8.19).
-      if (lnkCtl2 !== undefined) targetSpeed = (lnkCtl2 & 0xf) === 0 ? 2.5 : linkSpeedFromCode(lnkCtl2 & 0xf);
-      link2 = {
-        supportedSpeeds,
-        cap2Flags: flags(lnkCap2, LNKCAP2_FLAGS),
-        targetSpeed,
-        ctl2Flags: flags(lnkCtl2, LNKCTL2_FLAGS),
-        deemphasis: lnkSta2 === undefined ? null : lnkSta2 & 1 ? '-3.5dB' : '-6dB',
-        sta2Flags: flags(lnkSta2, LNKSTA2_FLAGS),
-      };
-    }
-  }
-
-  let slot: SlotInfo | null = null;
-  if (slotImplemented && canHaveSlot(portType)) {
-    const cap = cfg.u32(offset + 0x14);
-    const ctl = cfg.u16(offset + 0x18);
-    const sta = cfg.u16(offset + 0x1a);
-    slot = {
-      physicalSlot: field(cap, 19, 13),
-      powerLimitW: cap === undefined ? null : powerW((cap >> 7) & 0xff, (cap >> 15) & 3),
-      capFlags: flags(cap, SLTCAP_FLAGS),
-      ctlFlags: flags(ctl, SLTCTL_FLAGS),
-      attentionIndicator: ctl === undefined ? null : INDICATOR[(ctl >> 6) & 3],
-      powerIndicator: ctl === undefined ? null : INDICATOR[(ctl >> 8) & 3],
-      staFlags: flags(sta, SLTSTA_FLAGS),
-    };
-  }
-
-  let root: RootInfo | null = null;
-  if (portType === 'root-port' || portType === 'rc-event-collector') {
-    const ctl = cfg.u16(offset + 0x1c);
-    const cap = cfg.u16(offset + 0x1e);
-    const sta = cfg.u32(offset + 0x20);
-    root = {
-      ctlFlags: flags(ctl, ROOTCTL_FLAGS),
-      crsVisibleCapable: bit(cap, 0),
-      pmeRequesterId: sta === undefined ? null : (sta & 0xffff).toString(16).padStart(4, '0'),
-      pmeStatus: bit(sta, 16),
-      pmePending: bit(sta, 17),
-    };
-  }
-
-  let devCap2: ExpressInfo['devCap2'] = null;
-  let devCtl2: ExpressInfo['devCtl2'] = null;
-  if (version >= 2) {
-    const c2 = cfg.u32(offset + 0x24);
-    const t2 = cfg.u16(offset + 0x28);
-    if (c2 !== undefined) {
-      const ranges = c2 & 0xf;
-      devCap2 = {
-        completionTimeoutRanges: ranges === 0 ? 'Not Supported' : ['A', 'B', 'C', 'D'].filter((_, i) => ranges & (1 << i)).join(''),
-        flags: flags(c2, DEVCAP2_FLAGS)!,
-        raw: c2,
-      };
-    }
-    if (t2 !== undefined) devCtl2 = { flags: flags(t2, DEVCTL2_FLAGS)!, raw: t2 };
-  }
-
   return {
-    ...summary,
-    supportedSpeeds,
-    targetSpeed,
     devCap: devCapR === undefined ? null : {
       maxPayload: 128 << (devCapR & 7),
       phantomFunctions: (devCapR >> 3) & 3,
@@ -365,13 +263,121 @@ export function decodeExpress(cfg: ConfigSpace, offset: number): ExpressInfo {
       raw: devCtlR,
     },
     devSta: flags(cfg.u16(offset + 0x0a), DEVSTA_FLAGS),
-    linkCap,
-    linkCtl,
-    linkSta,
-    slot,
-    root,
-    devCap2,
-    devCtl2,
+  };
+}
+
+/** Link Capabilities, Control and Status (0x0c, 0x10, 0x12). */
+function expressLink(cfg: ConfigSpace, offset: number): Pick<ExpressInfo, 'linkCap' | 'linkCtl' | 'linkSta'> {
+  const lnkCap = cfg.u32(offset + 0x0c);
+  const lnkCtl = cfg.u16(offset + 0x10);
+  const lnkSta = cfg.u16(offset + 0x12);
+  return {
+    linkCap: lnkCap === undefined ? null : {
+      port: lnkCap >>> 24,
+      speed: linkSpeedFromCode(lnkCap & 0xf),
+      speedCode: lnkCap & 0xf,
+      width: (lnkCap >> 4) & 0x3f,
+      aspm: ASPM_SUPPORT[(lnkCap >> 10) & 3],
+      l0sExitLatency: L0S_LATENCY[(lnkCap >> 12) & 7],
+      l1ExitLatency: L1_LATENCY[(lnkCap >> 15) & 7],
+      flags: flags(lnkCap, LNKCAP_FLAGS)!,
+      raw: lnkCap,
+    },
+    linkCtl: lnkCtl === undefined ? null : { aspm: ASPM_CONTROL[lnkCtl & 3], rcb: lnkCtl & 8 ? 128 : 64, flags: flags(lnkCtl, LNKCTL_FLAGS)!, raw: lnkCtl },
+    linkSta: lnkSta === undefined ? null : {
+      speed: linkSpeedFromCode(lnkSta & 0xf), speedCode: lnkSta & 0xf, width: (lnkSta >> 4) & 0x3f,
+      flags: flags(lnkSta, LNKSTA_FLAGS)!, raw: lnkSta,
+    },
+  };
+}
+
+/** Slot Capabilities, Control and Status (0x14, 0x18, 0x1a). */
+function expressSlot(cfg: ConfigSpace, offset: number): SlotInfo {
+  const cap = cfg.u32(offset + 0x14);
+  const ctl = cfg.u16(offset + 0x18);
+  const sta = cfg.u16(offset + 0x1a);
+  return {
+    physicalSlot: field(cap, 19, 13),
+    powerLimitW: cap === undefined ? null : powerW((cap >> 7) & 0xff, (cap >> 15) & 3),
+    capFlags: flags(cap, SLTCAP_FLAGS),
+    ctlFlags: flags(ctl, SLTCTL_FLAGS),
+    attentionIndicator: ctl === undefined ? null : INDICATOR[(ctl >> 6) & 3],
+    powerIndicator: ctl === undefined ? null : INDICATOR[(ctl >> 8) & 3],
+    staFlags: flags(sta, SLTSTA_FLAGS),
+  };
+}
+
+/** Root Control, Capabilities and Status (0x1c, 0x1e, 0x20). */
+function expressRoot(cfg: ConfigSpace, offset: number): RootInfo {
+  const ctl = cfg.u16(offset + 0x1c);
+  const cap = cfg.u16(offset + 0x1e);
+  const sta = cfg.u32(offset + 0x20);
+  return {
+    ctlFlags: flags(ctl, ROOTCTL_FLAGS),
+    crsVisibleCapable: bit(cap, 0),
+    pmeRequesterId: sta === undefined ? null : (sta & 0xffff).toString(16).padStart(4, '0'),
+    pmeStatus: bit(sta, 16),
+    pmePending: bit(sta, 17),
+  };
+}
+
+/** Device Capabilities 2 and Control 2 (0x24, 0x28; capability version 2 and later). */
+function expressDevice2(cfg: ConfigSpace, offset: number): Pick<ExpressInfo, 'devCap2' | 'devCtl2'> {
+  const c2 = cfg.u32(offset + 0x24);
+  const t2 = cfg.u16(offset + 0x28);
+  const ranges = (c2 ?? 0) & 0xf;
+  return {
+    devCap2: c2 === undefined ? null : {
+      completionTimeoutRanges: ranges === 0 ? 'Not Supported' : ['A', 'B', 'C', 'D'].filter((_, i) => ranges & (1 << i)).join(''),
+      flags: flags(c2, DEVCAP2_FLAGS)!,
+      raw: c2,
+    },
+    devCtl2: t2 === undefined ? null : { flags: flags(t2, DEVCTL2_FLAGS)!, raw: t2 },
+  };
+}
+
+/** Link Capabilities 2, Control 2 and Status 2 (0x2c, 0x30, 0x32; capability version 2 and later). */
+function expressLink2(cfg: ConfigSpace, offset: number): Link2Info {
+  const lnkCap2 = cfg.u32(offset + 0x2c);
+  let supportedSpeeds: number[] | null = null;
+  if (lnkCap2 !== undefined && lnkCap2 !== 0) {
+    supportedSpeeds = [];
+    for (let b = 1; b <= 7; b++) {
+      const s = LINK_SPEEDS_GTS[b];
+      if (s !== undefined && lnkCap2 & (1 << b)) supportedSpeeds.push(s);
+    }
+  }
+  const lnkCtl2 = cfg.u16(offset + 0x30);
+  const lnkSta2 = cfg.u16(offset + 0x32);
+  // Hardwired to 0 is allowed for ports that only do 2.5 GT/s (PCIe 3.0 spec, 7.8.19).
+  const targetSpeed = lnkCtl2 === undefined ? null : (lnkCtl2 & 0xf) === 0 ? 2.5 : linkSpeedFromCode(lnkCtl2 & 0xf);
+  return {
+    supportedSpeeds,
+    cap2Flags: flags(lnkCap2, LNKCAP2_FLAGS),
+    targetSpeed,
+    ctl2Flags: flags(lnkCtl2, LNKCTL2_FLAGS),
+    deemphasis: lnkSta2 === undefined ? null : lnkSta2 & 1 ? '-3.5dB' : '-6dB',
+    sta2Flags: flags(lnkSta2, LNKSTA2_FLAGS),
+  };
+}
+
+/** Everything lspci -vvv decodes from the Express capability: the summary, then each register block the port type has. */
+export function decodeExpress(cfg: ConfigSpace, offset: number): ExpressInfo {
+  const summary = decodeExpressSummary(cfg, offset);
+  const { version, portType, slotImplemented } = summary;
+  const hasLink = hasLinkRegisters(portType);
+  const link = hasLink ? expressLink(cfg, offset) : { linkCap: null, linkCtl: null, linkSta: null };
+  const link2 = hasLink && version >= 2 ? expressLink2(cfg, offset) : null;
+  const dev2 = version >= 2 ? expressDevice2(cfg, offset) : { devCap2: null, devCtl2: null };
+  return {
+    ...summary,
+    supportedSpeeds: link2?.supportedSpeeds ?? null,
+    targetSpeed: link2?.targetSpeed ?? null,
+    ...expressDevice(cfg, offset),
+    ...link,
+    slot: slotImplemented && canHaveSlot(portType) ? expressSlot(cfg, offset) : null,
+    root: portType === 'root-port' || portType === 'rc-event-collector' ? expressRoot(cfg, offset) : null,
+    ...dev2,
     link2,
   };
 }
