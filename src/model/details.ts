@@ -252,128 +252,171 @@ function barDetails(header: { bars: BarInfo[] } | null, dev: Device): BarDetail[
 }
 
 
-/** Describes one function: every section decoded from its config space and what the source said about it. */
-export function describeDevice(device: Device, ctx: DescribeContext = {}): DeviceDetails {
+/** What was readable of one function's config space and capability lists: the frame every section is decided in. */
+interface Coverage {
+  decoded: DecodedCapability[];
+  /** The standard capability list was fully read. */
+  stdKnown: boolean;
+  /** Why some of config space is missing; null when nothing is. */
+  limit: string | null;
+  express: Extract<DecodedCapability, { kind: 'express' }> | undefined;
+  /** Whether the function is PCIe at all is known. */
+  isExpressKnown: boolean;
+  isExpress: boolean;
+  /** The extended capability list was fully read (or the function has none). */
+  extKnown: boolean;
+  unknownStd: Unknown;
+  unknownExt: Unknown;
+}
+
+function coverage(device: Device, ctx: DescribeContext): Coverage {
   const cfg = device.config;
   const walk = device.capabilities;
-  const notes: string[] = [];
   const decoded = decodeCapabilities(cfg, walk);
   // 256 bytes is all of a conventional PCI function's config space: nothing is missing then.
   const hasExtendedSpace = walk.caps.some((c) => !c.extended && (c.id === 0x10 || c.id === 0x07));
   const stdKnown = standardListKnown(cfg);
   const limit = cfg.length >= 256 && !hasExtendedSpace && stdKnown ? null : limitation(cfg, ctx.source);
-  const byKind = <K extends DecodedCapability['kind']>(k: K) => capabilityOfKind(decoded, k);
-
-  const express = byKind('express');
-  const isExpressKnown = express !== undefined || stdKnown; // we know whether it is PCIe
+  const express = capabilityOfKind(decoded, 'express');
   const isExpress = express !== undefined;
-  const extKnown = isExpress ? cfg.hasExtended && walk.errors.length === 0 : stdKnown;
-  const unknownStd: Unknown = { unknown: limit ?? 'capability list not readable' };
-  const unknownExt: Unknown = {
-    unknown: walk.errors.length ? `extended capability list is corrupt: ${walk.errors.join('; ')}` : limit ?? 'extended capabilities not readable',
+  return {
+    decoded, stdKnown, limit, express,
+    isExpressKnown: isExpress || stdKnown, // we know whether it is PCIe
+    isExpress,
+    extKnown: isExpress ? cfg.hasExtended && walk.errors.length === 0 : stdKnown,
+    unknownStd: { unknown: limit ?? 'capability list not readable' },
+    unknownExt: {
+      unknown: walk.errors.length ? `extended capability list is corrupt: ${walk.errors.join('; ')}` : limit ?? 'extended capabilities not readable',
+    },
   };
-  if (limit) notes.push(limit);
-  for (const e of walk.errors) notes.push(`capability list: ${e}`);
+}
 
-  // Header
-  let header: Known<HeaderSection>;
-  if (cfg.has(0, 64)) {
-    const headerInfo = decodeHeader(cfg, device.raw.resources);
-    const b = headerInfo.bridge;
-    header = {
-      headerType: headerInfo.headerType,
-      multiFunction: headerInfo.multiFunction,
-      command: headerInfo.command,
-      status: headerInfo.status,
-      devsel: headerInfo.devsel,
-      interruptPin: headerInfo.interruptPin,
-      interruptLine: headerInfo.interruptLine,
-      bars: barDetails(headerInfo, device),
-      bridge: b && {
-        primaryBus: b.primaryBus,
-        secondaryBus: b.secondaryBus,
-        subordinateBus: b.subordinateBus,
-        io: b.io && { base: b.io.base, limit: b.io.limit, enabled: b.io.enabled },
-        memory: b.memory && { base: b.memory.base, limit: b.memory.limit, enabled: b.memory.enabled },
-        prefetchable: b.prefetchable && { base: b.prefetchable.base, limit: b.prefetchable.limit, enabled: b.prefetchable.enabled, is64: b.prefetchable.is64 },
-        control: b.bridgeControl,
-      },
-    };
-  } else {
-    header = { unknown: limit ?? 'config header not readable' };
+function identitySection(device: Device): IdentitySection {
+  return {
+    bdf: device.bdf,
+    domain: device.domain,
+    bus: device.bus,
+    slot: device.slot,
+    func: device.func,
+    alias: device.alias,
+    names: device.names,
+    vendorId: device.vendorId,
+    deviceId: device.deviceId,
+    vendorName: device.vendorName,
+    deviceName: device.deviceName,
+    classCode: device.classCode,
+    className: device.className,
+    subsystemVendorId: device.subsystemVendorId,
+    subsystemDeviceId: device.subsystemDeviceId,
+    revision: device.revision,
+    kind: device.kind,
+    portType: device.portType,
+  };
+}
+
+/** The 64-byte header, BARs and bridge windows; unknown when the header was not read. */
+function headerSection(device: Device, limit: string | null, notes: string[]): Known<HeaderSection> {
+  const cfg = device.config;
+  if (!cfg.has(0, 64)) {
     if (device.bars.length) notes.push('BARs below come from the kernel resource file only');
+    return { unknown: limit ?? 'config header not readable' };
   }
+  const headerInfo = decodeHeader(cfg, device.raw.resources);
+  const b = headerInfo.bridge;
+  return {
+    headerType: headerInfo.headerType,
+    multiFunction: headerInfo.multiFunction,
+    command: headerInfo.command,
+    status: headerInfo.status,
+    devsel: headerInfo.devsel,
+    interruptPin: headerInfo.interruptPin,
+    interruptLine: headerInfo.interruptLine,
+    bars: barDetails(headerInfo, device),
+    bridge: b && {
+      primaryBus: b.primaryBus,
+      secondaryBus: b.secondaryBus,
+      subordinateBus: b.subordinateBus,
+      io: b.io && { base: b.io.base, limit: b.io.limit, enabled: b.io.enabled },
+      memory: b.memory && { base: b.memory.base, limit: b.memory.limit, enabled: b.memory.enabled },
+      prefetchable: b.prefetchable && { base: b.prefetchable.base, limit: b.prefetchable.limit, enabled: b.prefetchable.enabled, is64: b.prefetchable.is64 },
+      control: b.bridgeControl,
+    },
+  };
+}
 
-  // Link and PCIe device control
-  let link: Known<LinkSection> | null;
-  let pcieDevice: Known<PcieDeviceSection> | null;
-  if (express) {
-    const f = express.fields;
-    if (f.link === null) {
-      link = null;
-    } else {
-      link = {
-        source: 'config',
-        speed: f.link.speed,
-        width: f.link.width,
-        maxSpeed: f.link.maxSpeed,
-        maxWidth: f.link.maxWidth,
-        downgraded: isDowntrained(f.link),
-        supportedSpeeds: f.supportedSpeeds,
-        targetSpeed: f.targetSpeed,
-        port: f.linkCap?.port ?? null,
-        aspmSupport: f.linkCap?.aspm ?? null,
-        aspmControl: f.linkCtl?.aspm ?? null,
-        capFlags: f.linkCap?.flags ?? null,
-        ctlFlags: f.linkCtl?.flags ?? null,
-        staFlags: f.linkSta?.flags ?? null,
-        slot: f.slot,
-      };
-    }
-    pcieDevice = {
-      version: f.version,
-      portType: f.portType,
-      maxPayload: f.mps,
-      maxPayloadSupported: f.mpsSupported,
-      maxReadRequest: f.mrrs,
-      relaxedOrdering: f.relaxedOrdering,
-      noSnoop: f.noSnoop,
-      extTag: f.devCtl ? f.devCtl.flags.ExtTag : null,
-      flrCapable: f.devCap ? f.devCap.flags.FLReset : null,
-      devCapFlags: f.devCap?.flags ?? null,
-      devCtlFlags: f.devCtl?.flags ?? null,
-      devStaFlags: f.devSta,
-      devCap2Flags: f.devCap2?.flags ?? null,
-      devCtl2Flags: f.devCtl2?.flags ?? null,
-    };
-  } else if (isExpressKnown) {
-    link = null;
-    pcieDevice = null;
-  } else {
-    const l = device.link;
-    if (l && (l.speed !== null || l.width !== null || l.maxSpeed !== null || l.maxWidth !== null)) {
-      link = {
-        source: 'sysfs', speed: l.speed, width: l.width, maxSpeed: l.maxSpeed, maxWidth: l.maxWidth,
-        downgraded: isDowntrained(l),
-        supportedSpeeds: null, targetSpeed: null, port: null, aspmSupport: null, aspmControl: null,
-        capFlags: null, ctlFlags: null, staFlags: null, slot: null,
-      };
-      notes.push('link speed and width come from sysfs attributes; the Express capability was not readable');
-    } else {
-      link = unknownStd;
-    }
-    pcieDevice = unknownStd;
-  }
+/** The link from the Express capability; null for functions without one (RC-integrated endpoints). */
+function expressLinkSection(f: ExpressInfo): LinkSection | null {
+  if (f.link === null) return null;
+  return {
+    source: 'config',
+    speed: f.link.speed,
+    width: f.link.width,
+    maxSpeed: f.link.maxSpeed,
+    maxWidth: f.link.maxWidth,
+    downgraded: isDowntrained(f.link),
+    supportedSpeeds: f.supportedSpeeds,
+    targetSpeed: f.targetSpeed,
+    port: f.linkCap?.port ?? null,
+    aspmSupport: f.linkCap?.aspm ?? null,
+    aspmControl: f.linkCtl?.aspm ?? null,
+    capFlags: f.linkCap?.flags ?? null,
+    ctlFlags: f.linkCtl?.flags ?? null,
+    staFlags: f.linkSta?.flags ?? null,
+    slot: f.slot,
+  };
+}
 
-  // Extended-capability sections: decoded when found, null when known absent, unknown otherwise.
-  function extSection<T>(found: T | undefined): Known<T> | null {
-    if (found !== undefined) return found;
-    if (!isExpressKnown) return unknownStd;
-    if (!isExpress && stdKnown) return null;
-    return extKnown ? null : unknownExt;
-  }
-  const acsCap = byKind('acs');
-  const acs = extSection<AcsSection>(acsCap && {
+/** PCIe device capabilities and control from the Express capability. */
+function expressDeviceSection(f: ExpressInfo): PcieDeviceSection {
+  return {
+    version: f.version,
+    portType: f.portType,
+    maxPayload: f.mps,
+    maxPayloadSupported: f.mpsSupported,
+    maxReadRequest: f.mrrs,
+    relaxedOrdering: f.relaxedOrdering,
+    noSnoop: f.noSnoop,
+    extTag: f.devCtl ? f.devCtl.flags.ExtTag : null,
+    flrCapable: f.devCap ? f.devCap.flags.FLReset : null,
+    devCapFlags: f.devCap?.flags ?? null,
+    devCtlFlags: f.devCtl?.flags ?? null,
+    devStaFlags: f.devSta,
+    devCap2Flags: f.devCap2?.flags ?? null,
+    devCtl2Flags: f.devCtl2?.flags ?? null,
+  };
+}
+
+/** With the Express capability unreadable: the link from sysfs attributes when the kernel gave any. */
+function sysfsLinkSection(device: Device, unknownStd: Unknown, notes: string[]): Known<LinkSection> {
+  const l = device.link;
+  if (!l || (l.speed === null && l.width === null && l.maxSpeed === null && l.maxWidth === null)) return unknownStd;
+  notes.push('link speed and width come from sysfs attributes; the Express capability was not readable');
+  return {
+    source: 'sysfs', speed: l.speed, width: l.width, maxSpeed: l.maxSpeed, maxWidth: l.maxWidth,
+    downgraded: isDowntrained(l),
+    supportedSpeeds: null, targetSpeed: null, port: null, aspmSupport: null, aspmControl: null,
+    capFlags: null, ctlFlags: null, staFlags: null, slot: null,
+  };
+}
+
+/** Link and PCIe device control: decoded, null when not PCIe, or unknown (the link perhaps from sysfs). */
+function linkAndDeviceSections(device: Device, c: Coverage, notes: string[]): Pick<DeviceDetails, 'link' | 'pcieDevice'> {
+  if (c.express) return { link: expressLinkSection(c.express.fields), pcieDevice: expressDeviceSection(c.express.fields) };
+  if (c.isExpressKnown) return { link: null, pcieDevice: null };
+  return { link: sysfsLinkSection(device, c.unknownStd, notes), pcieDevice: c.unknownStd };
+}
+
+/** An extended-capability section: decoded when found, null when known absent, unknown otherwise. */
+function extSection<T>(c: Coverage, found: T | undefined): Known<T> | null {
+  if (found !== undefined) return found;
+  if (!c.isExpressKnown) return c.unknownStd;
+  if (!c.isExpress && c.stdKnown) return null;
+  return c.extKnown ? null : c.unknownExt;
+}
+
+function acsSection(c: Coverage): Known<AcsSection> | null {
+  const acsCap = capabilityOfKind(c.decoded, 'acs');
+  return extSection<AcsSection>(c, acsCap && {
     offset: acsCap.offset,
     capable: acsCap.fields.capable,
     enabled: acsCap.fields.enabled,
@@ -383,49 +426,42 @@ export function describeDevice(device: Device, ctx: DescribeContext = {}): Devic
       enabled: acsCap.fields.enabled === null ? null : acsCap.fields.enabled.includes(name),
     })),
   });
-  const aerCap = byKind('aer');
-  const aer = extSection(aerCap && { offset: aerCap.offset, ...aerCap.fields });
-  const sriovCap = byKind('sriov');
-  const sriov = extSection(sriovCap && { offset: sriovCap.offset, ...sriovCap.fields });
+}
 
-  const capabilities: Known<CapabilitiesSection> =
-    stdKnown || walk.caps.length
-      ? { list: decoded, complete: walk.complete, errors: walk.errors }
-      : { unknown: limit ?? 'config space not readable' };
+function capabilitiesSection(device: Device, c: Coverage): Known<CapabilitiesSection> {
+  const walk = device.capabilities;
+  return c.stdKnown || walk.caps.length
+    ? { list: c.decoded, complete: walk.complete, errors: walk.errors }
+    : { unknown: c.limit ?? 'config space not readable' };
+}
+
+/** Describes one function: every section decoded from its config space and what the source said about it. */
+export function describeDevice(device: Device, ctx: DescribeContext = {}): DeviceDetails {
+  const cfg = device.config;
+  const c = coverage(device, ctx);
+  const { limit } = c;
+  const notes: string[] = [];
+  if (limit) notes.push(limit);
+  for (const e of device.capabilities.errors) notes.push(`capability list: ${e}`);
+  const header = headerSection(device, limit, notes);
+  const { link, pcieDevice } = linkAndDeviceSections(device, c, notes);
+  const aerCap = capabilityOfKind(c.decoded, 'aer');
+  const sriovCap = capabilityOfKind(c.decoded, 'sriov');
 
   const p2 = device.p2pmem;
   const group = device.iommuGroup;
   return {
     schemaVersion: DETAILS_SCHEMA_VERSION,
-    identity: {
-      bdf: device.bdf,
-      domain: device.domain,
-      bus: device.bus,
-      slot: device.slot,
-      func: device.func,
-      alias: device.alias,
-      names: device.names,
-      vendorId: device.vendorId,
-      deviceId: device.deviceId,
-      vendorName: device.vendorName,
-      deviceName: device.deviceName,
-      classCode: device.classCode,
-      className: device.className,
-      subsystemVendorId: device.subsystemVendorId,
-      subsystemDeviceId: device.subsystemDeviceId,
-      revision: device.revision,
-      kind: device.kind,
-      portType: device.portType,
-    },
+    identity: identitySection(device),
     config: { bytesRead: cfg.length, limitation: limit },
     header,
     topology: { parent: device.parent, children: device.children, hostBridge: device.hostBridge, physfn: device.physfn },
     link,
     pcieDevice,
-    capabilities,
-    acs,
-    aer,
-    sriov,
+    capabilities: capabilitiesSection(device, c),
+    acs: acsSection(c),
+    aer: extSection(c, aerCap && { offset: aerCap.offset, ...aerCap.fields }),
+    sriov: extSection(c, sriovCap && { offset: sriovCap.offset, ...sriovCap.fields }),
     p2pmem: p2 ? { size: p2.size, available: p2.available, published: p2.published } : null,
     iommu: { group, domainType: group !== null ? ctx.host?.iommuGroupTypes?.get(group) ?? null : null },
     driver: device.driver,
