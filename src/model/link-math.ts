@@ -1,6 +1,7 @@
 // PCIe link arithmetic: line encoding, TLP efficiency at a payload size, per-direction throughput ceilings.
 // Pure functions; the formula is documented in docs/p2p-rules.md ("Link ceiling").
 import type { LinkState } from './types.js';
+import { formatBytesPerSecond } from './units.js';
 
 /** Bytes a posted memory-write TLP carries besides its payload (non-flit links): framing/STP 4
  *  (sequence number included) + 4-DW header 16 (64-bit address) + LCRC 4. No ECRC, no prefixes. */
@@ -84,13 +85,6 @@ export function effectiveLink(link: LinkState | null): { speed: number; width: n
   if (link.speed && link.width) return { speed: link.speed, width: link.width, fromCapability: false };
   if (link.maxSpeed && link.maxWidth) return { speed: link.maxSpeed, width: link.maxWidth, fromCapability: true };
   return null;
-}
-
-/** "28.8 GB/s" (decimal units, like link speeds). */
-export function formatBytesPerSecond(bps: number): string {
-  if (bps >= 1e9) return `${(bps / 1e9).toFixed(bps >= 1e11 ? 0 : 1)} GB/s`;
-  if (bps >= 1e6) return `${(bps / 1e6).toFixed(0)} MB/s`;
-  return `${bps.toFixed(0)} B/s`;
 }
 
 /** "16 GT/s x16" or "?" parts where unknown. */
