@@ -87,11 +87,36 @@ export function effectiveLink(link: LinkState | null): { speed: number; width: n
   return null;
 }
 
+// Link text. Each spelling a view prints is one function here, named for where it is printed.
+
+/** "16 GT/s", "2.5 GT/s"; "?" when unknown: prose and reports (path, doctor, the diagram). */
+export function formatSpeed(speed: number | null): string {
+  return speed === null ? '?' : `${Number.isInteger(speed) ? speed : speed.toFixed(1)} GT/s`;
+}
+
+/** "x16"; "x?" when unknown. */
+export function formatWidth(width: number | null): string {
+  return width === null ? 'x?' : `x${width}`;
+}
+
 /** "16 GT/s x16" or "?" parts where unknown. */
 export function formatLink(speed: number | null, width: number | null): string {
-  const s = speed === null ? '?' : `${Number.isInteger(speed) ? speed : speed.toFixed(1)} GT/s`;
-  const w = width === null ? 'x?' : `x${width}`;
-  return `${s} ${w}`;
+  return `${formatSpeed(speed)} ${formatWidth(width)}`;
+}
+
+/** "16GT/s"; "?" when unknown: the tree lines (topo, the TUI), show's Link rows and diff, where space is short. */
+export function compactSpeed(speed: number | null): string {
+  return speed === null ? '?' : `${speed}GT/s`;
+}
+
+/** "16GT/s x16" or "?" parts where unknown (see compactSpeed). */
+export function compactLink(speed: number | null, width: number | null): string {
+  return `${compactSpeed(speed)} ${formatWidth(width)}`;
+}
+
+/** "8GT/s" as lspci writes a speed, "unknown" for encodings it does not know (the lspci oracle compares it). */
+export function lspciSpeed(speed: number | null): string {
+  return speed === null ? 'unknown' : `${speed}GT/s`;
 }
 
 /**
