@@ -16,6 +16,7 @@ import type { EngineSettings, StartBenchFn, Target } from './run.js';
 import { checkSettings, size, type BenchOptions, type BenchSettings } from './settings.js';
 import { blockNameFor, decideWrite, gatherBlockFacts, type WriteTargetFacts } from './write-guard.js';
 import type { StartGpuBenchFn } from './gpu-run.js';
+import { labelWithBdf, shortLabel } from '../model/aliases.js';
 
 export type PairVerdictFacts = { mapType: string | null; verdict: string; reason: string | null };
 
@@ -283,7 +284,7 @@ async function planStorage(ctx: PlanContext, sourceDev: Device | null): Promise<
 
 function gpuEnd(spec: string, dev: Device, probe: GpuProbe): GpuEnd {
   const ordinal = probe.devices.findIndex((g) => g.pciBusId !== null && g.pciBusId.toLowerCase().endsWith(dev.bdf.slice(-7)));
-  const label = dev.alias ? `${dev.alias} (${dev.bdf})` : dev.bdf;
+  const label = labelWithBdf(dev);
   if (ordinal < 0) throw new UserError(`${probe.runtime === 'cuda' ? 'CUDA' : 'HIP'} does not list ${label} among its ${probe.devices.length} device(s)`);
   return { spec, label, bdf: dev.bdf, ordinal };
 }
@@ -291,7 +292,7 @@ function gpuEnd(spec: string, dev: Device, probe: GpuProbe): GpuEnd {
 async function planGpu(ctx: PlanContext, srcDev: Device | null, dstDev: Device): Promise<GpuPlan> {
   const { opts, settings: s, deps } = ctx;
   const runtime = gpuRuntimeOf(dstDev) ?? (srcDev && gpuRuntimeOf(srcDev));
-  if (!runtime) throw new UserError(`${dstDev.alias ?? dstDev.bdf} is not a CUDA or ROCm GPU`);
+  if (!runtime) throw new UserError(`${shortLabel(dstDev)} is not a CUDA or ROCm GPU`);
   if (srcDev && gpuRuntimeOf(srcDev) !== runtime) throw new UserError(`${opts.source} and ${opts.dest} are not GPUs of the same runtime (CUDA or ROCm)`);
   const lib = runtime === 'cuda' ? s.libs.cuda : s.libs.hip;
   const probe = deps.probeGpus(runtime, lib);

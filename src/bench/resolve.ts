@@ -3,6 +3,7 @@
 // the command gathers the facts (sysfs, fabric, cuFile probe).
 import { join } from 'node:path';
 import type { NativeDestination } from '../native/addon.js';
+import { labelWithBdf, shortLabel } from '../model/aliases.js';
 
 // ---------------------------------------------------------------------------------------------
 // Source
@@ -63,9 +64,9 @@ export function sourceFromDevice(dev: DeviceFacts, env: { root: string; devDir: 
   if (ctrl) {
     const list = namespacesOf(ctrl, env.root, env.list);
     if (list.length) return join(env.devDir, list[0]);
-    throw new SourceError(`${dev.alias ?? dev.bdf} (${ctrl}) has no namespace block device`);
+    throw new SourceError(`${shortLabel(dev)} (${ctrl}) has no namespace block device`);
   }
-  throw new SourceError(`${dev.alias ?? dev.bdf} is not an NVMe controller: give a block device or file path as the source`);
+  throw new SourceError(`${shortLabel(dev)} is not an NVMe controller: give a block device or file path as the source`);
 }
 
 /** Source problems the user can fix. */
@@ -146,8 +147,8 @@ export function planDestination(f: DestinationFacts): DestinationPlan {
     return { label: 'host', direct: HOST, directReason: null, bounce: HOST, bounceNote: null, p2pmemAvailable: null };
   }
   const d = f.device;
-  const name = d.alias ?? d.bdf;
-  const label = d.alias ? `${d.alias} (${d.bdf})` : d.bdf;
+  const name = shortLabel(d);
+  const label = labelWithBdf(d);
   const allocatePath = join(f.root, 'sys/bus/pci/devices', d.bdf, 'p2pmem/allocate');
   const notSupported = f.pairVerdict && f.pairVerdict.mapType === 'NOT_SUPPORTED'
     ? `verdict NOT_SUPPORTED for this pair: ${f.pairVerdict.reason ?? f.pairVerdict.verdict}`

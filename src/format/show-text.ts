@@ -3,6 +3,7 @@ import type { DecodedCapability } from '../model/caps/index.js';
 import type { Flags } from '../model/caps/bits.js';
 import { isUnknown, type DeviceDetails, type Known } from '../model/details.js';
 import { makeStyle, type Style } from './style.js';
+import { compactLink, compactSpeed } from '../model/link-math.js';
 
 export interface ShowTextOptions {
   color: boolean;
@@ -12,14 +13,6 @@ const LABEL_WIDTH = 14;
 
 function hex(n: number, w = 2): string {
   return n.toString(16).padStart(w, '0');
-}
-
-function speed(s: number | null): string {
-  return s === null ? '?' : `${s}GT/s`;
-}
-
-function width(w: number | null): string {
-  return w === null ? 'x?' : `x${w}`;
 }
 
 function yn(v: boolean | null | undefined): string {
@@ -190,10 +183,10 @@ function headerRows(h: HeaderInfo): ShowRow[] {
 type LinkInfo = Exclude<DeviceDetails['link'], null | { unknown: string }>;
 
 function linkRows(l: LinkInfo): ShowRow[] {
-  const cur = `${speed(l.speed)} ${width(l.width)}`;
+  const cur = compactLink(l.speed, l.width);
   const rows = [row('Current', l.downgraded ? t('warn', `${cur} (downgraded)`) : l.downgraded === false ? t('ok', cur) : cur)];
-  rows.push(row('Capable', `${speed(l.maxSpeed)} ${width(l.maxWidth)}${l.port !== null ? `, port #${l.port}` : ''}`));
-  if (l.supportedSpeeds) rows.push(row('Speeds', `${l.supportedSpeeds.map((x) => `${x}`).join(', ')} GT/s; target ${speed(l.targetSpeed)}`));
+  rows.push(row('Capable', `${compactLink(l.maxSpeed, l.maxWidth)}${l.port !== null ? `, port #${l.port}` : ''}`));
+  if (l.supportedSpeeds) rows.push(row('Speeds', `${l.supportedSpeeds.map((x) => `${x}`).join(', ')} GT/s; target ${compactSpeed(l.targetSpeed)}`));
   if (l.aspmSupport !== null || l.aspmControl !== null) rows.push(row('ASPM', `support: ${l.aspmSupport ?? '?'}; control: ${l.aspmControl ?? '?'}`));
   if (l.capFlags) rows.push(row('LnkCap', flagText(l.capFlags)));
   if (l.ctlFlags) rows.push(row('LnkCtl', flagText(l.ctlFlags)));

@@ -29,11 +29,6 @@ export function makeStyle(color: boolean): Style {
   };
 }
 
-/** "8GT/s x16", "16GT/s x4 (cap 16GT/s x16)" */
-export function formatSpeed(gts: number | null): string {
-  return gts === null ? '?' : `${gts}GT/s`;
-}
-
 /** A P2PDMA verdict's colour: direct green, through the host bridge yellow, refused red, unknown magenta. */
 export function paintVerdict(c: ChalkInstance, m: MapType | null, text: string): string {
   return m === 'BUS_ADDR' ? c.green(text) : m === 'THRU_HOST_BRIDGE' ? c.yellow(text) : m === 'NOT_SUPPORTED' ? c.red(text) : c.magenta(text);

@@ -1,8 +1,8 @@
 // `p2p topo` as text: the fabric tree, switches drawn as one unit, one line per function.
 import type { Device, Fabric } from '../model/types.js';
-import { isDowntrained, isLinkDown } from '../model/link-math.js';
+import { compactLink, isDowntrained, isLinkDown } from '../model/link-math.js';
 import { formatBytes } from '../model/units.js';
-import { formatSpeed, makeStyle, type Style } from './style.js';
+import { makeStyle, type Style } from './style.js';
 
 export interface TopoTextOptions {
   color: boolean;
@@ -27,10 +27,10 @@ export function shortName(d: Device): string {
 export function linkText(d: Device, s: Style): string {
   const l = d.link;
   if (!l) return '';
-  if (isLinkDown(l)) return s.dim(`link down (capable ${formatSpeed(l.maxSpeed)} x${l.maxWidth ?? '?'})`);
-  const cur = `${formatSpeed(l.speed)} x${l.width ?? '?'}`;
+  if (isLinkDown(l)) return s.dim(`link down (capable ${compactLink(l.maxSpeed, l.maxWidth)})`);
+  const cur = compactLink(l.speed, l.width);
   const down = isDowntrained(l);
-  if (down) return s.warn(`${cur} ↓ (capable ${formatSpeed(l.maxSpeed)} x${l.maxWidth ?? '?'})`);
+  if (down) return s.warn(`${cur} ↓ (capable ${compactLink(l.maxSpeed, l.maxWidth)})`);
   return cur;
 }
 

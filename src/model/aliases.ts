@@ -46,3 +46,9 @@ export function labelWithBdf(d: Pick<Device, 'alias' | 'names' | 'bdf'>): string
   const name = friendlyName(d);
   return name ? `${name} (${d.bdf})` : d.bdf;
 }
+
+/** The short label of the function at `bdf` in a fabric's map, or the BDF itself when the map lacks it. */
+export function shortLabelOf(byBdf: ReadonlyMap<string, Pick<Device, 'alias' | 'names' | 'bdf'>>, bdf: string): string {
+  const d = byBdf.get(bdf);
+  return d ? shortLabel(d) : bdf;
+}

@@ -17,6 +17,7 @@ import type { AerInfo } from './caps/aer.js';
 import type { ExpressInfo } from './caps/express.js';
 import type { SriovInfo } from './caps/sriov.js';
 import type { Flags } from './caps/bits.js';
+import { formatRegionSize } from './units.js';
 
 export const DETAILS_SCHEMA_VERSION = 1;
 
@@ -188,23 +189,6 @@ export interface DescribeContext {
   host?: HostInfo;
 }
 
-const UNITS = ['', 'K', 'M', 'G', 'T', 'P', 'E'];
-
-/** 16777216 -> "16M"; non-power-of-two sizes keep one decimal. */
-export function humanSize(bytes: bigint): string {
-  let v = bytes;
-  let u = 0;
-  while (u < UNITS.length - 1 && v >= 1024n && v % 1024n === 0n) {
-    v /= 1024n;
-    u++;
-  }
-  if (u < UNITS.length - 1 && v >= 1024n) {
-    const n = Number(v) / 1024;
-    return `${n.toFixed(1)}${UNITS[u + 1]}`;
-  }
-  return `${v}${UNITS[u]}`;
-}
-
 function limitation(cfg: ConfigSpace, source: DescribeContext['source']): string | null {
   const n = cfg.length;
   if (n >= 4096) return null;
@@ -235,7 +219,7 @@ function barDetails(header: { bars: BarInfo[] } | null, dev: Device): BarDetail[
       prefetchable: b.prefetchable,
       address: b.address,
       size: b.size,
-      sizeHuman: b.size === null || b.size === '0' ? null : humanSize(BigInt(b.size)),
+      sizeHuman: b.size === null || b.size === '0' ? null : formatRegionSize(BigInt(b.size)),
       enabled: b.enabled,
     }));
   }
@@ -246,7 +230,7 @@ function barDetails(header: { bars: BarInfo[] } | null, dev: Device): BarDetail[
     prefetchable: b.prefetchable,
     address: null,
     size: b.size.toString(),
-    sizeHuman: humanSize(b.size),
+    sizeHuman: formatRegionSize(b.size),
     enabled: null,
   }));
 }

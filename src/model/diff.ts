@@ -6,6 +6,7 @@ import { findCapability } from './caps/walk.js';
 import type { HostInfo } from './raw.js';
 import type { Device, Fabric, LinkState } from './types.js';
 import { friendlyName, labelWithBdf } from './aliases.js';
+import { compactLink } from './link-math.js';
 
 export const DRIFT_KINDS = [
   'host', 'kernel-config', 'device-added', 'device-missing', 'device-moved', 'device-replaced',
@@ -68,9 +69,7 @@ export interface FabricDiff {
 export const RELEVANT_CONFIG = /^CONFIG_(PCI|PCIE|PCIEAER|IOMMU|INTEL_IOMMU|AMD_IOMMU|ARM_SMMU|VFIO|DMA_|DMABUF|ZONE_DEVICE|MEMORY_HOTPLUG|NVME|BLK_DEV_NVME|INFINIBAND|IO_URING|HSA_AMD|DRM_AMDGPU|HMM)/;
 
 function fmtLink(l: LinkState): string {
-  const s = (v: number | null) => (v === null ? '?' : `${v}GT/s`);
-  const w = (v: number | null) => (v === null ? 'x?' : `x${v}`);
-  return `${s(l.speed)} ${w(l.width)}`;
+  return compactLink(l.speed, l.width);
 }
 
 function fmtList(xs: readonly string[] | null): string {

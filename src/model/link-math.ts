@@ -1,6 +1,7 @@
 // PCIe link arithmetic: line encoding, TLP efficiency at a payload size, per-direction throughput ceilings.
 // Pure functions; the formula is documented in docs/p2p-rules.md ("Link ceiling").
 import type { LinkState } from './types.js';
+import { formatBytesPerSecond } from './units.js';
 
 /** Bytes a posted memory-write TLP carries besides its payload (non-flit links): framing/STP 4
  *  (sequence number included) + 4-DW header 16 (64-bit address) + LCRC 4. No ECRC, no prefixes. */
@@ -86,18 +87,36 @@ export function effectiveLink(link: LinkState | null): { speed: number; width: n
   return null;
 }
 
-/** "28.8 GB/s" (decimal units, like link speeds). */
-export function formatBytesPerSecond(bps: number): string {
-  if (bps >= 1e9) return `${(bps / 1e9).toFixed(bps >= 1e11 ? 0 : 1)} GB/s`;
-  if (bps >= 1e6) return `${(bps / 1e6).toFixed(0)} MB/s`;
-  return `${bps.toFixed(0)} B/s`;
+// Link text. Each spelling a view prints is one function here, named for where it is printed.
+
+/** "16 GT/s", "2.5 GT/s"; "?" when unknown: prose and reports (path, doctor, the diagram). */
+export function formatSpeed(speed: number | null): string {
+  return speed === null ? '?' : `${Number.isInteger(speed) ? speed : speed.toFixed(1)} GT/s`;
+}
+
+/** "x16"; "x?" when unknown. */
+export function formatWidth(width: number | null): string {
+  return width === null ? 'x?' : `x${width}`;
 }
 
 /** "16 GT/s x16" or "?" parts where unknown. */
 export function formatLink(speed: number | null, width: number | null): string {
-  const s = speed === null ? '?' : `${Number.isInteger(speed) ? speed : speed.toFixed(1)} GT/s`;
-  const w = width === null ? 'x?' : `x${width}`;
-  return `${s} ${w}`;
+  return `${formatSpeed(speed)} ${formatWidth(width)}`;
+}
+
+/** "16GT/s"; "?" when unknown: the tree lines (topo, the TUI), show's Link rows and diff, where space is short. */
+export function compactSpeed(speed: number | null): string {
+  return speed === null ? '?' : `${speed}GT/s`;
+}
+
+/** "16GT/s x16" or "?" parts where unknown (see compactSpeed). */
+export function compactLink(speed: number | null, width: number | null): string {
+  return `${compactSpeed(speed)} ${formatWidth(width)}`;
+}
+
+/** "8GT/s" as lspci writes a speed, "unknown" for encodings it does not know (the lspci oracle compares it). */
+export function lspciSpeed(speed: number | null): string {
+  return speed === null ? 'unknown' : `${speed}GT/s`;
 }
 
 /**

@@ -2,7 +2,7 @@
 // `p2p topo` draws them), the visible rows for a filter/search, the endpoints of the pairs matrix and
 // lazily computed pair verdicts and paths. Pure: no React, no I/O. The reducer (state.ts) reads it.
 import type { Device, DeviceKind, Fabric } from '../model/types.js';
-import { isDowntrained, isLinkDown } from '../model/link-math.js';
+import { compactLink, isDowntrained, isLinkDown } from '../model/link-math.js';
 import { BRIDGE_KINDS } from '../model/classify.js';
 import { shortName } from '../format/topo-text.js';
 import { buildPath, type PathReport } from '../model/p2p/path.js';
@@ -278,8 +278,8 @@ export function linkSummary(d: Device): { text: string; downtrained: boolean } |
   const l = d.link;
   if (!l || (l.speed === null && l.width === null)) return null;
   if (isLinkDown(l)) return { text: 'link down', downtrained: false };
-  const cur = `${l.speed ?? '?'}GT/s x${l.width ?? '?'}`;
-  if (isDowntrained(l)) return { text: `${cur}↓ of ${l.maxSpeed}GT/s x${l.maxWidth}`, downtrained: true };
+  const cur = compactLink(l.speed, l.width);
+  if (isDowntrained(l)) return { text: `${cur}↓ of ${compactLink(l.maxSpeed, l.maxWidth)}`, downtrained: true };
   return { text: cur, downtrained: false };
 }
 

@@ -1,6 +1,7 @@
 // The path pane's lines for one pair: the verdict first (what the user came for), then hop by hop,
 // the bottleneck link with its ceiling, the reasons and the fixes. Pure: PathReport in, lines out.
-import { formatBytesPerSecond, formatLink, isDowntrained } from '../model/link-math.js';
+import { formatLink, isDowntrained } from '../model/link-math.js';
+import { formatBytesPerSecond } from '../model/units.js';
 import type { PathHop, PathReport } from '../model/p2p/path.js';
 import { describeKernel } from '../model/p2p/kernel-release.js';
 import type { MapType } from '../model/p2p/types.js';

@@ -3,7 +3,7 @@
 import { keyToCommand, keyToSearchCommand, type Command, type KeyInfo, type SearchCommand } from './keymap.js';
 import { CLASS_FILTERS, type ClassFilter, type UiModel, type VisibleRow } from './model.js';
 import { orderedFindings } from './doctor.js';
-import { shortLabel } from '../model/aliases.js';
+import { shortLabelOf } from '../model/aliases.js';
 
 export const VIEWS = ['tree', 'details', 'pairs', 'doctor', 'bench', 'nccl'] as const;
 export type ViewId = (typeof VIEWS)[number];
@@ -246,8 +246,7 @@ function say(s: UiState, text: string, tone: Tone = 'info'): UiState {
 }
 
 function label(model: UiModel, bdf: string): string {
-  const d = model.fabric.byBdf.get(bdf);
-  return d ? shortLabel(d) : bdf;
+  return shortLabelOf(model.fabric.byBdf, bdf);
 }
 
 function toggleMark(model: UiModel, s: UiState, bdf: string | null): UiState {

@@ -4,6 +4,7 @@ import { linkSummary, shortName, type TreeNode, type UiModel, type VisibleRow } 
 import type { Theme } from './theme.js';
 import type { UiState } from './state.js';
 import { seg, type Seg } from './text.js';
+import { shortLabelOf } from '../model/aliases.js';
 
 function shortBdf(bdf: string): string {
   return bdf.startsWith('0000:') ? bdf.slice(5) : bdf;
@@ -65,7 +66,7 @@ export function treeHeader(model: UiModel, state: UiState, rows: readonly Visibl
   if (state.classFilter !== 'all') head.push(seg(`  class ${state.classFilter}`, { color: theme.status.info }));
   if (state.query) head.push(seg(`  search "${state.query}"`, { color: theme.status.info }));
   if (matches !== null) head.push(seg(`  ${matches} match${matches === 1 ? '' : 'es'}`, { color: matches ? theme.status.ok : theme.status.warn }));
-  if (state.marks.length) head.push(seg(`  marked ${state.marks.map((m) => model.fabric.byBdf.get(m)?.alias ?? m).join(', ')}`, { color: theme.mark }));
+  if (state.marks.length) head.push(seg(`  marked ${state.marks.map((m) => shortLabelOf(model.fabric.byBdf, m)).join(', ')}`, { color: theme.mark }));
   head.push(seg(`  ${rows.length ? cursor + 1 : 0}/${rows.length}`, { color: theme.text.dim }));
   return head;
 }

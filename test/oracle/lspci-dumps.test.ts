@@ -24,7 +24,8 @@ import { decodeCapabilities, decodeHeader, walkCapabilities, type DecodedCapabil
 import { formatAcsBits } from '../../src/model/caps/acs.js';
 import { AER_CORRECTABLE_BITS, AER_UNCORRECTABLE_BITS } from '../../src/model/caps/aer.js';
 import { formatFlags, type Flags } from '../../src/model/caps/bits.js';
-import { formatSpeed, PORT_TYPE_LABELS } from '../../src/model/caps/express.js';
+import { PORT_TYPE_LABELS } from '../../src/model/caps/express.js';
+import { lspciSpeed } from '../../src/model/link-math.js';
 import { readSysfsFabric } from '../../src/access/sysfs.js';
 import { buildFabric } from '../../src/model/topology.js';
 import { describeDevice, isUnknown } from '../../src/model/details.js';
@@ -160,9 +161,9 @@ function compareCap(where: string, ours: DecodedCapability, theirs: LspciCap, di
       const f = ours.fields;
       d('title', `Express (v${f.version}) ${PORT_TYPE_LABELS[f.portType]}`, theirs.title.replace(/ \(Slot[+-]\)|, MSI.*$/g, ''));
       const cap = regMatch(r, 'LnkCap', /Speed (\S+), Width x(\d+)/);
-      if (cap || f.linkCap) d('LnkCap', f.linkCap && `${formatSpeed(f.linkCap.speed)} x${f.linkCap.width}`, cap && `${cap[1]} x${cap[2]}`);
+      if (cap || f.linkCap) d('LnkCap', f.linkCap && `${lspciSpeed(f.linkCap.speed)} x${f.linkCap.width}`, cap && `${cap[1]} x${cap[2]}`);
       const sta = regMatch(r, 'LnkSta', /Speed ([^,\s]+)(?: \([^)]*\))?, Width x(\d+)/);
-      if (sta || f.linkSta) d('LnkSta', f.linkSta && `${formatSpeed(f.linkSta.speed)} x${f.linkSta.width}`, sta && `${sta[1]} x${sta[2]}`);
+      if (sta || f.linkSta) d('LnkSta', f.linkSta && `${lspciSpeed(f.linkSta.speed)} x${f.linkSta.width}`, sta && `${sta[1]} x${sta[2]}`);
       const ctl = regMatch(r, 'DevCtl', /MaxPayload (\d+) bytes, MaxReadReq (\d+) bytes/);
       if (ctl || f.devCtl) d('DevCtl MPS/MRRS', f.devCtl && `${f.mps}/${f.mrrs}`, ctl && `${ctl[1]}/${ctl[2]}`);
       const dcap = regMatch(r, 'DevCap', /MaxPayload (\d+) bytes/);
@@ -170,7 +171,7 @@ function compareCap(where: string, ours: DecodedCapability, theirs: LspciCap, di
       const ro = regMatch(r, 'DevCtl', /RlxdOrd([+-])/);
       if (ro) d('DevCtl RlxdOrd', f.relaxedOrdering, ro[1] === '+');
       const s2 = regMatch(r, 'LnkCap2', /Supported Link Speeds: (?:[\d.]+-)?([\d.]+GT\/s)/);
-      if (s2 || f.supportedSpeeds) d('LnkCap2 top speed', f.supportedSpeeds && formatSpeed(Math.max(...f.supportedSpeeds)), s2?.[1] ?? null);
+      if (s2 || f.supportedSpeeds) d('LnkCap2 top speed', f.supportedSpeeds && lspciSpeed(Math.max(...f.supportedSpeeds)), s2?.[1] ?? null);
       if (f.slot) {
         const sl = regMatch(r, 'SltCap', /Slot #(\d+), PowerLimit ([\d.]+)W/);
         if (sl) d('SltCap slot/power', `${f.slot.physicalSlot} ${f.slot.powerLimitW}`, `${sl[1]} ${Number(sl[2])}`);
@@ -200,7 +201,7 @@ function compareCap(where: string, ours: DecodedCapability, theirs: LspciCap, di
       compareFlags('LnkCtl2', f.link2?.ctl2Flags, r.get('LnkCtl2'), d);
       compareFlags('LnkSta2', f.link2?.sta2Flags, r.get('LnkSta2'), d);
       const t2 = regMatch(r, 'LnkCtl2', /Target Link Speed: ([^,\s]+)/);
-      if (t2) d('LnkCtl2 target', formatSpeed(f.targetSpeed), t2[1]);
+      if (t2) d('LnkCtl2 target', lspciSpeed(f.targetSpeed), t2[1]);
       break;
     }
     case 'acs':

@@ -382,8 +382,3 @@ export function decodeExpress(cfg: ConfigSpace, offset: number): ExpressInfo {
   };
 }
 
-/** "8GT/s" as lspci writes a speed, "unknown" for encodings it does not know. */
-export function formatSpeed(speed: number | null): string {
-  return speed === null ? 'unknown' : `${speed}GT/s`;
-}
-

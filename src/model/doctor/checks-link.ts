@@ -5,10 +5,8 @@ import { upstreamChain } from '../p2p/walk.js';
 import type { Device, Fabric } from '../types.js';
 import type { AerCounters, CheckDef, Status } from './types.js';
 import { capped, deviceLabel, physicalLinks, uniq, whyRegisterUnknown, worst } from './util.js';
+import { formatLink } from '../link-math.js';
 
-function fmtLink(speed: number | null, width: number | null): string {
-  return `${speed === null ? '?' : `${speed} GT/s`} x${width ?? '?'}`;
-}
 
 function minKnown(a: number | null, b: number | null): number | null {
   if (a === null) return b;
@@ -78,7 +76,7 @@ export const linkSpeedCheck: CheckDef = {
     let idleGpu = false;
     for (const x of downs) {
       const dev = fabric.byBdf.get(x.dev)!;
-      const cur = fmtLink(x.speed, x.width);
+      const cur = formatLink(x.speed, x.width);
       let st: Status;
       let why: string;
       if (x.belowBoth.width) {
@@ -88,14 +86,14 @@ export const linkSpeedCheck: CheckDef = {
         if (dev.kind === 'gpu') {
           st = 'warn';
           idleGpu = true;
-          why = `runs at ${cur}, both ends support ${fmtLink(x.linkMaxSpeed, x.linkMaxWidth)}: GPUs drop link speed when idle, re-check under load`;
+          why = `runs at ${cur}, both ends support ${formatLink(x.linkMaxSpeed, x.linkMaxWidth)}: GPUs drop link speed when idle, re-check under load`;
         } else {
           st = 'fail';
-          why = `trained at ${cur}, both ends support ${fmtLink(x.linkMaxSpeed, x.linkMaxWidth)}: the link fell back to a lower speed (signal integrity, riser, retimer, BIOS speed limit)`;
+          why = `trained at ${cur}, both ends support ${formatLink(x.linkMaxSpeed, x.linkMaxWidth)}: the link fell back to a lower speed (signal integrity, riser, retimer, BIOS speed limit)`;
         }
       } else {
         st = 'warn';
-        why = `runs at ${cur}; the device can do ${fmtLink(x.devMaxSpeed, x.devMaxWidth)} but its port ${x.port} only ${fmtLink(x.linkMaxSpeed, x.linkMaxWidth)}: the slot limits it`;
+        why = `runs at ${cur}; the device can do ${formatLink(x.devMaxSpeed, x.devMaxWidth)} but its port ${x.port} only ${formatLink(x.linkMaxSpeed, x.linkMaxWidth)}: the slot limits it`;
       }
       statuses.push(st);
       evidence.push(`${deviceLabel(dev)}: ${why}`);

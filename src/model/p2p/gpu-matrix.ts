@@ -6,6 +6,7 @@ import type { Device, Fabric } from '../types.js';
 import { computeP2pdma } from './kernel-rules.js';
 import { classifyLegend } from './legend.js';
 import type { TopoMatrix } from './nvsmi-topo.js';
+import { friendlyName } from '../aliases.js';
 
 /** One runtime device as the probe listed it. */
 export interface RuntimeGpu {
@@ -61,7 +62,7 @@ export function buildGpuMatrix(fabric: Fabric, gpus: readonly RuntimeGpu[], canA
   const busOf = (i: number) => devs[i]?.bdf ?? normBdf(gpus[i].pciBusId) ?? '';
   const byBus = [...gpus.keys()].sort((i, j) => busOf(i).localeCompare(busOf(j)));
   const smiLabel = new Map(byBus.map((i, n) => [i, smi && smi.labels.includes(`GPU${n}`) ? `GPU${n}` : null]));
-  const devices = gpus.map((g, i) => ({ ordinal: g.ordinal, bdf: devs[i]?.bdf ?? normBdf(g.pciBusId), alias: devs[i]?.alias ?? null, smiLabel: smiLabel.get(i) ?? null }));
+  const devices = gpus.map((g, i) => ({ ordinal: g.ordinal, bdf: devs[i]?.bdf ?? normBdf(g.pciBusId), alias: devs[i] ? friendlyName(devs[i]) : null, smiLabel: smiLabel.get(i) ?? null }));
   const pairs: GpuMatrixPair[] = [];
   for (let i = 0; i < gpus.length; i++) {
     for (let j = 0; j < gpus.length; j++) {

@@ -4,6 +4,7 @@ import type { UiModel } from '../model.js';
 import { bodyHeight, type UiState } from '../state.js';
 import { useTheme } from '../theme-context.js';
 import { Line, seg } from './Line.js';
+import { friendlyName } from '../../model/aliases.js';
 
 export function DetailsView({ model, state }: { model: UiModel; state: UiState }) {
   const theme = useTheme();
@@ -16,9 +17,10 @@ export function DetailsView({ model, state }: { model: UiModel; state: UiState }
   const top = Math.min(state.details.top, Math.max(0, lines.length - h));
   const shown = lines.slice(top, top + h);
   const d = model.fabric.byBdf.get(state.device);
+  const name = d ? friendlyName(d) : null;
   const marked = state.marks.includes(state.device);
   const headSegs = [
-    seg(`${d?.alias ? d.alias + ' ' : ''}${state.device}`, { bold: true, color: theme.text.alias }),
+    seg(`${name ? `${name} ` : ''}${state.device}`, { bold: true, color: theme.text.alias }),
     seg(marked ? '  ● marked' : '', { color: theme.mark }),
     seg(`  lines ${lines.length ? top + 1 : 0}-${top + shown.length} of ${lines.length}  ←→ section`, { color: theme.text.dim }),
   ];

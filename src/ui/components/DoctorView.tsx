@@ -7,6 +7,7 @@ import { bodyHeight, type UiState } from '../state.js';
 import { toneColor } from '../theme.js';
 import { useTheme } from '../theme-context.js';
 import { Line, seg, type Seg } from './Line.js';
+import { shortLabelOf } from '../../model/aliases.js';
 
 const GLYPH: Record<string, string> = { bad: '✗', warn: '!', ok: '✓', dim: '-', plain: '·' };
 
@@ -29,7 +30,7 @@ export function DoctorView({ model, state }: { model: UiModel; state: UiState })
   // Lines: group headings and findings; the detail block of the current finding goes at the bottom.
   const detail: Seg[][] = [];
   if (cur) {
-    const devs = cur.devices.map((b) => model.fabric.byBdf.get(b)?.alias ?? b);
+    const devs = cur.devices.map((b) => shortLabelOf(model.fabric.byBdf, b));
     if (devs.length) detail.push([seg('devices: ', { color: theme.text.dim }), seg(devs.join(', '), { color: theme.text.alias })]);
     for (const e of cur.evidence.slice(0, 3)) detail.push([seg('evidence: ', { color: theme.text.dim }), seg(e)]);
     if (cur.fix) detail.push([seg('fix: ', { color: theme.status.info, bold: true }), seg(cur.fix)]);
@@ -41,7 +42,7 @@ export function DoctorView({ model, state }: { model: UiModel; state: UiState })
     const tone = severityTone(g.status);
     lines.push({ segs: [seg(`${g.status.toUpperCase()} (${g.items.length})`, { bold: true, color: toneColor(theme, tone) })], finding: null });
     for (const f of g.items) {
-      const where = f.devices.length ? `  ${f.devices.map((b) => model.fabric.byBdf.get(b)?.alias ?? b).slice(0, 3).join(', ')}${f.devices.length > 3 ? ', …' : ''}` : '';
+      const where = f.devices.length ? `  ${f.devices.map((b) => shortLabelOf(model.fabric.byBdf, b)).slice(0, 3).join(', ')}${f.devices.length > 3 ? ', …' : ''}` : '';
       lines.push({ segs: [seg(`  ${GLYPH[tone]} `, { color: toneColor(theme, tone) }), seg(f.title), seg(where, { color: theme.text.dim })], finding: k++ });
     }
   }

@@ -7,13 +7,14 @@ import { bodyHeight, type UiState } from '../state.js';
 import type { Theme } from '../theme.js';
 import { useTheme } from '../theme-context.js';
 import { Line, seg, type Seg } from './Line.js';
+import { shortLabelOf } from '../../model/aliases.js';
 
 function answerSeg(theme: Theme, v: boolean | null | undefined, text: string): Seg {
   return seg(`${text} ${v === true ? 'yes' : v === false ? 'no' : '?'}`, { color: v === true ? theme.status.ok : v === false ? theme.status.bad : theme.status.unknown });
 }
 
 function pairSegs(model: UiModel, theme: Theme, p: NcclPair): Seg[] {
-  const name = (bdf: string) => model.fabric.byBdf.get(bdf)?.alias ?? bdf;
+  const name = (bdf: string) => shortLabelOf(model.fabric.byBdf, bdf);
   const head = [seg(`${name(p.a)} ${p.kind === 'gpu-gpu' ? '<->' : '-> '} ${name(p.b)}`.padEnd(26)), seg(` ${(p.path ?? '?').padEnd(4)}`, { bold: true })];
   if (p.kind === 'gpu-gpu') return [...head, answerSeg(theme, p.p2p, ' P2P'), seg(`  ${p.transport ?? '?'}`, { color: theme.text.dim })];
   return [...head, answerSeg(theme, p.gdr, ' GDR'), answerSeg(theme, p.gdrRead, '  read'), seg(p.pxnVia ? `  via ${name(p.pxnVia)}` : '', { color: theme.text.dim })];

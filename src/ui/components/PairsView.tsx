@@ -9,6 +9,7 @@ import { bodyHeight, MATRIX_CELL_WIDTH, MATRIX_LABEL_WIDTH, matrixColumns, pairs
 import { toneColor } from '../theme.js';
 import { useTheme } from '../theme-context.js';
 import { fit, Line, seg, type Seg } from './Line.js';
+import { shortLabelOf } from '../../model/aliases.js';
 
 export function PairsView({ model, state }: { model: UiModel; state: UiState }) {
   const theme = useTheme();
@@ -69,13 +70,11 @@ export function PairsView({ model, state }: { model: UiModel; state: UiState }) 
   if (p.path) {
     const lines = pathLines(model.path(a, b));
     const top = Math.min(p.pathTop, Math.max(0, lines.length - pathRows));
-    const la = model.fabric.byBdf.get(a);
-    const lb = model.fabric.byBdf.get(b);
     pathBlock = (
       <Box flexDirection="column">
         <Line
           segs={[
-            seg(`Path ${la?.alias ?? a} → ${lb?.alias ?? b}`, { bold: true, color: theme.text.heading }),
+            seg(`Path ${shortLabelOf(model.fabric.byBdf, a)} → ${shortLabelOf(model.fabric.byBdf, b)}`, { bold: true, color: theme.text.heading }),
             seg(`  ${a} → ${b}  lines ${top + 1}-${Math.min(lines.length, top + pathRows)}/${lines.length}  J/K scroll  Esc close`, { color: theme.text.dim }),
           ]}
           width={width}

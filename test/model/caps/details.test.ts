@@ -7,7 +7,8 @@ import { parseLspciDump } from '../../../src/access/dump.js';
 import { emptyHostInfo, type RawDevice, type RawFabric } from '../../../src/access/types.js';
 import { ConfigSpace } from '../../../src/model/config-space.js';
 import { buildFabric } from '../../../src/model/topology.js';
-import { describeDevice, humanSize, isUnknown, type DeviceDetails } from '../../../src/model/details.js';
+import { describeDevice, isUnknown, type DeviceDetails } from '../../../src/model/details.js';
+import { formatRegionSize } from '../../../src/model/units.js';
 import { renderShowText } from '../../../src/format/show-text.js';
 import { runShow } from '../../../src/commands/show.js';
 import { UserError } from '../../../src/errors.js';
@@ -86,11 +87,11 @@ describe('describeDevice', () => {
     assert.ok(d.notes.some((n) => /loops/.test(n)));
   });
 
-  it('humanSize', () => {
-    assert.equal(humanSize(16384n), '16K');
-    assert.equal(humanSize(256n * 2n ** 30n), '256G');
-    assert.equal(humanSize(1536n), '1.5K');
-    assert.equal(humanSize(100n), '100');
+  it('formatRegionSize', () => {
+    assert.equal(formatRegionSize(16384n), '16K');
+    assert.equal(formatRegionSize(256n * 2n ** 30n), '256G');
+    assert.equal(formatRegionSize(1536n), '1.5K');
+    assert.equal(formatRegionSize(100n), '100');
   });
 });
 

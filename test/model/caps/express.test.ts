@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeExpress, formatSpeed } from '../../../src/model/caps/express.js';
+import { decodeExpress } from '../../../src/model/caps/express.js';
+import { lspciSpeed } from '../../../src/model/link-math.js';
 import { expressFunction, leaves } from './helpers.js';
 
 describe('decodeExpress', () => {
@@ -33,7 +34,7 @@ describe('decodeExpress', () => {
       assert.equal(e.link?.maxWidth, 16);
       assert.equal(e.link?.width, 8);
       assert.equal(e.linkCap?.port, 5);
-      assert.equal(formatSpeed(e.linkSta!.speed), gts === null ? 'unknown' : `${gts}GT/s`);
+      assert.equal(lspciSpeed(e.linkSta!.speed), gts === null ? 'unknown' : `${gts}GT/s`);
     }
   });
 

@@ -2,8 +2,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  effectiveLink, encodingEfficiency, formatBytesPerSecond, isDowntrained, isLinkDown, lineEncoding, linkCeiling, rawLinkBytesPerSecond, tlpEfficiency,
+  effectiveLink, encodingEfficiency, isDowntrained, isLinkDown, lineEncoding, linkCeiling, rawLinkBytesPerSecond, tlpEfficiency,
 } from '../../../src/model/link-math.js';
+import { formatBytesPerSecond } from '../../../src/model/units.js';
 
 const close = (a: number, b: number, rel = 1e-9) => assert.ok(Math.abs(a - b) <= Math.abs(b) * rel, `${a} != ${b}`);
 
