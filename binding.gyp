@@ -13,7 +13,9 @@
         "native/src/bench_worker.cc",
         "native/src/gpu_runtime.cc",
         "native/src/gpu_bench.cc",
-        "native/src/gpu_worker.cc"
+        "native/src/gpu_worker.cc",
+        "native/src/hmm_bench.cc",
+        "native/src/hmm_worker.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

@@ -673,46 +673,75 @@ void Verify(Shared& sh, EngineResult* out) {
 }  // namespace
 
 // ------------------------------------------------------------------------------------------------
-// RunEngine
+// RunEngine, as named steps: check options, choose engine, open source, set up buffers, fill the
+// write pattern, run the streams, collect, verify. Teardown is the owners' destructors, in order.
 // ------------------------------------------------------------------------------------------------
 
-bool RunEngine(const EngineOptions& o, const std::atomic<bool>& cancel, const ProgressFn& progress,
-               EngineResult* out, SetupError* se) {
+namespace {
+
+/** How the run is laid out once the engine is chosen. */
+struct EngineLayout {
+  std::string engine;  // io_uring | psync | cufile
+  bool sync = false;   // blocking streams (psync or cuFile) rather than io_uring rings
+  unsigned threads = 0;
+  size_t slots = 0;
+};
+
+/** The destination and its bounce staging. Members are destroyed in reverse order: the destination
+ *  first, so a GPU destination unpins the staging before it is unmapped. */
+struct EngineBuffers {
+  std::unique_ptr<HostDest> staging;
+  std::unique_ptr<DestMemory> dest;
+  GpuDest* gpu = nullptr;      // cuFile direct: the streams call cuFileRead/Write on it
+  GpuDest* gpuDest = nullptr;  // any GPU destination (bounce pins the staging through it)
+};
+
+/** Timing and CPU of the streams' run. */
+struct StreamsRun {
+  uint64_t start = 0, end = 0;
+  rusage ru0{}, ru1{};
+  unsigned started = 0;
+};
+
+bool CheckOptions(const EngineOptions& o, SetupError* se) {
   if (o.blockSize == 0 || o.blockSize % 512 != 0) { se->message = "block size must be a multiple of 512"; return false; }
   if (o.direct && o.rangeOffset % 512 != 0) { se->message = "range offset must be a multiple of 512 with O_DIRECT"; return false; }
   if (o.rangeLength < o.blockSize) { se->message = "source range is smaller than one block"; return false; }
   if (o.queueDepth == 0 || o.workers == 0) { se->message = "queue depth and workers must be >= 1"; return false; }
   if (o.totalBytes == 0 && o.durationMs == 0) { se->message = "set a byte limit or a duration"; return false; }
+  return true;
+}
 
-  const bool cufileDirect = o.dest == EngineOptions::Dest::CuFile && !o.bounce;
-  // Engine choice
-  std::string engine;
+/** cuFile direct, psync when asked, else io_uring when the kernel allows it (psync with a note). */
+bool ChooseEngine(const EngineOptions& o, bool cufileDirect, EngineLayout* lay, EngineResult* out, SetupError* se) {
   if (cufileDirect) {
-    engine = "cufile";
+    lay->engine = "cufile";
   } else if (o.engine == EngineOptions::Engine::Psync) {
-    engine = "psync";
+    lay->engine = "psync";
   } else {
     std::string why;
     if (ProbeIoUring(&why)) {
-      engine = "io_uring";
+      lay->engine = "io_uring";
     } else if (o.engine == EngineOptions::Engine::IoUring) {
       se->err = EPERM;
       se->message = "io_uring unavailable: " + why;
       return false;
     } else {
-      engine = "psync";
+      lay->engine = "psync";
       out->engineNote = "io_uring unavailable (" + why + "); used the pread/pwrite thread pool";
     }
   }
-  const bool sync = engine != "io_uring";
-  const unsigned threads = sync ? std::min<unsigned>(o.workers * o.queueDepth, 1024u) : o.workers;
-  const size_t slots = sync ? threads : static_cast<size_t>(o.workers) * o.queueDepth;
-  if (sync && o.workers * o.queueDepth > 1024u && out->engineNote.empty())
+  lay->sync = lay->engine != "io_uring";
+  lay->threads = lay->sync ? std::min<unsigned>(o.workers * o.queueDepth, 1024u) : o.workers;
+  lay->slots = lay->sync ? lay->threads : static_cast<size_t>(o.workers) * o.queueDepth;
+  if (lay->sync && o.workers * o.queueDepth > 1024u && out->engineNote.empty())
     out->engineNote = "thread pool capped at 1024 threads";
-  out->engine = engine;
-  out->threads = threads;
+  out->engine = lay->engine;
+  out->threads = lay->threads;
+  return true;
+}
 
-  // Source
+bool OpenTarget(const EngineOptions& o, Fd* src, SetupError* se) {
   int flags = (o.write ? O_RDWR : O_RDONLY) | O_CLOEXEC | (o.direct ? O_DIRECT : 0);
   int fd = open(o.path.c_str(), flags);
   if (fd < 0) {
@@ -720,80 +749,77 @@ bool RunEngine(const EngineOptions& o, const std::atomic<bool>& cancel, const Pr
     se->message = ErrnoMessage(se->err, "open", o.path) + (o.direct && errno == EINVAL ? " (O_DIRECT not supported here?)" : "");
     return false;
   }
-  Fd src(fd);
+  src->reset(fd);
+  return true;
+}
 
-  // Destination and staging
-  std::unique_ptr<HostDest> staging;  // before dest: a GPU dest unpins it before it is unmapped
-  std::unique_ptr<DestMemory> dest;
-  GpuDest* gpu = nullptr;
-  GpuDest* gpuDest = nullptr;
+bool SetUpDestination(const EngineOptions& o, size_t slots, int srcFd, bool cufileDirect, EngineBuffers* b,
+                      SetupError* se) {
   switch (o.dest) {
     case EngineOptions::Dest::Host: {
       auto h = std::make_unique<HostDest>(o.blockSize);
       if (!h->Init(slots, se)) return false;
-      dest = std::move(h);
+      b->dest = std::move(h);
       break;
     }
     case EngineOptions::Dest::P2pmem: {
       auto p = std::make_unique<P2pmemDest>(o.blockSize);
       if (!p->Init(o.allocatePath, slots, se)) return false;
-      dest = std::move(p);
+      b->dest = std::move(p);
       break;
     }
     case EngineOptions::Dest::CuFile: {
       auto g = std::make_unique<GpuDest>(o.blockSize);
-      if (!g->Init(o, slots, src.get(), cufileDirect, se)) return false;
-      if (cufileDirect) gpu = g.get();
-      gpuDest = g.get();
-      dest = std::move(g);
+      if (!g->Init(o, slots, srcFd, cufileDirect, se)) return false;
+      if (cufileDirect) b->gpu = g.get();
+      b->gpuDest = g.get();
+      b->dest = std::move(g);
       break;
     }
   }
-  if (o.bounce) {
-    staging = std::make_unique<HostDest>(o.blockSize);
-    if (!staging->Init(slots, se)) return false;
-    if (gpuDest) {
-      std::string why = gpuDest->PinStaging(staging->HostPtr(0), PageRound(slots * o.blockSize));
-      out->staging = why.empty() ? "pinned" : "pageable";
-      if (!why.empty() && out->engineNote.empty()) out->engineNote = why + ": bounce copies from pageable memory";
-    }
-  }
-  // Write mode: the destination holds the data to send: one pseudo-random block in every slot.
-  if (o.write) {
-    std::vector<uint8_t> pat(o.blockSize);
-    uint64_t r = o.seed ^ 0xA5A5A5A5DEADBEEFull;
-    if (!r) r = 1;
-    for (size_t i = 0; i + 8 <= pat.size(); i += 8) {
-      uint64_t v = XorShift(&r);
-      std::memcpy(&pat[i], &v, 8);
-    }
-    std::string err;
-    if (!dest->BindThread(&err)) { se->message = err; return false; }
-    for (size_t s = 0; s < slots; s++) {
-      if (!dest->CopyIn(s, pat.data(), o.blockSize, &err)) { se->message = err; return false; }
-    }
-  }
+  return true;
+}
 
-  Shared sh;
-  sh.o = &o;
-  sh.fd = src.get();
-  sh.dest = dest.get();
-  sh.gpu = gpu;
-  sh.staging = staging.get();
-  sh.nblocks = o.rangeLength / o.blockSize;
-  sh.lastOffset.assign(slots, kNoOffset);
-  std::vector<std::unique_ptr<StreamState>> st;
-  for (unsigned i = 0; i < threads; i++) st.push_back(std::make_unique<StreamState>());
+/** Bounce mode: host staging per slot, pinned for the GPU when it can be. */
+bool SetUpStaging(const EngineOptions& o, size_t slots, EngineBuffers* b, EngineResult* out, SetupError* se) {
+  if (!o.bounce) return true;
+  b->staging = std::make_unique<HostDest>(o.blockSize);
+  if (!b->staging->Init(slots, se)) return false;
+  if (b->gpuDest) {
+    std::string why = b->gpuDest->PinStaging(b->staging->HostPtr(0), PageRound(slots * o.blockSize));
+    out->staging = why.empty() ? "pinned" : "pageable";
+    if (!why.empty() && out->engineNote.empty()) out->engineNote = why + ": bounce copies from pageable memory";
+  }
+  return true;
+}
 
-  rusage ru0{}, ru1{};
-  if (getrusage(RUSAGE_SELF, &ru0) != 0) std::memset(&ru0, 0, sizeof ru0);
-  const uint64_t start = NowNs();
-  if (o.durationMs) sh.deadlineNs = start + o.durationMs * 1000000ull;
-  std::vector<std::thread> pool;
-  pool.reserve(threads);
+/** Write mode: the destination holds the data to send: one pseudo-random block in every slot. */
+bool FillWritePattern(const EngineOptions& o, size_t slots, DestMemory* dest, SetupError* se) {
+  if (!o.write) return true;
+  std::vector<uint8_t> pat(o.blockSize);
+  uint64_t r = o.seed ^ 0xA5A5A5A5DEADBEEFull;
+  if (!r) r = 1;
+  for (size_t i = 0; i + 8 <= pat.size(); i += 8) {
+    uint64_t v = XorShift(&r);
+    std::memcpy(&pat[i], &v, 8);
+  }
+  std::string err;
+  if (!dest->BindThread(&err)) { se->message = err; return false; }
+  for (size_t s = 0; s < slots; s++) {
+    if (!dest->CopyIn(s, pat.data(), o.blockSize, &err)) { se->message = err; return false; }
+  }
+  return true;
+}
+
+/** Starts one thread per stream; a thread that cannot start fails the run, the others still run. */
+void StartStreams(Shared& sh, std::vector<std::unique_ptr<StreamState>>& st, const EngineLayout& lay,
+                  std::vector<std::thread>* pool) {
+  const unsigned threads = lay.threads;
+  const bool sync = lay.sync;
+  pool->reserve(threads);
   try {
     for (unsigned i = 0; i < threads; i++) {
-      pool.emplace_back([&sh, &st, i, sync, threads] {
+      pool->emplace_back([&sh, &st, i, sync, threads] {
         if (sync) SyncStream(sh, *st[i], i, threads);
         else UringStream(sh, *st[i], i);
         sh.Finished();
@@ -802,36 +828,58 @@ bool RunEngine(const EngineOptions& o, const std::atomic<bool>& cancel, const Pr
   } catch (const std::system_error& ex) {
     sh.Fail(EAGAIN, std::string("cannot start I/O thread: ") + ex.what());
   }
-  const unsigned started = static_cast<unsigned>(pool.size());
-  {
-    std::unique_lock<std::mutex> lk(sh.mu);
-    const auto interval = std::chrono::milliseconds(std::max<uint32_t>(o.progressIntervalMs, 20));
-    while (sh.finished < started) {
-      sh.cv.wait_for(lk, interval);
-      if (cancel.load(std::memory_order_relaxed)) {
-        out->cancelled = true;
-        sh.stop.store(true, std::memory_order_relaxed);
-      }
-      if (NowNs() >= sh.deadlineNs) sh.stop.store(true, std::memory_order_relaxed);
-      if (progress && sh.finished < started) {
-        uint64_t b = 0, n = 0;
-        for (auto& s : st) { b += s->bytes.load(std::memory_order_relaxed); n += s->ios.load(std::memory_order_relaxed); }
-        lk.unlock();
-        progress(b, n, static_cast<double>(NowNs() - start) / 1e9);
-        lk.lock();
-      }
+}
+
+/** Waits for the streams, passing on cancel and the deadline and reporting progress each interval. */
+void WaitForStreams(Shared& sh, const std::vector<std::unique_ptr<StreamState>>& st, unsigned started, uint64_t start,
+                    const std::atomic<bool>& cancel, const ProgressFn& progress, uint32_t intervalMs,
+                    EngineResult* out) {
+  std::unique_lock<std::mutex> lk(sh.mu);
+  const auto interval = std::chrono::milliseconds(std::max<uint32_t>(intervalMs, 20));
+  while (sh.finished < started) {
+    sh.cv.wait_for(lk, interval);
+    if (cancel.load(std::memory_order_relaxed)) {
+      out->cancelled = true;
+      sh.stop.store(true, std::memory_order_relaxed);
+    }
+    if (NowNs() >= sh.deadlineNs) sh.stop.store(true, std::memory_order_relaxed);
+    if (progress && sh.finished < started) {
+      uint64_t b = 0, n = 0;
+      for (auto& s : st) { b += s->bytes.load(std::memory_order_relaxed); n += s->ios.load(std::memory_order_relaxed); }
+      lk.unlock();
+      progress(b, n, static_cast<double>(NowNs() - start) / 1e9);
+      lk.lock();
     }
   }
-  for (auto& t : pool) t.join();
-  const uint64_t end = NowNs();
-  if (getrusage(RUSAGE_SELF, &ru1) != 0) ru1 = ru0;  // CPU then reads as 0 rather than garbage
+}
 
-  out->elapsedSec = static_cast<double>(end - start) / 1e9;
-  out->userSec = TvSec(ru1.ru_utime) - TvSec(ru0.ru_utime);
-  out->sysSec = TvSec(ru1.ru_stime) - TvSec(ru0.ru_stime);
+/** The submit/complete loop: every stream on its own thread, this one watching; CPU measured around it. */
+StreamsRun RunStreams(const EngineOptions& o, Shared& sh, std::vector<std::unique_ptr<StreamState>>& st,
+                      const EngineLayout& lay, const std::atomic<bool>& cancel, const ProgressFn& progress,
+                      EngineResult* out) {
+  StreamsRun run;
+  if (getrusage(RUSAGE_SELF, &run.ru0) != 0) std::memset(&run.ru0, 0, sizeof run.ru0);
+  run.start = NowNs();
+  if (o.durationMs) sh.deadlineNs = run.start + o.durationMs * 1000000ull;
+  std::vector<std::thread> pool;
+  StartStreams(sh, st, lay, &pool);
+  run.started = static_cast<unsigned>(pool.size());
+  WaitForStreams(sh, st, run.started, run.start, cancel, progress, o.progressIntervalMs, out);
+  for (auto& t : pool) t.join();
+  run.end = NowNs();
+  if (getrusage(RUSAGE_SELF, &run.ru1) != 0) run.ru1 = run.ru0;  // CPU then reads as 0 rather than garbage
+  return run;
+}
+
+/** Sums the streams into the result: bytes, I/Os, latency, CPU, buffer registration, the first error. */
+void CollectResults(const EngineOptions& o, const EngineLayout& lay, const Shared& sh,
+                    const std::vector<std::unique_ptr<StreamState>>& st, const StreamsRun& run, EngineResult* out) {
+  out->elapsedSec = static_cast<double>(run.end - run.start) / 1e9;
+  out->userSec = TvSec(run.ru1.ru_utime) - TvSec(run.ru0.ru_utime);
+  out->sysSec = TvSec(run.ru1.ru_stime) - TvSec(run.ru0.ru_stime);
   bool anyRegistered = false;
   int regErr = 0;
-  for (unsigned i = 0; i < started; i++) {
+  for (unsigned i = 0; i < run.started; i++) {
     StreamState& s = *st[i];
     out->bytes += s.bytes.load();
     out->ios += s.ios.load();
@@ -843,10 +891,40 @@ bool RunEngine(const EngineOptions& o, const std::atomic<bool>& cancel, const Pr
     if (s.registerErr) regErr = s.registerErr;
   }
   out->registeredBuffers = anyRegistered;
-  if (engine == "io_uring" && o.registerBuffers && !anyRegistered && regErr)
+  if (lay.engine == "io_uring" && o.registerBuffers && !anyRegistered && regErr)
     out->registerNote = "IORING_REGISTER_BUFFERS refused: " + ErrnoMessage(regErr, "io_uring_register", "") + "; used plain reads";
   out->error = sh.error;
   out->errorCode = sh.errorCode;
+}
+
+}  // namespace
+
+bool RunEngine(const EngineOptions& o, const std::atomic<bool>& cancel, const ProgressFn& progress,
+               EngineResult* out, SetupError* se) {
+  if (!CheckOptions(o, se)) return false;
+  const bool cufileDirect = o.dest == EngineOptions::Dest::CuFile && !o.bounce;
+  EngineLayout lay;
+  if (!ChooseEngine(o, cufileDirect, &lay, out, se)) return false;
+  Fd src;  // declared before the buffers: a cuFile handle on it is deregistered before it closes
+  if (!OpenTarget(o, &src, se)) return false;
+  EngineBuffers buf;
+  if (!SetUpDestination(o, lay.slots, src.get(), cufileDirect, &buf, se)) return false;
+  if (!SetUpStaging(o, lay.slots, &buf, out, se)) return false;
+  if (!FillWritePattern(o, lay.slots, buf.dest.get(), se)) return false;
+
+  Shared sh;
+  sh.o = &o;
+  sh.fd = src.get();
+  sh.dest = buf.dest.get();
+  sh.gpu = buf.gpu;
+  sh.staging = buf.staging.get();
+  sh.nblocks = o.rangeLength / o.blockSize;
+  sh.lastOffset.assign(lay.slots, kNoOffset);
+  std::vector<std::unique_ptr<StreamState>> st;
+  for (unsigned i = 0; i < lay.threads; i++) st.push_back(std::make_unique<StreamState>());
+
+  const StreamsRun run = RunStreams(o, sh, st, lay, cancel, progress, out);
+  CollectResults(o, lay, sh, st, run, out);
   Verify(sh, out);
   return true;
 }

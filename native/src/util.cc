@@ -13,6 +13,7 @@ const char* ErrnoName(int e) {
     P2P_E(ENOTDIR) P2P_E(EISDIR) P2P_E(EINVAL) P2P_E(EMFILE) P2P_E(ENFILE) P2P_E(ENOSPC)
     P2P_E(EROFS) P2P_E(ERANGE) P2P_E(ENOSYS) P2P_E(EOPNOTSUPP) P2P_E(EREMOTEIO) P2P_E(ECANCELED)
     P2P_E(ETIMEDOUT) P2P_E(EOVERFLOW) P2P_E(E2BIG) P2P_E(ESPIPE) P2P_E(ENAMETOOLONG) P2P_E(ELOOP)
+    P2P_E(ENOTTY)  // an ioctl the file does not know (a path that is not the driver asked for)
 #undef P2P_E
     default: {
       static thread_local char buf[16];

@@ -1,5 +1,5 @@
 // `p2p bench SOURCE DEST` as named steps: plan (argv checks, live-source guard, source and destination,
-// write guard: plan.ts) -> run with progress and SIGINT (report.ts, gpu-run.ts) -> typed report ->
+// write guard: plan.ts) -> run with progress and SIGINT (report.ts, gpu-run.ts, hmm.ts) -> typed report ->
 // text or JSON. Returns the exit code: 0 ok, 1 the bench failed (I/O error or the bytes that landed
 // differ from the source), 130 cancelled, 2 user error (thrown as UserError).
 import { UserError } from '../errors.js';
@@ -10,7 +10,8 @@ import type { RunSummary } from './metrics.js';
 import { planBench, type BenchDeps, type BenchPlan, type GpuPlan, type StoragePlan } from './plan.js';
 import { executeStorage, type StorageReport } from './report.js';
 import { runGpuPlan, type GpuReport } from './gpu-run.js';
-import { renderBenchText, renderGpuText } from './render.js';
+import { runHmmPlan, type HmmReport } from './hmm.js';
+import { renderBenchText, renderGpuText, renderHmmText } from './render.js';
 import type { RunHooks } from './run.js';
 
 export type { BenchOptions } from './settings.js';
@@ -18,7 +19,7 @@ export type { BenchDeps } from './plan.js';
 export { failureText } from './render.js';
 import type { BenchOptions } from './settings.js';
 
-export type BenchReport = StorageReport | GpuReport;
+export type BenchReport = StorageReport | GpuReport | HmmReport;
 
 /**
  * The link ceiling (GB/s per direction) a bench between these devices can reach. With both ends
@@ -49,6 +50,7 @@ export async function defaultBenchDeps(): Promise<BenchDeps> {
     probeCuFile: (libs) => addon.probeCuFile(libs),
     probeGpus: addon.probeGpus,
     startGpuBench: addon.startGpuBench,
+    startHmmBench: addon.startHmmBench,
     loadFabric: async (o) => (await import('../access/load.js')).loadFabric(o),
     resolveDevice: lookup.resolveDevice,
     pairVerdict: async (fabric, client, provider) => {
@@ -63,7 +65,7 @@ export async function defaultBenchDeps(): Promise<BenchDeps> {
 }
 
 async function depsWith(overrides: Partial<BenchDeps>): Promise<BenchDeps> {
-  const need = ['startBench', 'statSource', 'loadFabric', 'resolveDevice', 'probeGpus', 'startGpuBench'] as const;
+  const need = ['startBench', 'statSource', 'loadFabric', 'resolveDevice', 'probeGpus', 'startGpuBench', 'startHmmBench'] as const;
   const defaults = need.some((k) => !overrides[k]) ? await defaultBenchDeps() : ({} as BenchDeps);
   return { ...defaults, ...overrides } as BenchDeps;
 }
@@ -100,6 +102,7 @@ export async function executePlan(plan: BenchPlan, deps: BenchDeps, hooks: Parti
   outer?.addEventListener('abort', onOuter, { once: true });
   try {
     if (plan.kind === 'gpu') return await runGpuPlan(plan as GpuPlan, deps.startGpuBench, ac.signal);
+    if (plan.kind === 'hmm') return await runHmmPlan(plan, deps.startHmmBench, ac.signal);
     return await executeStorage(plan, { start: hooks.start ?? deps.startBench, signal: ac.signal, onProgress: hooks.onProgress }, deps.root ?? '/');
   } catch (e) {
     if (e instanceof UserError) throw e;
@@ -113,10 +116,15 @@ export async function executePlan(plan: BenchPlan, deps: BenchDeps, hooks: Parti
 /** Exit code of a report: 130 cancelled, 1 failed, 0 ok. */
 export function reportExitCode(r: BenchReport): number {
   if (r.cancelled) return 130;
-  return (r.kind === 'gpu' ? r.ok : r.doc.ok) ? 0 : 1;
+  return (r.kind === 'storage' ? r.doc.ok : r.ok) ? 0 : 1;
 }
 
 function printReport(report: BenchReport, plan: BenchPlan, io: CommandIO, json: boolean): void {
+  if (report.kind === 'hmm') {
+    if (json) io.out(JSON.stringify(report, null, 2) + '\n');
+    else renderHmmText(report, io);
+    return;
+  }
   if (report.kind === 'gpu') {
     if (json) io.out(JSON.stringify(report, null, 2) + '\n');
     else renderGpuText(report, io);

@@ -1,6 +1,7 @@
 // Step 2 of `p2p bench`: planning. Resolves the source and the destination on this machine, refuses
 // offline sources, decides direct/bounce (or a GPU copy bench when both ends are memories), applies the
-// p2pmem capacity and write guards, and returns a typed BenchPlan that the run step executes.
+// p2pmem capacity and write guards, and returns a typed BenchPlan that the run step executes (with --hmm,
+// an HMM migration plan from hmm.ts instead).
 import { existsSync, readdirSync, openSync, readSync, closeSync, realpathSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,8 @@ import {
   bdfFromSysfsPath, planDestination, resolveSourceSpec, SourceError, sourceFromDevice, type DestinationPlan, type DeviceFacts,
 } from './resolve.js';
 import type { EngineSettings, StartBenchFn, Target } from './run.js';
-import { checkSettings, size, type BenchOptions, type BenchSettings } from './settings.js';
+import { checkSettings, size, type BenchOptions, type BenchSettings, type SourcedBenchOptions } from './settings.js';
+import { planHmm, type HmmPlan, type StartHmmBenchFn } from './hmm.js';
 import { blockNameFor, decideWrite, gatherBlockFacts, type WriteTargetFacts } from './write-guard.js';
 import type { StartGpuBenchFn } from './gpu-run.js';
 import { labelWithBdf, shortLabel } from '../model/aliases.js';
@@ -28,6 +30,8 @@ export interface BenchDeps {
   /** CUDA or HIP devices and their peer access (GPU copy benches). */
   probeGpus(runtime: GpuRuntimeName, lib: string): GpuProbe;
   startGpuBench: StartGpuBenchFn;
+  /** HMM migrations through the kernel's test driver (--hmm). */
+  startHmmBench: StartHmmBenchFn;
   loadFabric(opts: SourceOptions): Promise<Fabric>;
   resolveDevice(fabric: Fabric, name: string): Device;
   /** The P2P pair analysis (client = the source's DMA function, provider = destination). Null = unknown. */
@@ -90,7 +94,7 @@ export interface GpuPlan {
   pair: PairVerdictFacts | null;
 }
 
-export type BenchPlan = StoragePlan | GpuPlan;
+export type BenchPlan = StoragePlan | GpuPlan | HmmPlan;
 
 function toFacts(d: Device): DeviceFacts {
   return { bdf: d.bdf, alias: d.alias, names: d.names, kind: d.kind, vendorId: d.vendorId, p2pmem: d.p2pmem };
@@ -129,7 +133,7 @@ export function gpuRuntimeOf(d: Device): GpuRuntimeName | null {
 /** Ties the fabric, the fabric-loading deps and one-shot memoisation together for the planning steps. */
 class PlanContext {
   private fabric: Fabric | null = null;
-  constructor(readonly opts: BenchOptions, readonly deps: BenchDeps, readonly settings: BenchSettings, readonly root: string) {}
+  constructor(readonly opts: SourcedBenchOptions, readonly deps: BenchDeps, readonly settings: BenchSettings, readonly root: string) {}
   async getFabric(): Promise<Fabric> {
     return (this.fabric ??= await this.deps.loadFabric(this.opts));
   }
@@ -164,7 +168,7 @@ function statChecked(deps: BenchDeps, sourcePath: string): SourceStat {
   return st;
 }
 
-function sourceRange(opts: BenchOptions, s: BenchSettings, st: SourceStat, sourcePath: string): { offset: number; raw: number; length: number } {
+function sourceRange(opts: SourcedBenchOptions, s: BenchSettings, st: SourceStat, sourcePath: string): { offset: number; raw: number; length: number } {
   const offset = size('offset', opts.offset, 0);
   if (offset % 4096 !== 0) throw new UserError('--offset must be a multiple of 4096');
   if (offset >= st.size) throw new UserError(`--offset ${offset} is beyond the end of ${sourcePath} (${st.size} bytes)`);
@@ -323,12 +327,14 @@ async function endpoints(ctx: PlanContext): Promise<{ src: Device | null | 'host
   return { src: spec.kind === 'path' ? null : await ctx.device(opts.source), dst };
 }
 
-/** Plan one bench: argv checks, the live-source guard, then a storage or a GPU memory plan. */
+/** Plan one bench: argv checks, the live-source guard, then an HMM, a storage or a GPU memory plan. */
 export async function planBench(opts: BenchOptions, deps: BenchDeps): Promise<BenchPlan> {
   const settings = checkSettings(opts, deps.env ?? process.env);
   // Bench measures the machine p2p runs on: a --dump or --root source is refused by the source object.
   openSource(opts).requireLive('p2p bench');
-  const ctx = new PlanContext(opts, deps, settings, deps.root ?? '/');
+  if (opts.hmm !== undefined) return planHmm(opts);
+  if (opts.source === undefined) throw new UserError('p2p bench needs a SOURCE (nvme0, a block device, a file, host or a GPU), or --hmm DEVICE');
+  const ctx = new PlanContext({ ...opts, source: opts.source }, deps, settings, deps.root ?? '/');
   const { src, dst } = await endpoints(ctx);
   if (src === 'host') {
     if (!dst) throw new UserError('host -> host is not a bench: name a GPU as the destination (p2p bench host gpu0)');

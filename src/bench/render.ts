@@ -1,5 +1,5 @@
-// Text rendering of bench reports: the storage table (or sweep) with its failure lines, and the GPU
-// copy table with the peer-access answer next to our verdict. The JSON is the report itself.
+// Text rendering of bench reports: the storage table (or sweep) with its failure lines, the GPU copy
+// table with the peer-access answer next to our verdict, and the HMM migration table. The JSON is the report itself.
 import type { CommandIO } from '../commands/shared.js';
 import { makeStyle } from '../format/style.js';
 import { renderResults, renderSweep } from './format.js';
@@ -7,6 +7,7 @@ import { formatSize, type RunSummary } from './metrics.js';
 import type { StoragePlan } from './plan.js';
 import type { StorageReport } from './report.js';
 import { gpuCaseFailed, peerRefused, type GpuReport } from './gpu-run.js';
+import { hmmFailures, type HmmDirection, type HmmReport } from './hmm.js';
 
 export function failureText(s: RunSummary): string {
   if (s.verify.checked && !s.verify.ok) {
@@ -66,5 +67,41 @@ export function renderGpuText(r: GpuReport, io: CommandIO): void {
     if (g && (g.ab !== null || g.ba !== null)) io.out(`  ${c.bold('peer vs staged:')} ${[g.ab, g.ba].map((x) => (x === null ? '-' : `${x.toFixed(2)}x`)).join(' / ')}\n`);
   }
   for (const x of r.cases.filter((y) => gpuCaseFailed(y) && !peerRefused(r, y))) io.err(`bench FAILED (${x.direction}, ${x.method}): ${x.error ?? gpuVerifyText(x)}\n`);
+  if (r.cancelled) io.err('bench cancelled\n');
+}
+
+const HMM_ROWS: Record<HmmDirection['name'], string> = {
+  'to-device': 'to device (MIGRATE_TO_DEV)',
+  'device-read': "device's view (READ)",
+  'to-system': 'to system',
+};
+
+function hmmVerifyText(v: boolean | null): string {
+  return v === null ? 'not checked' : v ? 'ok' : 'MISMATCH';
+}
+
+/** The HMM report: one row per direction (average and best rep, time per GiB, pages), the checks, one line per failure. */
+export function renderHmmText(r: HmmReport, io: CommandIO): void {
+  const c = makeStyle(io.color).c;
+  const back = r.back === 'fault' ? 'CPU faults' : 'MIGRATE_TO_SYS';
+  io.out(`p2p bench --hmm ${r.device}: ${formatSize(r.bytesPerRep)} per migration, ${r.reps.length} of ${r.repsAsked} reps, back by ${back}\n`);
+  const pages = (d: HmmDirection): string => {
+    const p = r.pages;
+    if (d.name === 'to-device') return p.minOnDevice === null ? '-' : `${p.minOnDevice} of ${p.perRep} on the device`;
+    if (d.name === 'to-system') return p.maxLeftOnDevice === null ? '-' : `${p.maxLeftOnDevice} left on the device`;
+    return '';
+  };
+  const rate = (x: number) => `${x.toFixed(2)} GiB/s`;
+  const rows = r.directions.map((d) => {
+    const none = d.bytes === 0;
+    const name = d.name === 'to-system' ? `${HMM_ROWS[d.name]} (${r.back === 'fault' ? 'faults' : 'MIGRATE_TO_SYS'})` : HMM_ROWS[d.name];
+    return [name, none ? '-' : rate(d.gibPerSec), none ? '-' : rate(d.bestGibPerSec), none ? '-' : `${d.secPerGiB.toFixed(3)} s`, pages(d)];
+  });
+  const head = ['direction', 'average', 'best rep', 'per GiB', 'pages'];
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  io.out('  ' + head.map((h, i) => c.bold(h.padEnd(w[i]))).join('  ').trimEnd() + '\n');
+  for (const row of rows) io.out('  ' + row.map((x, i) => x.padEnd(w[i])).join('  ').trimEnd() + '\n');
+  io.out(`  verify: device's view ${hmmVerifyText(r.verified.device)}, CPU after the way back ${hmmVerifyText(r.verified.cpu)}\n`);
+  for (const f of hmmFailures(r)) io.err(`bench FAILED (hmm): ${f}\n`);
   if (r.cancelled) io.err('bench cancelled\n');
 }

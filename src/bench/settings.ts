@@ -5,8 +5,13 @@ import type { SourceOptions } from '../commands/shared.js';
 import { parseSize } from './metrics.js';
 
 export interface BenchOptions extends SourceOptions {
-  source: string;
+  /** The storage or GPU source; absent with --hmm. */
+  source?: string;
   dest?: string;
+  /** HMM test driver device (/dev/hmm_dmirror0): migration to device memory and back instead of a source. */
+  hmm?: string;
+  /** With --hmm: back by HMM_DMIRROR_MIGRATE_TO_SYS (default) or by CPU faults. */
+  hmmBack?: 'migrate' | 'fault';
   mode?: 'direct' | 'bounce' | 'both';
   bs?: string | number;
   qd?: number;
@@ -40,6 +45,9 @@ export interface BenchOptions extends SourceOptions {
   /** libamdhip64 to dlopen (default libamdhip64.so; env P2P_LIBHIP). */
   libhip?: string;
 }
+
+/** Options of a bench that has a source (every bench but --hmm). */
+export type SourcedBenchOptions = BenchOptions & { source: string };
 
 /** The checked settings of one bench. */
 export interface BenchSettings {

@@ -14,11 +14,11 @@ export async function runBench(opts: BenchOptions, io: CommandIO): Promise<numbe
 }
 
 export const benchCommand: CommandModule<object, BenchOptions> = {
-  command: 'bench <source> [dest]',
+  command: 'bench [source] [dest]',
   describe: 'Benchmark NVMe/file -> GPU, p2pmem or host memory: direct (P2P) vs bounce through host memory',
   builder: (y) =>
     withJsonOption(withKernelOption(withSourceOptions(y)))
-      .positional('source', { type: 'string', demandOption: true, describe: 'nvme0 / nvme0n1 / a device alias or BDF, a block device or a file (O_DIRECT)' })
+      .positional('source', { type: 'string', describe: 'nvme0 / nvme0n1 / a device alias or BDF, a block device or a file (O_DIRECT); none with --hmm' })
       .positional('dest', { type: 'string', default: 'host', describe: "p2pmem provider or GPU (alias or BDF), or 'host'" })
       .option('mode', { choices: ['direct', 'bounce', 'both'] as const, default: 'both' as const, describe: 'direct: DMA into the destination; bounce: via host memory + CPU copy; both: A/B interleaved' })
       .option('bs', { type: 'string', default: '1M', describe: 'Block size (4k, 128k, 1M...)' })
@@ -40,12 +40,15 @@ export const benchCommand: CommandModule<object, BenchOptions> = {
       .option('sweep', { type: 'boolean', default: false, describe: 'Run block sizes x queue depths and draw the curve' })
       .option('sweep-bs', { type: 'string', describe: 'Block sizes for --sweep (default 4k,16k,64k,256k,1M)' })
       .option('sweep-qd', { type: 'string', describe: 'Queue depths for --sweep (default 1,4,16,32,64)' })
+      .option('hmm', { type: 'string', describe: "HMM migration bench: the kernel's HMM test driver device (/dev/hmm_dmirror0), to device memory and back with --size and --rounds", group: 'HMM:' })
+      .option('hmm-back', { choices: ['migrate', 'fault'] as const, describe: 'With --hmm: back to system memory by HMM_DMIRROR_MIGRATE_TO_SYS (default) or by CPU page faults', group: 'HMM:' })
       .option('libcuda', { type: 'string', describe: 'libcuda to dlopen (default libcuda.so.1; env P2P_LIBCUDA)', group: 'GPU:' })
       .option('libcufile', { type: 'string', describe: 'libcufile to dlopen (default libcufile.so.0; env P2P_LIBCUFILE)', group: 'GPU:' })
       .option('libhip', { type: 'string', describe: 'libamdhip64 to dlopen (default libamdhip64.so; env P2P_LIBHIP)', group: 'GPU:' })
       .example('p2p bench host gpu0', 'Host <-> GPU copy bandwidth, pinned and pageable')
       .example('p2p bench gpu0 gpu1', 'GPU -> GPU with peer access against a copy staged through host memory, both ways')
       .example('p2p bench nvme0 gpu0', 'A/B: NVMe -> GPU memory via cuFile vs via host memory')
+      .example('p2p bench --hmm /dev/hmm_dmirror0 --size 64M', 'HMM: migrate 64 MiB to the test driver\'s device memory and back, bytes verified')
       .example('p2p bench /data/big.bin host --bs 4k --qd 64 --pattern rand', 'IOPS of a file, O_DIRECT') as never,
   handler: async (argv) => {
     setExitCode(await runBench(argv, processIO()));

@@ -250,6 +250,63 @@ export interface GpuBenchHandle {
   cancel(): void;
 }
 
+/** startHmmBench: migrations through the kernel's HMM test driver (lib/test_hmm.c, /dev/hmm_dmirrorN). */
+export interface HmmBenchOptions {
+  device: string;
+  /** Bytes per migration, a multiple of the page size. */
+  bytes: number;
+  reps: number;
+  /** The way back: HMM_DMIRROR_MIGRATE_TO_SYS, or one CPU read per page (each page faults back). Default migrate. */
+  back?: 'migrate' | 'fault';
+  /** Pattern seed; rep i writes the pattern of seed + i. */
+  seed?: number;
+}
+
+/** A comparison with the pattern written before the migration. */
+export interface HmmVerify {
+  checked: boolean;
+  ok: boolean;
+  /** Byte offset in the region of the first mismatch. */
+  firstBadOffset?: number;
+  expected?: number;
+  actual?: number;
+}
+
+export interface HmmRepResult {
+  /** HMM_DMIRROR_MIGRATE_TO_DEV's time; `pages` is the driver's cpages (pages it read back). */
+  toDevice: { sec: number; pages: number };
+  /** HMM_DMIRROR_SNAPSHOT after it: pages device-private on this device. */
+  onDevicePages: number;
+  /** HMM_DMIRROR_READ of the whole region (the device's view, nothing migrates) and its page-table faults. */
+  deviceRead: { sec: number; faults: number };
+  deviceVerify: HmmVerify;
+  /** The way back: MIGRATE_TO_SYS's cpages, or the pages touched when faulting back. */
+  toSystem: { sec: number; pages: number };
+  /** SNAPSHOT after the way back: pages still on the device. */
+  leftOnDevicePages: number;
+  /** The region read on the CPU after the way back. */
+  cpuVerify: HmmVerify;
+}
+
+export interface HmmBenchResult {
+  device: string;
+  bytes: number;
+  pageSize: number;
+  back: 'migrate' | 'fault';
+  /** Completed reps (one whose step failed is left out; `error` says which step). */
+  reps: HmmRepResult[];
+  /** "ioctl(HMM_DMIRROR_MIGRATE_TO_DEV) /dev/hmm_dmirror0: ENOMEM (Cannot allocate memory)"; the run stops there. */
+  error?: string;
+  errorCode?: string;
+  failedStep?: 'to-device' | 'device-read' | 'to-system';
+  cancelled: boolean;
+}
+
+export interface HmmBenchHandle {
+  promise: Promise<HmmBenchResult>;
+  cancel(): void;
+}
+
 /** The raw binary's shape (checked loosely at load). */
 interface NativeBinding {
   abiVersion: number;
@@ -261,9 +318,10 @@ interface NativeBinding {
   startBench(opts: NativeBenchOptions, onProgress: ((p: NativeProgress) => void) | undefined): BenchHandle;
   probeGpus(runtime: GpuRuntimeName, lib: string): GpuProbe;
   startGpuBench(opts: GpuBenchOptions): GpuBenchHandle;
+  startHmmBench(opts: HmmBenchOptions): HmmBenchHandle;
 }
 
-const ABI_VERSION = 4;
+const ABI_VERSION = 5;
 
 // ---------------------------------------------------------------------------------------------
 // Loading
@@ -407,4 +465,13 @@ export function probeGpus(runtime: GpuRuntimeName, lib: string): GpuProbe {
  */
 export function startGpuBench(opts: GpuBenchOptions): GpuBenchHandle {
   return native().startGpuBench(opts);
+}
+
+/**
+ * Migrate anonymous memory to the HMM test driver's device-private memory and back, `reps` times, off
+ * the JS thread: each direction timed, the bytes checked in the device's view and on the CPU. Setup
+ * failures (open, mmap, a bad size) reject with one line and `.code`; a failing ioctl resolves with `error`.
+ */
+export function startHmmBench(opts: HmmBenchOptions): HmmBenchHandle {
+  return native().startHmmBench(opts);
 }

@@ -43,6 +43,8 @@ export interface RunOptions {
   commandTimeoutSec?: number;
   /** Overrides every spec's timeoutSec (P2P_LAB_TIMEOUT), for slow or crowded machines. */
   timeoutSec?: number;
+  /** bench-args.txt lines to run instead of benchLines(spec) (a fabric without NVMe pairs, e.g. test/lab/hmm.test.ts). */
+  benchLines?: string[];
   log?: (line: string) => void;
 }
 
@@ -214,7 +216,7 @@ async function runFabricOnce(specIn: LabSpec, opt: RunOptions): Promise<LabResul
     P2P_COMMANDS: GUEST_COMMANDS.filter((c) => opt.commands?.has(c)).join(' '),
   };
   writeFileSync(join(guestDir, 'guest.env'), Object.entries(env).map(([k, v]) => `${k}='${v.replace(/'/g, `'\\''`)}'`).join('\n') + '\n');
-  const bench = opt.commands?.has('bench') ? benchLines(spec) : [];
+  const bench = opt.benchLines ?? (opt.commands?.has('bench') ? benchLines(spec) : []);
   if (bench.length) writeFileSync(join(guestDir, 'bench-args.txt'), bench.join('\n') + '\n');
 
   let argv: string[];
