@@ -1,7 +1,9 @@
 // The HMM migration bench on the real kernel: one guest on the v2 lab kernel (CONFIG_TEST_HMM built in,
 // /dev/hmm_dmirror0 and 1) runs `p2p bench --hmm` both ways back (MIGRATE_TO_SYS, CPU faults); each
 // report must say every byte verified, every page went to the device and came back, and give times.
-// Opt-in like lab.test.ts (P2P_LAB=1); P2P_LAB_RESULTS=DIR re-checks a run left in DIR/hmm-dmirror.
+// Opt-in like lab.test.ts (P2P_LAB=1). Results go to OUT/hmm/ (OUT: $P2P_LAB_OUT or test/lab/out), a
+// folder of their own so the fabric checks that read OUT/*.json do not take this guest for a fabric;
+// P2P_LAB_RESULTS=DIR re-checks a run left in DIR/hmm/.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -13,7 +15,7 @@ import type { LabSpec } from './spec.js';
 import type { HmmReport } from '../../src/bench/hmm.js';
 
 const root = repoRoot();
-const resultsDir = process.env.P2P_LAB_RESULTS ? resolve(process.env.P2P_LAB_RESULTS) : null;
+const resultsDir = process.env.P2P_LAB_RESULTS ? join(resolve(process.env.P2P_LAB_RESULTS), 'hmm') : null;
 const SUITE_TIMEOUT_MS = 10 * 60 * 1000;
 const MIB = 16;
 const BYTES = MIB << 20;
@@ -57,7 +59,7 @@ else describe('HMM lab: p2p bench --hmm under the v2 kernel', { timeout: SUITE_T
     }
     const pre = prerequisites(root);
     if ('missing' in pre) throw new Error(pre.missing);
-    const outDir = resolve(process.env.P2P_LAB_OUT ?? join(root, 'test', 'lab', 'out'));
+    const outDir = join(resolve(process.env.P2P_LAB_OUT ?? join(root, 'test', 'lab', 'out')), 'hmm');
     mkdirSync(outDir, { recursive: true });
     const log = process.env.P2P_LAB_QUIET ? undefined : (l: string) => process.stderr.write(`lab: ${l}\n`);
     // Only bench: the fabric commands have nothing to show here and each node start costs seconds under TCG.
