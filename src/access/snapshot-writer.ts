@@ -323,30 +323,29 @@ function captureMemMechanisms(c: Capturer): void {
   }
 }
 
-/** Reads everything p2p uses under the root into archive entries plus the manifest. */
-export function captureSnapshot(opts: CaptureOptions = {}): Capture {
-  const rootArg = opts.root ?? '/';
-  const root = path.resolve(rootArg);
-  // Whether this is the machine p2p runs on is the source's call (source.ts), made here when not given.
-  const live = opts.live ?? openSource({ root: opts.root }).live;
-  const now = opts.now ?? new Date();
-  const c = new Capturer(root, opts, now);
-  const devicesRel = 'sys/bus/pci/devices';
-  let names: string[];
+const DEVICES_REL = 'sys/bus/pci/devices';
+
+/** The PCI functions the root lists, in BDF order; a root without sys/bus/pci/devices is a user error. */
+function listPciFunctions(c: Capturer, rootArg: string): string[] {
   try {
-    names = fs.readdirSync(c.abs(devicesRel)).filter((n) => BDF_RE.test(n)).sort();
+    return fs.readdirSync(c.abs(DEVICES_REL)).filter((n) => BDF_RE.test(n)).sort();
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new UserError(`no PCI devices: ${c.abs(devicesRel)} does not exist (is ${rootArg} a filesystem root with sys/?)`);
-    throw new UserError(`cannot list ${c.abs(devicesRel)}: ${code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new UserError(`no PCI devices: ${c.abs(DEVICES_REL)} does not exist (is ${rootArg} a filesystem root with sys/?)`);
+    throw new UserError(`cannot list ${c.abs(DEVICES_REL)}: ${code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
   }
-  c.addDir(devicesRel);
+}
 
-  // Each function's directory, and every PCI function on the path above it (bridges that are
-  // missing from bus/pci/devices are read from there too, as the sysfs reader does).
+/**
+ * Each function's directory, and every PCI function on the path above it (bridges that are
+ * missing from bus/pci/devices are read from there too, as the sysfs reader does). Returns how
+ * many functions were captured.
+ */
+function capturePciFunctions(c: Capturer, names: readonly string[]): number {
+  c.addDir(DEVICES_REL);
   let deviceCount = 0;
   for (const name of names) {
-    const rel = `${devicesRel}/${name}`;
+    const rel = `${DEVICES_REL}/${name}`;
     const st = fs.lstatSync(c.abs(rel));
     let dir: string | null = rel;
     if (st.isSymbolicLink()) dir = c.addLink(rel);
@@ -365,8 +364,11 @@ export function captureSnapshot(opts: CaptureOptions = {}): Capture {
     c.addDevice(dir);
     deviceCount++;
   }
+  return deviceCount;
+}
 
-  // Kernel names bound to PCI functions (nvme0, nvme0n1, eth0, mlx5_0, card0).
+/** Kernel names bound to PCI functions (nvme0, nvme0n1, eth0, mlx5_0, card0). */
+function captureClassLinks(c: Capturer): void {
   for (const cls of CLASS_DIRS) {
     const dir = `sys/class/${cls}`;
     for (const n of c.list(dir)) {
@@ -380,10 +382,10 @@ export function captureSnapshot(opts: CaptureOptions = {}): Capture {
       if (bdfsInPath(target).length > 0) c.addLinkWithTarget(rel);
     }
   }
+}
 
-  captureMemMechanisms(c);
-
-  // IOMMU: units, and each group's default domain type and members.
+/** IOMMU: units, and each group's default domain type and members. */
+function captureIommu(c: Capturer): void {
   for (const n of c.list('sys/class/iommu')) c.addLinkWithTarget(`sys/class/iommu/${n}`);
   for (const g of c.list('sys/kernel/iommu_groups')) {
     const gdir = `sys/kernel/iommu_groups/${g}`;
@@ -391,13 +393,15 @@ export function captureSnapshot(opts: CaptureOptions = {}): Capture {
     c.addFile(`${gdir}/type`, 4096);
     for (const m of c.list(`${gdir}/devices`)) c.addLink(`${gdir}/devices/${m}`);
   }
+}
 
-  // Machine-wide facts.
+/** Machine-wide facts (HOST_FILES, the host name replaced under --redact) and each NUMA node's files. */
+function captureHostFiles(c: Capturer, redact: boolean): void {
   for (const [rel, cap] of HOST_FILES) {
     // The directory even when the file is absent: "no /etc/cufile.json" differs from "no /etc at all".
     const parent = path.posix.dirname(rel);
     if (parent !== '.' && c.isDir(parent)) c.addDir(parent);
-    if (rel === 'proc/sys/kernel/hostname' && opts.redact) {
+    if (rel === 'proc/sys/kernel/hostname' && redact) {
       if (c.addFile(rel, cap, () => new TextEncoder().encode('redacted\n'))) c.redactions.push({ path: rel, what: 'host name replaced by "redacted"' });
       continue;
     }
@@ -407,7 +411,10 @@ export function captureSnapshot(opts: CaptureOptions = {}): Capture {
     if (!/^node\d+$/.test(n)) continue;
     for (const f of NODE_FILES) c.addFile(`sys/devices/system/node/${n}/${f}`, 64 << 10);
   }
-  // The host's own names, for redacting free text.
+}
+
+/** The host's own names (and their short forms), longest first, for redacting free text. */
+function hostNamesOf(c: Capturer, opts: CaptureOptions, live: boolean): string[] {
   const hostnames = new Set<string>();
   const hn = c.entries.get('proc/sys/kernel/hostname');
   if (live) hostnames.add(os.hostname());
@@ -420,7 +427,12 @@ export function captureSnapshot(opts: CaptureOptions = {}): Capture {
       /* no host name in the source */
     }
   }
-  const hostNames = [...hostnames].filter(Boolean).flatMap((h) => [h, h.split('.')[0]]).sort((x, y) => y.length - x.length);
+  return [...hostnames].filter(Boolean).flatMap((h) => [h, h.split('.')[0]]).sort((x, y) => y.length - x.length);
+}
+
+/** The kernel log: read from /dev/kmsg on the live machine, a captured tree's dmesg.txt otherwise; redacted under --redact. */
+function captureKernelLog(c: Capturer, opts: CaptureOptions, live: boolean): void {
+  const hostNames = hostNamesOf(c, opts, live);
   if (live) {
     const log = opts.kernelLog !== undefined ? opts.kernelLog : readKernelLog();
     if (log !== null) {
@@ -435,7 +447,10 @@ export function captureSnapshot(opts: CaptureOptions = {}): Capture {
       c.redactions.push({ path: 'dmesg.txt', what: 'host names and serial numbers in the kernel log replaced by "redacted"' });
     }
   }
+}
 
+/** The kernel release (osrelease, else /proc/version) and its boot/config-RELEASE; the release, or null. */
+function captureBootConfig(c: Capturer): string | null {
   const osrelease = c.entries.get('proc/sys/kernel/osrelease');
   let release = osrelease?.type === 'file' ? new TextDecoder().decode(osrelease.data).trim() : null;
   if (!release) {
@@ -443,15 +458,35 @@ export function captureSnapshot(opts: CaptureOptions = {}): Capture {
     release = v?.type === 'file' ? kernelReleaseFromVersion(new TextDecoder().decode(v.data)) : null;
   }
   if (release && /^[\w.+~-]+$/.test(release)) c.addFile(`boot/config-${release}`, 16 << 20);
+  return release;
+}
 
-  let hostname: string | null;
-  if (opts.redact) hostname = null;
-  else if (opts.hostname !== undefined) hostname = opts.hostname;
-  else if (live) hostname = os.hostname();
-  else {
-    const h = c.entries.get('proc/sys/kernel/hostname');
-    hostname = h?.type === 'file' ? new TextDecoder().decode(h.data).trim() || null : null;
-  }
+/** The host name the manifest names: none under --redact, else the caller's, this machine's, or the tree's. */
+function manifestHostname(c: Capturer, opts: CaptureOptions, live: boolean): string | null {
+  if (opts.redact) return null;
+  if (opts.hostname !== undefined) return opts.hostname;
+  if (live) return os.hostname();
+  const h = c.entries.get('proc/sys/kernel/hostname');
+  return h?.type === 'file' ? new TextDecoder().decode(h.data).trim() || null : null;
+}
+
+/** Reads everything p2p uses under the root into archive entries plus the manifest. */
+export function captureSnapshot(opts: CaptureOptions = {}): Capture {
+  const rootArg = opts.root ?? '/';
+  const root = path.resolve(rootArg);
+  // Whether this is the machine p2p runs on is the source's call (source.ts), made here when not given.
+  const live = opts.live ?? openSource({ root: opts.root }).live;
+  const now = opts.now ?? new Date();
+  const c = new Capturer(root, opts, now);
+  const names = listPciFunctions(c, rootArg);
+  const deviceCount = capturePciFunctions(c, names);
+  captureClassLinks(c);
+  captureMemMechanisms(c);
+  captureIommu(c);
+  captureHostFiles(c, Boolean(opts.redact));
+  captureKernelLog(c, opts, live);
+  const release = captureBootConfig(c);
+
   const label = opts.sourceLabel ?? { source: live ? 'live' : 'root', root: live ? null : rootArg };
   const files = [...c.entries.values()].filter((e) => e.type === 'file').length;
   const manifest: SnapshotManifest = {
@@ -462,7 +497,7 @@ export function captureSnapshot(opts: CaptureOptions = {}): Capture {
     source: label.source,
     root: opts.redact ? null : label.root,
     uid: opts.uid !== undefined ? opts.uid : live ? process.getuid?.() ?? null : null,
-    hostname,
+    hostname: manifestHostname(c, opts, live),
     kernelRelease: release,
     redacted: Boolean(opts.redact),
     redactions: c.redactions,

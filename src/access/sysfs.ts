@@ -370,8 +370,18 @@ export function readSysfsFunctions(outline: SysfsOutline, functions: readonly Sy
     opened.push({ fn, bdf, dir, config, baseFiles: r.files, links: r.links, needs });
   });
 
-  // A VF's Vendor and Device ID: the model takes them from its PF's config as the kernel does
-  // (vfIdsFromPf); only when that config falls short (non-root) are the sysfs files read.
+  markVfIdNeeds(opened);
+  readMoreFiles(readDirs, opened);
+  for (const o of opened) devices.push(rawDeviceOf(o, root, classNames));
+  fillSysfsDevices(root, devices, fill, readDir);
+  return { devices, warnings };
+}
+
+/**
+ * A VF's Vendor and Device ID: the model takes them from its PF's config as the kernel does
+ * (vfIdsFromPf); only when that config falls short (non-root) are the sysfs files read.
+ */
+function markVfIdNeeds(opened: readonly Opened[]): void {
   const configByBdf = new Map(opened.map((o) => [o.bdf, o.config]));
   const pfHasIds = new Map<string, boolean>();
   for (const o of opened) {
@@ -387,8 +397,10 @@ export function readSysfsFunctions(outline: SysfsOutline, functions: readonly Sy
     }
     if (!fromPf) o.needs |= NEEDS_VF_IDS;
   }
+}
 
-  // Pass 2: the functions that need more, one batch per mix of needs (a handful in all).
+/** Pass 2: the functions that need more, one batch per mix of needs (a handful in all). */
+function readMoreFiles(readDirs: ReturnType<typeof batchOf>, opened: readonly Opened[]): void {
   const byNeeds: Opened[][] = MORE_FILES.map(() => []);
   for (const o of opened) byNeeds[o.needs].push(o);
   byNeeds.forEach((group, needs) => {
@@ -400,47 +412,45 @@ export function readSysfsFunctions(outline: SysfsOutline, functions: readonly Sy
       o.moreFiles = 'error' in r ? [] : r.files;
     });
   });
+}
 
-  for (const o of opened) {
-    const { bdf, dir, config, links, needs, fn } = o;
-    const [driverLink, iommuLink, physfnLink] = links;
-    const linkFromSysfs = (needs & NEEDS_LINK) !== 0;
-    const idsFromSysfs = (needs & NEEDS_IDS) !== 0;
-    const vfIdsFromSysfs = idsFromSysfs || (needs & NEEDS_VF_IDS) !== 0;
-    const text = (name: string) => attrText(o, name);
-    const physfn = linkBase(physfnLink);
-    let p2pmem: RawP2pmem | null = null;
-    if (needs & NEEDS_P2PMEM) {
-      const published = parseInt10(text('p2pmem/published'));
-      p2pmem = { size: parseInt10(text('p2pmem/size')), available: parseInt10(text('p2pmem/available')), published: published === null ? null : published !== 0 };
-    }
-    const raw: RawDevice = {
-      bdf,
-      config,
-      parentBdf: fn.parentBdf,
-      hostBridge: fn.hostBridge,
-      vendorId: vfIdsFromSysfs ? parseHex(text('vendor')) : undefined,
-      deviceId: vfIdsFromSysfs ? parseHex(text('device')) : undefined,
-      classCode: idsFromSysfs ? parseHex(text('class'))?.padStart(6, '0') ?? null : undefined,
-      subsystemVendorId: idsFromSysfs ? parseHex(text('subsystem_vendor')) : undefined,
-      subsystemDeviceId: idsFromSysfs ? parseHex(text('subsystem_device')) : undefined,
-      revision: idsFromSysfs ? parseHex(text('revision')) : undefined,
-      driver: linkBase(driverLink),
-      numaNode: parseInt10(text('numa_node')),
-      iommuGroup: linkBase(iommuLink),
-      currentLinkSpeed: linkFromSysfs ? text('current_link_speed') : undefined,
-      currentLinkWidth: linkFromSysfs ? parseInt10(text('current_link_width')) : undefined,
-      maxLinkSpeed: linkFromSysfs ? text('max_link_speed') : undefined,
-      maxLinkWidth: linkFromSysfs ? parseInt10(text('max_link_width')) : undefined,
-      p2pmem,
-      classNames: classNames.get(bdf),
-      physfn: physfn && BDF_RE.test(physfn) ? physfn : null,
-      origin: relativeToRoot(root, dir) || dir,
-    };
-    devices.push(raw);
+/** One opened function's RawDevice: config space first, the sysfs attributes only where its needs asked for them. */
+function rawDeviceOf(o: Opened & { fn: SysfsFunction }, root: string, classNames: SysfsOutline['classNames']): RawDevice {
+  const { bdf, dir, config, links, needs, fn } = o;
+  const [driverLink, iommuLink, physfnLink] = links;
+  const linkFromSysfs = (needs & NEEDS_LINK) !== 0;
+  const idsFromSysfs = (needs & NEEDS_IDS) !== 0;
+  const vfIdsFromSysfs = idsFromSysfs || (needs & NEEDS_VF_IDS) !== 0;
+  const text = (name: string) => attrText(o, name);
+  const physfn = linkBase(physfnLink);
+  let p2pmem: RawP2pmem | null = null;
+  if (needs & NEEDS_P2PMEM) {
+    const published = parseInt10(text('p2pmem/published'));
+    p2pmem = { size: parseInt10(text('p2pmem/size')), available: parseInt10(text('p2pmem/available')), published: published === null ? null : published !== 0 };
   }
-  fillSysfsDevices(root, devices, fill, readDir);
-  return { devices, warnings };
+  return {
+    bdf,
+    config,
+    parentBdf: fn.parentBdf,
+    hostBridge: fn.hostBridge,
+    vendorId: vfIdsFromSysfs ? parseHex(text('vendor')) : undefined,
+    deviceId: vfIdsFromSysfs ? parseHex(text('device')) : undefined,
+    classCode: idsFromSysfs ? parseHex(text('class'))?.padStart(6, '0') ?? null : undefined,
+    subsystemVendorId: idsFromSysfs ? parseHex(text('subsystem_vendor')) : undefined,
+    subsystemDeviceId: idsFromSysfs ? parseHex(text('subsystem_device')) : undefined,
+    revision: idsFromSysfs ? parseHex(text('revision')) : undefined,
+    driver: linkBase(driverLink),
+    numaNode: parseInt10(text('numa_node')),
+    iommuGroup: linkBase(iommuLink),
+    currentLinkSpeed: linkFromSysfs ? text('current_link_speed') : undefined,
+    currentLinkWidth: linkFromSysfs ? parseInt10(text('current_link_width')) : undefined,
+    maxLinkSpeed: linkFromSysfs ? text('max_link_speed') : undefined,
+    maxLinkWidth: linkFromSysfs ? parseInt10(text('max_link_width')) : undefined,
+    p2pmem,
+    classNames: classNames.get(bdf),
+    physfn: physfn && BDF_RE.test(physfn) ? physfn : null,
+    origin: relativeToRoot(root, dir) || dir,
+  };
 }
 
 /**

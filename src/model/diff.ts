@@ -398,18 +398,18 @@ function matchMoved(missing: Device[], added: Device[]): Map<string, string> {
   return out;
 }
 
-export function diffFabrics(baseline: DiffSide, current: DiffSide, opts: DiffOptions = {}): FabricDiff {
-  const out = new Collector();
+/**
+ * Every device's changes in BDF order (current BDF; baseline BDF for missing devices): same slot
+ * (replaced, or compared rule by rule), moved, missing, added. Returns how many were compared and
+ * the moved devices (baseline BDF -> current BDF).
+ */
+function diffDevices(baseline: DiffSide, current: DiffSide, out: Collector): { compared: number; moved: Map<string, string> } {
   const A = baseline.fabric;
   const B = current.fabric;
-  diffHost(A.host, B.host, out);
-
   const missing = A.devices.filter((d) => !B.byBdf.has(d.bdf));
   const added = B.devices.filter((d) => !A.byBdf.has(d.bdf));
   const moved = matchMoved(missing, added);
   const movedTo = new Set(moved.values());
-
-  // Device changes in BDF order (current BDF; baseline BDF for missing devices).
   type Item = { bdf: string; run: () => void };
   const items: Item[] = [];
   let compared = 0;
@@ -451,37 +451,52 @@ export function diffFabrics(baseline: DiffSide, current: DiffSide, opts: DiffOpt
   }
   items.sort((x, y) => (x.bdf < y.bdf ? -1 : x.bdf > y.bdf ? 1 : 0));
   for (const it of items) it.run();
+  return { compared, moved };
+}
 
-  // Pair verdicts for pairs present on both sides (moved devices are followed to their new BDF).
-  let pairsCompared: number | null = null;
-  if (baseline.pairs && current.pairs) {
-    pairsCompared = 0;
-    let undecided = 0;
-    const cur = new Map(current.pairs.map((p) => [`${p.client}>${p.provider}`, p]));
-    const byBdf = (bdf: string) => moved.get(bdf) ?? bdf;
-    for (const p of baseline.pairs) {
-      if (p.client === p.provider) continue;
-      const q = cur.get(`${byBdf(p.client)}>${byBdf(p.provider)}`);
-      if (!q) continue;
-      pairsCompared++;
-      const dev = B.byBdf.get(q.client) ?? null;
-      const other = B.byBdf.get(q.provider);
-      const name = (bdf: string, d: Device | null | undefined) => (d ? labelWithBdf(d) : bdf);
-      const pairName = `${name(q.client, dev)} → ${name(q.provider, other)}`;
-      if (p.verdict !== q.verdict && (p.mapType === null || q.mapType === null)) {
-        undecided++;
-      } else if (p.verdict !== q.verdict) {
-        out.add('pair', dev, `${q.client}>${q.provider}`, { verdict: p.verdict, legend: p.legend }, { verdict: q.verdict, legend: q.legend },
-          `P2PDMA ${pairName}: ${p.verdict} → ${q.verdict}`);
-      } else if (p.legend !== q.legend) {
-        out.add('pair', dev, `${q.client}>${q.provider}`, { verdict: p.verdict, legend: p.legend }, { verdict: q.verdict, legend: q.legend },
-          `path ${pairName}: ${p.legend ?? 'unknown'} → ${q.legend ?? 'unknown'}`);
-      }
-    }
-    if (undecided) out.note(null, `${undecided} pair verdict${undecided === 1 ? '' : 's'} undecided on one side (e.g. config space read without root); not compared`);
-  } else if (baseline.pairs || current.pairs) {
-    out.note(null, 'pair verdicts available on one side only; not compared');
+/**
+ * Pair verdicts for pairs present on both sides (moved devices are followed to their new BDF);
+ * returns how many were compared, null when a side has none.
+ */
+function diffPairs(baseline: DiffSide, current: DiffSide, moved: Map<string, string>, out: Collector): number | null {
+  if (!baseline.pairs || !current.pairs) {
+    if (baseline.pairs || current.pairs) out.note(null, 'pair verdicts available on one side only; not compared');
+    return null;
   }
+  const B = current.fabric;
+  let pairsCompared = 0;
+  let undecided = 0;
+  const cur = new Map(current.pairs.map((p) => [`${p.client}>${p.provider}`, p]));
+  const byBdf = (bdf: string) => moved.get(bdf) ?? bdf;
+  for (const p of baseline.pairs) {
+    if (p.client === p.provider) continue;
+    const q = cur.get(`${byBdf(p.client)}>${byBdf(p.provider)}`);
+    if (!q) continue;
+    pairsCompared++;
+    const dev = B.byBdf.get(q.client) ?? null;
+    const other = B.byBdf.get(q.provider);
+    const name = (bdf: string, d: Device | null | undefined) => (d ? labelWithBdf(d) : bdf);
+    const pairName = `${name(q.client, dev)} → ${name(q.provider, other)}`;
+    if (p.verdict !== q.verdict && (p.mapType === null || q.mapType === null)) {
+      undecided++;
+    } else if (p.verdict !== q.verdict) {
+      out.add('pair', dev, `${q.client}>${q.provider}`, { verdict: p.verdict, legend: p.legend }, { verdict: q.verdict, legend: q.legend },
+        `P2PDMA ${pairName}: ${p.verdict} → ${q.verdict}`);
+    } else if (p.legend !== q.legend) {
+      out.add('pair', dev, `${q.client}>${q.provider}`, { verdict: p.verdict, legend: p.legend }, { verdict: q.verdict, legend: q.legend },
+        `path ${pairName}: ${p.legend ?? 'unknown'} → ${q.legend ?? 'unknown'}`);
+    }
+  }
+  if (undecided) out.note(null, `${undecided} pair verdict${undecided === 1 ? '' : 's'} undecided on one side (e.g. config space read without root); not compared`);
+  return pairsCompared;
+}
+
+/** The drift between two fabrics in steps: host facts, devices (moved ones matched first), pair verdicts. */
+export function diffFabrics(baseline: DiffSide, current: DiffSide, opts: DiffOptions = {}): FabricDiff {
+  const out = new Collector();
+  diffHost(baseline.fabric.host, current.fabric.host, out);
+  const { compared, moved } = diffDevices(baseline, current, out);
+  const pairsCompared = diffPairs(baseline, current, moved, out);
 
   const ignore = new Set(opts.ignore ?? []);
   const changes = out.changes.filter((c) => !ignore.has(c.kind));

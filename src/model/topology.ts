@@ -79,102 +79,106 @@ export interface BuildOptions {
   pciIds?: PciIds | null;
 }
 
-export function buildFabric(raw: RawFabric, opts: BuildOptions = {}): Fabric {
-  const warnings = [...raw.warnings];
-  const ids = opts.pciIds ?? null;
-  const devices: Device[] = [];
-  const byBdf = new Map<string, Device>();
+type VfIdsOf = (pfBdf: string) => ReturnType<typeof vfIdsFromPf>;
+
+/** The VF Device ID each PF's SR-IOV capability names, decoded once per PF. */
+function vfIdsLookup(raw: RawFabric): VfIdsOf {
   const rawByBdf = new Map(raw.devices.map((r) => [r.bdf, r]));
   const pfIds = new Map<string, ReturnType<typeof vfIdsFromPf>>();
-  const pfOf = (bdf: string) => {
+  return (bdf: string) => {
     if (!pfIds.has(bdf)) {
       const pf = rawByBdf.get(bdf);
       pfIds.set(bdf, pf ? vfIdsFromPf(pf.config) : null);
     }
     return pfIds.get(bdf)!;
   };
+}
 
-  for (const r of [...raw.devices].sort((a, b) => compareBdf(a.bdf, b.bdf))) {
-    const m = BDF_RE.exec(r.bdf);
-    if (!m) {
-      warnings.push(`${r.bdf}: not a PCI address; skipped`);
-      continue;
-    }
-    const cfg = r.config;
-    const cfgVendor = cfg.u16(0x00);
-    const cfgDevice = cfg.u16(0x02);
-    // An SR-IOV VF's header reads 0xffff for its IDs: the source's IDs, else the kernel's own rule.
-    const vfIds = cfgVendor === 0xffff && r.vendorId === undefined && r.physfn ? pfOf(r.physfn) : null;
-    const vendorId = cfgVendor !== undefined && cfgVendor !== 0xffff ? hex(cfgVendor, 4) : vfIds?.vendorId ?? r.vendorId ?? null;
-    const deviceId = cfgDevice !== undefined && cfgVendor !== 0xffff ? hex(cfgDevice, 4) : vfIds?.deviceId ?? r.deviceId ?? null;
-    const cfgClass = cfg.u32(0x08);
-    const classCode = cfgClass !== undefined ? hex(cfgClass >>> 8, 6) : r.classCode ?? null;
-    const revision = cfgClass !== undefined ? hex(cfgClass & 0xff, 2) : r.revision ?? null;
-    const headerByte = cfg.u8(0x0e);
-    const headerType = headerByte === undefined ? null : headerByte & 0x7f;
-    // Type 1 (PCI-PCI) and type 2 (CardBus) bridges keep bus numbers at the same offsets.
-    const isBridgeHeader = headerType === 1 || headerType === 2;
-    const walk = walkCapabilities(cfg);
-    for (const e of walk.errors) warnings.push(`${r.bdf}: ${e}`);
-    const expCap = findCapability(walk, 0x10);
-    const express = expCap ? decodeExpressSummary(cfg, expCap.offset) : null;
-    const acsCap = findCapability(walk, ACS_EXT_CAP_ID, true);
-    // Type 0 headers carry subsystem IDs at 0x2c; bridges use the Subsystem capability instead.
-    const ssvidCap = isBridgeHeader ? findCapability(walk, SSVID_CAP_ID) : undefined;
-    const ssvid = ssvidCap ? decodeSsvid(cfg, ssvidCap.offset) : null;
-    const ssv = !isBridgeHeader ? cfg.u16(0x2c) : undefined;
-    const ssd = !isBridgeHeader ? cfg.u16(0x2e) : undefined;
-    const cn = r.classNames;
-    const names = cn ? [...(cn.nvme ?? []), ...(cn.block ?? []), ...(cn.net ?? []), ...(cn.infiniband ?? []), ...(cn.drm ?? [])] : [];
-    const dev: Device = {
-      bdf: r.bdf,
-      domain: parseInt(m[1], 16),
-      bus: parseInt(m[2], 16),
-      slot: parseInt(m[3], 16),
-      func: parseInt(m[4], 16),
-      parent: null,
-      children: [],
-      hostBridge: '',
-      vendorId,
-      deviceId,
-      classCode,
-      subsystemVendorId: ssv !== undefined ? hex(ssv, 4) : ssvid?.subsystemVendorId ?? r.subsystemVendorId ?? null,
-      subsystemDeviceId: ssd !== undefined ? hex(ssd, 4) : ssvid?.subsystemDeviceId ?? r.subsystemDeviceId ?? null,
-      revision,
-      headerType,
-      vendorName: vendorId && ids ? ids.vendorName(vendorId) : null,
-      deviceName: vendorId && deviceId && ids ? ids.deviceName(vendorId, deviceId) : null,
-      className: classCode ? (ids?.className(classCode) ?? BUILTIN_CLASS_NAMES[classCode.slice(0, 4)] ?? null) : null,
-      kind: 'endpoint',
-      alias: null,
-      names,
-      driver: r.driver ?? null,
-      numaNode: r.numaNode ?? null,
-      iommuGroup: r.iommuGroup ?? null,
-      portType: express?.portType ?? null,
-      secondaryBus: isBridgeHeader ? cfg.u8(0x19) ?? null : null,
-      subordinateBus: isBridgeHeader ? cfg.u8(0x1a) ?? null : null,
-      link: linkFrom(r, express),
-      mps: express?.mps ?? null,
-      mpsSupported: express?.mpsSupported ?? null,
-      mrrs: express?.mrrs ?? null,
-      relaxedOrdering: express?.relaxedOrdering ?? null,
-      acs: acsCap ? decodeAcs(cfg, acsCap.offset) : null,
-      capabilities: walk,
-      bars: [],
-      localCpuList: null,
-      p2pmem: r.p2pmem ?? null,
-      physfn: r.physfn ?? null,
-      config: cfg,
-      configBytes: cfg.length,
-      raw: r,
-    };
-    applyFilledFacts(dev);
-    devices.push(dev);
-    byBdf.set(dev.bdf, dev);
-  }
+/** Vendor, device, class and revision: config space first, then what the source said. */
+function identityOf(r: RawDevice, vfIdsOf: VfIdsOf): Pick<Device, 'vendorId' | 'deviceId' | 'classCode' | 'revision'> {
+  const cfg = r.config;
+  const cfgVendor = cfg.u16(0x00);
+  const cfgDevice = cfg.u16(0x02);
+  // An SR-IOV VF's header reads 0xffff for its IDs: the source's IDs, else the kernel's own rule.
+  const vfIds = cfgVendor === 0xffff && r.vendorId === undefined && r.physfn ? vfIdsOf(r.physfn) : null;
+  const cfgClass = cfg.u32(0x08);
+  return {
+    vendorId: cfgVendor !== undefined && cfgVendor !== 0xffff ? hex(cfgVendor, 4) : vfIds?.vendorId ?? r.vendorId ?? null,
+    deviceId: cfgDevice !== undefined && cfgVendor !== 0xffff ? hex(cfgDevice, 4) : vfIds?.deviceId ?? r.deviceId ?? null,
+    classCode: cfgClass !== undefined ? hex(cfgClass >>> 8, 6) : r.classCode ?? null,
+    revision: cfgClass !== undefined ? hex(cfgClass & 0xff, 2) : r.revision ?? null,
+  };
+}
 
-  // Parents: the sysfs path when the source has one, else bus numbers as lspci rebuilds them.
+/** One function decoded from its raw facts; parent, children, host bridge and kind are placed later. */
+function buildDevice(r: RawDevice, m: RegExpExecArray, ids: PciIds | null, vfIdsOf: VfIdsOf, warnings: string[]): Device {
+  const cfg = r.config;
+  const { vendorId, deviceId, classCode, revision } = identityOf(r, vfIdsOf);
+  const headerByte = cfg.u8(0x0e);
+  const headerType = headerByte === undefined ? null : headerByte & 0x7f;
+  // Type 1 (PCI-PCI) and type 2 (CardBus) bridges keep bus numbers at the same offsets.
+  const isBridgeHeader = headerType === 1 || headerType === 2;
+  const walk = walkCapabilities(cfg);
+  for (const e of walk.errors) warnings.push(`${r.bdf}: ${e}`);
+  const expCap = findCapability(walk, 0x10);
+  const express = expCap ? decodeExpressSummary(cfg, expCap.offset) : null;
+  const acsCap = findCapability(walk, ACS_EXT_CAP_ID, true);
+  // Type 0 headers carry subsystem IDs at 0x2c; bridges use the Subsystem capability instead.
+  const ssvidCap = isBridgeHeader ? findCapability(walk, SSVID_CAP_ID) : undefined;
+  const ssvid = ssvidCap ? decodeSsvid(cfg, ssvidCap.offset) : null;
+  const ssv = !isBridgeHeader ? cfg.u16(0x2c) : undefined;
+  const ssd = !isBridgeHeader ? cfg.u16(0x2e) : undefined;
+  const cn = r.classNames;
+  const names = cn ? [...(cn.nvme ?? []), ...(cn.block ?? []), ...(cn.net ?? []), ...(cn.infiniband ?? []), ...(cn.drm ?? [])] : [];
+  const dev: Device = {
+    bdf: r.bdf,
+    domain: parseInt(m[1], 16),
+    bus: parseInt(m[2], 16),
+    slot: parseInt(m[3], 16),
+    func: parseInt(m[4], 16),
+    parent: null,
+    children: [],
+    hostBridge: '',
+    vendorId,
+    deviceId,
+    classCode,
+    subsystemVendorId: ssv !== undefined ? hex(ssv, 4) : ssvid?.subsystemVendorId ?? r.subsystemVendorId ?? null,
+    subsystemDeviceId: ssd !== undefined ? hex(ssd, 4) : ssvid?.subsystemDeviceId ?? r.subsystemDeviceId ?? null,
+    revision,
+    headerType,
+    vendorName: vendorId && ids ? ids.vendorName(vendorId) : null,
+    deviceName: vendorId && deviceId && ids ? ids.deviceName(vendorId, deviceId) : null,
+    className: classCode ? (ids?.className(classCode) ?? BUILTIN_CLASS_NAMES[classCode.slice(0, 4)] ?? null) : null,
+    kind: 'endpoint',
+    alias: null,
+    names,
+    driver: r.driver ?? null,
+    numaNode: r.numaNode ?? null,
+    iommuGroup: r.iommuGroup ?? null,
+    portType: express?.portType ?? null,
+    secondaryBus: isBridgeHeader ? cfg.u8(0x19) ?? null : null,
+    subordinateBus: isBridgeHeader ? cfg.u8(0x1a) ?? null : null,
+    link: linkFrom(r, express),
+    mps: express?.mps ?? null,
+    mpsSupported: express?.mpsSupported ?? null,
+    mrrs: express?.mrrs ?? null,
+    relaxedOrdering: express?.relaxedOrdering ?? null,
+    acs: acsCap ? decodeAcs(cfg, acsCap.offset) : null,
+    capabilities: walk,
+    bars: [],
+    localCpuList: null,
+    p2pmem: r.p2pmem ?? null,
+    physfn: r.physfn ?? null,
+    config: cfg,
+    configBytes: cfg.length,
+    raw: r,
+  };
+  applyFilledFacts(dev);
+  return dev;
+}
+
+/** Parents: the sysfs path when the source has one, else bus numbers as lspci rebuilds them; then children. */
+function linkParents(devices: Device[], byBdf: Map<string, Device>, warnings: string[]): void {
   const bridgeBySecondary = new Map<string, Device>();
   // Secondary above own bus is what makes parent links acyclic; a bridge that breaks it is ignored.
   for (const d of devices) {
@@ -204,9 +208,10 @@ export function buildFabric(raw: RawFabric, opts: BuildOptions = {}): Fabric {
     if (d.parent) byBdf.get(d.parent)!.children.push(d.bdf);
   }
   for (const d of devices) d.children.sort(compareBdf);
+}
 
-  // Kinds top-down so bridges without readable port type can be inferred from their parents.
-  const roots = devices.filter((d) => d.parent === null);
+/** The tree depth first from its roots, parents before children. */
+function topDown(roots: Device[], byBdf: Map<string, Device>): Device[] {
   const order: Device[] = [];
   const stack = [...roots].reverse();
   while (stack.length) {
@@ -214,7 +219,12 @@ export function buildFabric(raw: RawFabric, opts: BuildOptions = {}): Fabric {
     order.push(d);
     for (let i = d.children.length - 1; i >= 0; i--) stack.push(byBdf.get(d.children[i])!);
   }
-  for (const d of order) {
+  return order;
+}
+
+/** Kinds and host bridges top-down, so bridges without a readable port type are inferred from their parents. */
+function classifyTree(roots: Device[], byBdf: Map<string, Device>): void {
+  for (const d of topDown(roots, byBdf)) {
     const parent = d.parent ? byBdf.get(d.parent)! : null;
     d.kind = classify({
       classCode: d.classCode,
@@ -226,6 +236,28 @@ export function buildFabric(raw: RawFabric, opts: BuildOptions = {}): Fabric {
     });
     d.hostBridge = parent ? parent.hostBridge : d.raw.hostBridge ?? `pci${hex(d.domain, 4)}:${hex(d.bus, 2)}`;
   }
+}
+
+/** The fabric in steps: decode each function (in BDF order), link parents and children, classify top-down, name. */
+export function buildFabric(raw: RawFabric, opts: BuildOptions = {}): Fabric {
+  const warnings = [...raw.warnings];
+  const ids = opts.pciIds ?? null;
+  const vfIdsOf = vfIdsLookup(raw);
+  const devices: Device[] = [];
+  const byBdf = new Map<string, Device>();
+  for (const r of [...raw.devices].sort((a, b) => compareBdf(a.bdf, b.bdf))) {
+    const m = BDF_RE.exec(r.bdf);
+    if (!m) {
+      warnings.push(`${r.bdf}: not a PCI address; skipped`);
+      continue;
+    }
+    const dev = buildDevice(r, m, ids, vfIdsOf, warnings);
+    devices.push(dev);
+    byBdf.set(dev.bdf, dev);
+  }
+  linkParents(devices, byBdf, warnings);
+  const roots = devices.filter((d) => d.parent === null);
+  classifyTree(roots, byBdf);
   assignAliases(devices);
   return {
     devices,

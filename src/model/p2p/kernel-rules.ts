@@ -108,33 +108,43 @@ interface PairWalk {
   pick: HostBridgePicker;
 }
 
-function walkPair(fabric: Fabric, client: Device, provider: Device): PairWalk {
-  // Walk up from the provider; for each of its ancestors look for it in the client's chain.
-  const provChain = upstreamChain(fabric, provider);
-  const cliChain = upstreamChain(fabric, client);
-  let common: Device | null = null;
-  let distA = provChain.length;
-  let distB = cliChain.length;
+/**
+ * The upstream bridge walk of calc_map_type_and_dist(): up from the provider (a) and, for each of its
+ * ancestors, up the client's chain (bb) looking for it; the first match is the common bridge and the
+ * hop counts are dist_a and dist_b. With none, the distance is both whole chains.
+ */
+function upstreamWalk(provChain: Device[], cliChain: Device[]): Pick<PairWalk, 'common' | 'distA' | 'distB'> {
   for (let i = 0; i < provChain.length; i++) {
     const j = cliChain.indexOf(provChain[i]);
-    if (j >= 0) {
-      common = provChain[i];
-      distA = i;
-      distB = j;
-      break;
-    }
+    if (j >= 0) return { common: provChain[i], distA: i, distB: j };
   }
-  // ACS: every function on the provider's side up to and including the common bridge, then the
-  // client's side below it. With no common bridge the kernel's result does not depend on ACS.
+  return { common: null, distA: provChain.length, distB: cliChain.length };
+}
+
+/**
+ * The ACS check of calc_map_type_and_dist(): pci_bridge_has_acs_redir() (walk.ts acsRedirectState)
+ * on every function of the provider's side up to and including the common bridge, then on the
+ * client's side below it (its check_b_path_acs loop). With no common bridge the kernel's result
+ * does not depend on ACS, so nothing is listed.
+ */
+function acsOnPath(provChain: Device[], cliChain: Device[], common: Device | null, distA: number, distB: number): AcsOnPath[] {
   const acsPath: AcsOnPath[] = [];
-  if (common) {
-    for (const d of provChain.slice(0, distA + 1)) {
-      acsPath.push({ bdf: d.bdf, side: 'provider', isCommon: d === common, acs: acsRedirectState(d) });
-    }
-    for (const d of cliChain.slice(0, distB)) {
-      acsPath.push({ bdf: d.bdf, side: 'client', isCommon: false, acs: acsRedirectState(d) });
-    }
+  if (!common) return acsPath;
+  for (const d of provChain.slice(0, distA + 1)) {
+    acsPath.push({ bdf: d.bdf, side: 'provider', isCommon: d === common, acs: acsRedirectState(d) });
   }
+  for (const d of cliChain.slice(0, distB)) {
+    acsPath.push({ bdf: d.bdf, side: 'client', isCommon: false, acs: acsRedirectState(d) });
+  }
+  return acsPath;
+}
+
+/** The release-independent half of calc_map_type_and_dist(provider, client): the walk and the ACS on it. */
+function walkPair(fabric: Fabric, client: Device, provider: Device): PairWalk {
+  const provChain = upstreamChain(fabric, provider);
+  const cliChain = upstreamChain(fabric, client);
+  const { common, distA, distB } = upstreamWalk(provChain, cliChain);
+  const acsPath = acsOnPath(provChain, cliChain, common, distA, distB);
   return {
     common, provChain, cliChain, distA, distB, acsPath,
     redirecting: acsPath.filter((p) => p.acs.state === 'redirect'),
@@ -156,6 +166,26 @@ interface Decision {
   refusedBy: 'no-p2pdma' | 'no-host-route' | null;
 }
 
+/**
+ * host_bridge_whitelist(): one host bridge checked with its same-host-bridge rows allowed, or two,
+ * each without them, both needing to pass. Null when a check cannot be made (IDs unknown).
+ */
+function hostBridgeWhitelist(fabric: Fabric, w: PairWalk, rules: KernelRules, list: AllowList): { hostBridges: HostBridgeCheck[]; listAllows: boolean | null } {
+  if (w.hbP === w.hbC) {
+    const c = checkHostBridge(fabric, w.hbP, true, list, rules.hostBridgeDevice, w.pick);
+    return { hostBridges: [c], listAllows: c.allowed };
+  }
+  const a = checkHostBridge(fabric, w.hbP, false, list, rules.hostBridgeDevice, w.pick);
+  const b = checkHostBridge(fabric, w.hbC, false, list, rules.hostBridgeDevice, w.pick);
+  const listAllows = a.allowed === false || b.allowed === false ? false : a.allowed === null || b.allowed === null ? null : true;
+  return { hostBridges: [a, b], listAllows };
+}
+
+/**
+ * The release-dependent half of calc_map_type_and_dist(): BUS_ADDR when the walk met a common bridge
+ * with no ACS redirect on the path, else its map_through_host_bridge step (cpu_supports_p2pdma() or
+ * host_bridge_whitelist()), under one release's rules; each unknown fact widens the possible answers.
+ */
 function decide(fabric: Fabric, w: PairWalk, rules: KernelRules, list: AllowList): Decision {
   const cpuAllows = rules.cpuAmdRule ? cpuSupportsP2pdma(fabric.host) : false;
   const none = { hostBridges: [], cpuAllows, hostChecked: false };
@@ -169,18 +199,7 @@ function decide(fabric: Fabric, w: PairWalk, rules: KernelRules, list: AllowList
     const possible: MapType[] = needHostRoute ? ['NOT_SUPPORTED'] : ['BUS_ADDR', 'NOT_SUPPORTED'];
     return { ...none, possible, refusedBy: 'no-host-route' };
   }
-  const hostBridges: HostBridgeCheck[] = [];
-  let listAllows: boolean | null;
-  if (w.hbP === w.hbC) {
-    const c = checkHostBridge(fabric, w.hbP, true, list, rules.hostBridgeDevice, w.pick);
-    hostBridges.push(c);
-    listAllows = c.allowed;
-  } else {
-    const a = checkHostBridge(fabric, w.hbP, false, list, rules.hostBridgeDevice, w.pick);
-    const b = checkHostBridge(fabric, w.hbC, false, list, rules.hostBridgeDevice, w.pick);
-    hostBridges.push(a, b);
-    listAllows = a.allowed === false || b.allowed === false ? false : a.allowed === null || b.allowed === null ? null : true;
-  }
+  const { hostBridges, listAllows } = hostBridgeWhitelist(fabric, w, rules, list);
   const hostRoute = cpuAllows === true || listAllows === true ? true : cpuAllows === false && listAllows === false ? false : null;
   const viaHost: MapType[] = hostRoute === true ? ['THRU_HOST_BRIDGE'] : hostRoute === false ? ['NOT_SUPPORTED'] : ['THRU_HOST_BRIDGE', 'NOT_SUPPORTED'];
   const possible: MapType[] = needHostRoute ? viaHost : ['BUS_ADDR', ...viaHost];
@@ -304,10 +323,31 @@ function pushNotes(fabric: Fabric, client: Device, provider: Device, w: PairWalk
   }
 }
 
+/** The verdict's one word: the map type when decided, else what made it unknown. */
+function verdictText(fabric: Fabric, w: PairWalk, mapType: MapType | null, rel: KernelRelease | null, ranges: ReleaseRange[], reasons: P2pReason[]): string {
+  if (mapType) return mapType;
+  const shortConfig = w.unknownAcs.some((u) => u.acs.state === 'unknown' && /bytes of/.test(u.acs.why));
+  const what = [...new Set(reasons.map((r) => UNKNOWN_WHAT[r.code]).filter((x): x is string => !!x))];
+  if (!rel && ranges.length > 1) what.unshift('depends on the kernel release');
+  return shortConfig && fabric.host.isRoot !== true ? 'unknown: needs root' : `unknown: ${what.join(', ') || 'incomplete data'}`;
+}
+
+/**
+ * pci_p2pdma_distance_many() for one client: the hops, or -1 when the map type is NOT_SUPPORTED;
+ * null when unknown and NOT_SUPPORTED is among the possible answers (the hops otherwise, as every
+ * possible answer has them).
+ */
+function distanceOf(mapType: MapType | null, possible: readonly MapType[], hops: number): number | null {
+  if (mapType === null) return possible.includes('NOT_SUPPORTED') ? null : hops;
+  return mapType === 'NOT_SUPPORTED' ? -1 : hops;
+}
+
 /**
  * The kernel's verdict for DMA from `client` into memory exposed by `provider`
  * (calc_map_type_and_dist(provider, client) and pci_p2pdma_distance()), under the rules of the
- * release the options or the fabric name (see release-table.ts).
+ * release the options or the fabric name (see release-table.ts). In steps: the walk and its ACS
+ * (walkPair), the map type under the release's rules (decide; by release range when the release is
+ * unknown), the reasons, then the verdict and distance as pci_p2pdma_distance() would return it.
  */
 export function computeP2pdma(fabric: Fabric, client: Device, provider: Device, opts: P2pdmaOptions = {}): P2pdmaVerdict {
   const rel = chosenRelease(fabric, opts);
@@ -329,14 +369,8 @@ export function computeP2pdma(fabric: Fabric, client: Device, provider: Device, 
   pushReleaseReasons(rel, rules, d, newer, ranges, reasons);
 
   const mapType = possible.length === 1 ? possible[0] : null;
-  let verdict: string = mapType ?? '';
-  if (!mapType) {
-    const shortConfig = w.unknownAcs.some((u) => u.acs.state === 'unknown' && /bytes of/.test(u.acs.why));
-    const what = [...new Set(reasons.map((r) => UNKNOWN_WHAT[r.code]).filter((x): x is string => !!x))];
-    if (!rel && ranges.length > 1) what.unshift('depends on the kernel release');
-    verdict = shortConfig && fabric.host.isRoot !== true ? 'unknown: needs root' : `unknown: ${what.join(', ') || 'incomplete data'}`;
-  }
-  const distance = mapType === null ? (possible.includes('NOT_SUPPORTED') ? null : hops) : mapType === 'NOT_SUPPORTED' ? -1 : hops;
+  const verdict = verdictText(fabric, w, mapType, rel, ranges, reasons);
+  const distance = distanceOf(mapType, possible, hops);
   pushNotes(fabric, client, provider, w, mapType, notes);
 
   const v: P2pdmaVerdict = {

@@ -94,8 +94,18 @@ function linkScore(l: PathLink): number {
   return e ? linkCeiling(e.speed, e.width, 256).rawBytesPerSecond : Infinity;
 }
 
-/** The path from `a` to `b`; the verdict treats `a` as the DMA client and `b` as the provider. */
-export function buildPath(fabric: Fabric, a: Device, b: Device, opts: P2pdmaOptions = {}): PathReport {
+/** A host bridge as a hop: the function the kernel would match against its allow-list names it. */
+function hostBridgeHop(fabric: Fabric, hb: string): PathHop {
+  const dev = hostBridgeDevice(fabric, hb).device;
+  return {
+    role: 'host-bridge', bdf: null, label: hb, kind: 'host-bridge',
+    name: dev ? `${dev.bdf} ${dev.vendorId ?? '????'}:${dev.deviceId ?? '????'}${dev.deviceName ? ` ${dev.deviceName}` : ''}` : null,
+    iommuGroup: null, acs: null, acsEnabled: null, mps: null, uplink: null,
+  };
+}
+
+/** Up from `a` to where the path turns, then down to `b`: a common bridge, one host bridge, or across two. */
+function pathHops(fabric: Fabric, a: Device, b: Device, warnings: string[]): Pick<PathReport, 'hops' | 'turn'> {
   const chainA = upstreamChain(fabric, a);
   const chainB = upstreamChain(fabric, b);
   let iA = -1;
@@ -105,50 +115,44 @@ export function buildPath(fabric: Fabric, a: Device, b: Device, opts: P2pdmaOpti
     if (j >= 0) { iA = i; iB = j; break; }
   }
   const hops: PathHop[] = [];
-  const warnings: string[] = [];
-  let turn: PathReport['turn'];
-
   if (a === b) {
     hops.push(hop(fabric, a, 'source', false));
-    turn = { kind: 'self', at: a.bdf, description: `${a.bdf} to itself: the data never leaves the device` };
-  } else if (iA >= 0) {
+    return { hops, turn: { kind: 'self', at: a.bdf, description: `${a.bdf} to itself: the data never leaves the device` } };
+  }
+  if (iA >= 0) {
     const common = chainA[iA];
     chainA.slice(0, iA).forEach((d, k) => hops.push(hop(fabric, d, k === 0 ? 'source' : 'up', true)));
     hops.push(hop(fabric, common, 'turn', false));
     chainB.slice(0, iB).reverse().forEach((d, k, arr) => hops.push(hop(fabric, d, k === arr.length - 1 ? 'destination' : 'down', true)));
-    turn = { kind: 'common-bridge', at: common.bdf, description: `turns at ${common.bdf}, the nearest bridge above both` };
-  } else {
-    const hbA = hostBridgeOf(fabric, a);
-    const hbB = hostBridgeOf(fabric, b);
-    chainA.forEach((d, k) => hops.push(hop(fabric, d, k === 0 ? 'source' : 'up', true)));
-    const hbHop = (hb: string): PathHop => {
-      const dev = hostBridgeDevice(fabric, hb).device;
-      return {
-        role: 'host-bridge', bdf: null, label: hb, kind: 'host-bridge',
-        name: dev ? `${dev.bdf} ${dev.vendorId ?? '????'}:${dev.deviceId ?? '????'}${dev.deviceName ? ` ${dev.deviceName}` : ''}` : null,
-        iommuGroup: null, acs: null, acsEnabled: null, mps: null, uplink: null,
-      };
-    };
-    hops.push(hbHop(hbA));
-    if (hbA === hbB) {
-      turn = { kind: 'host-bridge', at: hbA, description: `no common bridge: turns inside host bridge ${hbA} (root complex)` };
-    } else {
-      const nA = numaOf(fabric, a);
-      const nB = numaOf(fabric, b);
-      const cross = nA !== null && nB !== null && nA !== nB;
-      hops.push({
-        role: 'interconnect', bdf: null, label: cross ? `NUMA ${nA} -> ${nB}` : 'host bridge to host bridge',
-        kind: 'interconnect',
-        name: cross ? 'CPU socket interconnect (UPI / Infinity Fabric / QPI)' : 'on-die fabric between host bridges',
-        iommuGroup: null, acs: null, acsEnabled: null, mps: null, uplink: null,
-      });
-      hops.push(hbHop(hbB));
-      turn = { kind: 'across-host-bridges', at: `${hbA} -> ${hbB}`, description: `crosses from host bridge ${hbA} to ${hbB}${cross ? ` and from NUMA node ${nA} to ${nB}` : ''}` };
-      warnings.push('the link between host bridges is not PCIe; its bandwidth is not in config space and is not part of the ceiling below');
-    }
-    chainB.slice().reverse().forEach((d, k, arr) => hops.push(hop(fabric, d, k === arr.length - 1 ? 'destination' : 'down', true)));
+    return { hops, turn: { kind: 'common-bridge', at: common.bdf, description: `turns at ${common.bdf}, the nearest bridge above both` } };
   }
+  let turn: PathReport['turn'];
+  const hbA = hostBridgeOf(fabric, a);
+  const hbB = hostBridgeOf(fabric, b);
+  chainA.forEach((d, k) => hops.push(hop(fabric, d, k === 0 ? 'source' : 'up', true)));
+  hops.push(hostBridgeHop(fabric, hbA));
+  if (hbA === hbB) {
+    turn = { kind: 'host-bridge', at: hbA, description: `no common bridge: turns inside host bridge ${hbA} (root complex)` };
+  } else {
+    const nA = numaOf(fabric, a);
+    const nB = numaOf(fabric, b);
+    const cross = nA !== null && nB !== null && nA !== nB;
+    hops.push({
+      role: 'interconnect', bdf: null, label: cross ? `NUMA ${nA} -> ${nB}` : 'host bridge to host bridge',
+      kind: 'interconnect',
+      name: cross ? 'CPU socket interconnect (UPI / Infinity Fabric / QPI)' : 'on-die fabric between host bridges',
+      iommuGroup: null, acs: null, acsEnabled: null, mps: null, uplink: null,
+    });
+    hops.push(hostBridgeHop(fabric, hbB));
+    turn = { kind: 'across-host-bridges', at: `${hbA} -> ${hbB}`, description: `crosses from host bridge ${hbA} to ${hbB}${cross ? ` and from NUMA node ${nA} to ${nB}` : ''}` };
+    warnings.push('the link between host bridges is not PCIe; its bandwidth is not in config space and is not part of the ceiling below');
+  }
+  chainB.slice().reverse().forEach((d, k, arr) => hops.push(hop(fabric, d, k === arr.length - 1 ? 'destination' : 'down', true)));
+  return { hops, turn };
+}
 
+/** The path's links, the narrowest of them, the smallest MPS on it and the ceiling those give; warnings for what is unknown or downgraded. */
+function pathCeiling(hops: readonly PathHop[], warnings: string[]): Pick<PathReport, 'links' | 'narrowest' | 'mps' | 'ceiling'> {
   const links = hops.map((h) => h.uplink).filter((l): l is PathLink => l !== null);
   const unknownLinks = hops.filter((h) => h.uplink === null && h.uplinkNote && /unknown/.test(h.uplinkNote));
   for (const h of unknownLinks) warnings.push(`${h.bdf}: ${h.uplinkNote}`);
@@ -171,7 +175,14 @@ export function buildPath(fabric: Fabric, a: Device, b: Device, opts: P2pdmaOpti
     if (x.speed !== null && x.maxSpeed !== null && x.speed < x.maxSpeed) warnings.push(`${l.lower} <-> ${l.upper} runs at ${x.speed} GT/s of ${x.maxSpeed} (downgraded; idle GPUs drop speed to save power)`);
     if (x.width !== null && x.maxWidth !== null && x.width < x.maxWidth) warnings.push(`${l.lower} <-> ${l.upper} runs x${x.width} of x${x.maxWidth} (narrowed)`);
   }
+  return { links, narrowest, mps, ceiling };
+}
 
+/** The path from `a` to `b`; the verdict treats `a` as the DMA client and `b` as the provider. */
+export function buildPath(fabric: Fabric, a: Device, b: Device, opts: P2pdmaOptions = {}): PathReport {
+  const warnings: string[] = [];
+  const { hops, turn } = pathHops(fabric, a, b, warnings);
+  const { links, narrowest, mps, ceiling } = pathCeiling(hops, warnings);
   return {
     from: a.bdf,
     to: b.bdf,
