@@ -14,9 +14,10 @@ import { readSysfsDirWithFs, type SysfsDirReader } from './sysfs-dir-reader.js';
 import { kernelReleaseFromVersion } from './host-info.js';
 import { parseKmsg, readKmsgRecords } from './kmsg.js';
 import { gzipTar, type TarEntry } from './tar.js';
-import { AER_COUNTER_FILES, AER_ROOTPORT_FILES, MANIFEST_NAME, SNAPSHOT_FORMAT_VERSION, type SnapshotManifest } from './snapshot.js';
+import { MANIFEST_NAME, SNAPSHOT_FORMAT_VERSION, type SnapshotManifest } from './snapshot.js';
 import { openSource } from './source.js';
 import { writeOutputFile } from './output-file.js';
+import { AER_COUNTER_FILES, AER_ROOTPORT_FILES } from './aer-counters.js';
 import { MECHANISM_CLASS_DIRS, MECHANISM_DEV_PREFIXES, RDMA_PORT_NETDEV } from './mem-mechanisms.js';
 
 
