@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { ConfigSpace } from '../model/config-space.js';
 import { findCapability, walkCapabilities } from '../model/caps/walk.js';
 import { DSN_EXT_CAP_ID } from '../model/caps/dsn.js';
-import { bdfsInPath, KERNEL_BDF as BDF_RE } from '../model/bdf.js';
+import { bdfAncestorDirs, bdfsInPath, KERNEL_BDF as BDF_RE } from '../model/bdf.js';
 import { UserError } from '../errors.js';
 import { toolVersion } from '../version.js';
 import { readSysfsDirWithFs, type SysfsDirReader } from './sysfs-dir-reader.js';
@@ -352,10 +352,7 @@ export function captureSnapshot(opts: CaptureOptions = {}): Capture {
     let dir: string | null = rel;
     if (st.isSymbolicLink()) dir = c.addLink(rel);
     if (dir === null) continue;
-    const parts = dir.split('/');
-    for (let i = 0; i < parts.length - 1; i++) {
-      if (BDF_RE.test(parts[i])) c.addDevice(parts.slice(0, i + 1).join('/'));
-    }
+    for (const above of bdfAncestorDirs(dir)) c.addDevice(above.dir);
     let isDir: boolean;
     try {
       isDir = fs.statSync(c.abs(dir)).isDirectory();

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigSpace } from '../model/config-space.js';
 import { vfIdsFromPf } from '../model/caps/sriov.js';
-import { bdfsInPath, KERNEL_BDF as BDF_RE } from '../model/bdf.js';
+import { bdfAncestorDirs, bdfsInPath, KERNEL_BDF as BDF_RE } from '../model/bdf.js';
 import { UserError } from '../errors.js';
 import { emptyHostInfo, FILL_CONFIG_FULL, FILL_LOCAL_CPUS, FILL_NONE, FILL_RESOURCES, type RawDevice, type RawFabric, type RawP2pmem, type RawResource } from './types.js';
 import { fillHostInfo, readHostInfo } from './host-info.js';
@@ -304,16 +304,11 @@ export function readSysfsOutline(rootArg: string, opts: SysfsOptions = {}): Sysf
     const parent = p.dir.slice(0, p.dir.lastIndexOf(path.sep));
     if (seenParents.has(parent)) continue;
     seenParents.add(parent);
-    const parts = parent.split(path.sep);
-    for (let i = 0; i < parts.length; i++) {
-      const part = parts[i];
-      if (!known.has(part) && BDF_RE.test(part)) {
-        const dir = parts.slice(0, i + 1).join(path.sep);
-        if (fs.existsSync(path.join(dir, 'config')) || fs.existsSync(path.join(dir, 'class'))) {
-          warnings.push(`${part}: present in sys/devices but missing from sys/bus/pci/devices; read from ${path.relative(root, dir)}`);
-          known.add(part);
-          functions.push(placed(place, part, dir));
-        }
+    for (const { bdf: part, dir } of bdfAncestorDirs(p.dir, path.sep)) {
+      if (!known.has(part) && (fs.existsSync(path.join(dir, 'config')) || fs.existsSync(path.join(dir, 'class')))) {
+        warnings.push(`${part}: present in sys/devices but missing from sys/bus/pci/devices; read from ${path.relative(root, dir)}`);
+        known.add(part);
+        functions.push(placed(place, part, dir));
       }
     }
   }
