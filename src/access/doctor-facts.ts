@@ -2,7 +2,7 @@
 // captured tree): loaded modules, cufile.json, io_uring sysctl, kernel log, AER counters, O_DIRECT.
 // Anything the source cannot tell is an unknown Fact with the reason, never a guessed default.
 import * as fs from 'node:fs';
-import { parseAerCounterLines } from './aer-counters.js';
+import { parseAerCounterLines, readAerCounters } from './aer-counters.js';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
 import { known, unknown, type AerCounters, type DoctorInput, type EnvFacts, type Fact, type ODirectProbe } from '../model/doctor/types.js';
@@ -50,9 +50,14 @@ export function parseProcModules(text: string): string[] {
 
 /** One aer_dev_* file: "RxErr 0\nBadTLP 2\n...\nTOTAL_ERR_COR 2". */
 export function parseAerCounterFile(text: string): { entries: Record<string, number>; total: number | null } {
+  return splitAerTotal(parseAerCounterLines(text));
+}
+
+/** An aer_dev_* file's lines as the doctor's entries and TOTAL_ERR_* (or the entries' sum when absent). */
+function splitAerTotal(lines: Record<string, number>): { entries: Record<string, number>; total: number | null } {
   const entries: Record<string, number> = {};
   let total: number | null = null;
-  for (const [k, v] of Object.entries(parseAerCounterLines(text))) {
+  for (const [k, v] of Object.entries(lines)) {
     if (k.startsWith('TOTAL_ERR')) total = v;
     else entries[k] = v;
   }
@@ -60,7 +65,8 @@ export function parseAerCounterFile(text: string): { entries: Record<string, num
   return { entries, total };
 }
 
-export function readAerCounters(root: string): Fact<Map<string, AerCounters>> {
+/** The doctor's AER counters: every function listed in sys/bus/pci/devices with an aer_dev_* file. */
+export function readAerCounterFacts(root: string): Fact<Map<string, AerCounters>> {
   const dir = path.join(root, 'sys/bus/pci/devices');
   let names: string[];
   try {
@@ -68,17 +74,16 @@ export function readAerCounters(root: string): Fact<Map<string, AerCounters>> {
   } catch {
     return unknown('no sys/bus/pci/devices in the source');
   }
+  const DEV_FILE = { correctable: 'aer_dev_correctable', nonfatal: 'aer_dev_nonfatal', fatal: 'aer_dev_fatal' } as const;
   const out = new Map<string, AerCounters>();
-  for (const bdf of names) {
-    const base = path.join(dir, bdf);
-    const files = { correctable: 'aer_dev_correctable', nonfatal: 'aer_dev_nonfatal', fatal: 'aer_dev_fatal' } as const;
+  for (const [bdf, files] of readAerCounters(names.map((n) => [n, path.join(dir, n)] as const))) {
     const c: AerCounters = { correctable: null, nonfatal: null, fatal: null, totals: { correctable: null, nonfatal: null, fatal: null } };
     let any = false;
-    for (const k of Object.keys(files) as (keyof typeof files)[]) {
-      const t = readText(path.join(base, files[k]));
-      if (t === null) continue;
+    for (const k of Object.keys(DEV_FILE) as (keyof typeof DEV_FILE)[]) {
+      const lines = files.dev[DEV_FILE[k]];
+      if (!lines) continue;
       any = true;
-      const p = parseAerCounterFile(t);
+      const p = splitAerTotal(lines);
       c[k] = p.entries;
       c.totals[k] = p.total;
     }
@@ -216,7 +221,7 @@ export function gatherDoctorFacts(opts: DoctorFactOptions): EnvFacts {
     ioUringDisabled,
     ioUringProbe,
     dmesg,
-    aerCounters: readAerCounters(root),
+    aerCounters: readAerCounterFacts(root),
     odirect: odirect(),
     gpu: gatherGpuFacts({ root, live, rel, gpuMemory: opts.gpuMemory }),
     memMechanisms: memMechanismsFact(root, live, rel('sys')),

@@ -7,34 +7,20 @@ import * as path from 'node:path';
 import { ConfigSpace } from '../model/config-space.js';
 import { findCapability, walkCapabilities } from '../model/caps/walk.js';
 import { DSN_EXT_CAP_ID } from '../model/caps/dsn.js';
-import { bdfsInPath, KERNEL_BDF as BDF_RE } from '../model/bdf.js';
+import { bdfAncestorDirs, bdfsInPath, KERNEL_BDF as BDF_RE } from '../model/bdf.js';
 import { UserError } from '../errors.js';
 import { toolVersion } from '../version.js';
 import { readSysfsDirWithFs, type SysfsDirReader } from './sysfs-dir-reader.js';
 import { kernelReleaseFromVersion } from './host-info.js';
 import { parseKmsg, readKmsgRecords } from './kmsg.js';
 import { gzipTar, type TarEntry } from './tar.js';
-import { AER_COUNTER_FILES, AER_ROOTPORT_FILES, MANIFEST_NAME, SNAPSHOT_FORMAT_VERSION, type SnapshotManifest } from './snapshot.js';
+import { MANIFEST_NAME, SNAPSHOT_FORMAT_VERSION, type SnapshotManifest } from './snapshot.js';
 import { openSource } from './source.js';
 import { writeOutputFile } from './output-file.js';
+import { CLASS_DIRS, FUNCTION_LINKS, SNAPSHOT_FUNCTION_FILES } from './sysfs-files.js';
 import { MECHANISM_CLASS_DIRS, MECHANISM_DEV_PREFIXES, RDMA_PORT_NETDEV } from './mem-mechanisms.js';
 
 
-/** Attribute files read in every PCI function's directory (config is read separately). */
-export const DEVICE_FILES: readonly string[] = [
-  'vendor', 'device', 'class', 'subsystem_vendor', 'subsystem_device', 'revision',
-  'numa_node', 'local_cpulist', 'local_cpus',
-  'current_link_speed', 'current_link_width', 'max_link_speed', 'max_link_width',
-  'resource', 'sriov_numvfs', 'sriov_totalvfs', 'ari_enabled',
-  ...AER_COUNTER_FILES, ...AER_ROOTPORT_FILES,
-  'p2pmem/size', 'p2pmem/available', 'p2pmem/published',
-];
-
-/** Symlinks in a function's directory that p2p reads (their names or targets). */
-export const DEVICE_LINKS: readonly string[] = ['driver', 'iommu_group', 'physfn'];
-
-/** Class directories whose links name the kernel devices bound to PCI functions. */
-export const CLASS_DIRS: readonly string[] = ['nvme', 'block', 'net', 'infiniband', 'drm'];
 
 /** Machine-wide files: [path under the root, size cap in bytes]. The doctor's facts are here too. */
 export const HOST_FILES: readonly (readonly [string, number])[] = [
@@ -274,8 +260,8 @@ class Capturer {
     this.doneDevices.add(rel);
     if (!this.addDir(rel)) return;
     this.addConfig(`${rel}/config`);
-    for (const f of DEVICE_FILES) this.addFile(`${rel}/${f}`, ATTR_CAP);
-    for (const l of DEVICE_LINKS) this.addLinkWithTarget(`${rel}/${l}`);
+    for (const f of SNAPSHOT_FUNCTION_FILES) this.addFile(`${rel}/${f}`, ATTR_CAP);
+    for (const l of FUNCTION_LINKS) this.addLinkWithTarget(`${rel}/${l}`);
   }
 
   /** An empty file standing for something a tar of sysfs cannot hold (a device node), kept by name. */
@@ -350,10 +336,7 @@ function capturePciFunctions(c: Capturer, names: readonly string[]): number {
     let dir: string | null = rel;
     if (st.isSymbolicLink()) dir = c.addLink(rel);
     if (dir === null) continue;
-    const parts = dir.split('/');
-    for (let i = 0; i < parts.length - 1; i++) {
-      if (BDF_RE.test(parts[i])) c.addDevice(parts.slice(0, i + 1).join('/'));
-    }
+    for (const above of bdfAncestorDirs(dir)) c.addDevice(above.dir);
     let isDir: boolean;
     try {
       isDir = fs.statSync(c.abs(dir)).isDirectory();

@@ -1,8 +1,6 @@
 // Access method for p2p snapshots (`--root snap.tar.gz`): safe extraction into a private temp dir that
 // is removed on exit, then the ordinary sysfs reader on that root. Also the manifest type and the
 // sysfs AER counters, which snapshots carry for `p2p diff`.
-import { parseAerCounterLines } from './aer-counters.js';
-import { readAttr } from './read-attr.js';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -320,34 +318,4 @@ export function readSnapshotFabric(file: string, opts: SysfsOptions & { fill?: n
   const uid = snap.manifest?.uid;
   raw.host.isRoot = uid === null || uid === undefined ? null : uid === 0;
   return { ...raw, source: { method: 'snapshot', location: file, live: false }, warnings: [...snap.warnings, ...raw.warnings] };
-}
-
-// ---------------------------------------------------------------------------------------------
-// AER counters (sysfs aer_dev_* files): what `p2p diff` compares as "AER counters grown".
-
-export const AER_COUNTER_FILES = ['aer_dev_correctable', 'aer_dev_fatal', 'aer_dev_nonfatal'] as const;
-export const AER_ROOTPORT_FILES = ['aer_rootport_total_err_cor', 'aer_rootport_total_err_fatal', 'aer_rootport_total_err_nonfatal'] as const;
-
-/**
- * Per device (by BDF), counters as "aer_dev_correctable.BadTLP" -> 5. Reads `origin` (the device's
- * directory relative to root, as the sysfs reader records it). Devices without the files are absent.
- */
-export function readAerCounters(root: string, devices: readonly { bdf: string; origin?: string }[]): Map<string, Record<string, number>> {
-  const out = new Map<string, Record<string, number>>();
-  for (const d of devices) {
-    if (!d.origin || path.isAbsolute(d.origin) || d.origin.startsWith('line ')) continue;
-    const dir = path.join(root, d.origin);
-    const counters: Record<string, number> = {};
-    for (const f of AER_COUNTER_FILES) {
-      const text = readAttr(path.join(dir, f));
-      if (text === null) continue;
-      for (const [k, v] of Object.entries(parseAerCounterLines(text))) counters[`${f}.${k}`] = v;
-    }
-    for (const f of AER_ROOTPORT_FILES) {
-      const t = readAttr(path.join(dir, f)); // absent: not a root port, or no AER
-      if (t !== null && /^\d+$/.test(t)) counters[f] = Number(t);
-    }
-    if (Object.keys(counters).length) out.set(d.bdf, counters);
-  }
-  return out;
 }

@@ -5,13 +5,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigSpace } from '../model/config-space.js';
 import { vfIdsFromPf } from '../model/caps/sriov.js';
-import { bdfsInPath, KERNEL_BDF as BDF_RE } from '../model/bdf.js';
+import { bdfAncestorDirs, bdfsInPath, KERNEL_BDF as BDF_RE } from '../model/bdf.js';
 import { UserError } from '../errors.js';
 import { emptyHostInfo, FILL_CONFIG_FULL, FILL_LOCAL_CPUS, FILL_NONE, FILL_RESOURCES, type RawDevice, type RawFabric, type RawP2pmem, type RawResource } from './types.js';
 import { fillHostInfo, readHostInfo } from './host-info.js';
 import { fetchConfigFile } from './config-fetch.js';
 import type { ConfigNeeds } from '../model/caps/fabric-needs.js';
 import { batchOf, readSysfsDirWithFs, type SysfsDirReader, type SysfsDirResult } from './sysfs-dir-reader.js';
+import { BASE_FILES, CLASS_DIRS, FUNCTION_LINKS, ID_FILES, LATE_FILES, LINK_FILES, P2PMEM_FILES, VF_ID_FILES } from './sysfs-files.js';
 
 
 const INT10 = /^-?\d+$/;
@@ -92,8 +93,7 @@ type ClassNames = NonNullable<RawDevice['classNames']>;
 /** Kernel names (nvme0, eth0, mlx5_0, card0...) by the BDF their class link points into. */
 function readClassNames(root: string, readDir: SysfsDirReader): Map<string, ClassNames> {
   const out = new Map<string, ClassNames>();
-  const classes: (keyof ClassNames)[] = ['nvme', 'block', 'net', 'infiniband', 'drm'];
-  for (const cls of classes) {
+  for (const cls of CLASS_DIRS satisfies readonly (keyof ClassNames)[]) {
     const dir = path.join(root, 'sys/class', cls);
     let entries: string[];
     try {
@@ -120,20 +120,10 @@ function readClassNames(root: string, readDir: SysfsDirReader): Map<string, Clas
   return out;
 }
 
-// What a function's directory is asked for. Names are fixed so the batches can be built once.
-/** Pass 1, for every function (with DEVICE_LINKS and config). */
-const BASE_FILES = ['numa_node'] as const;
-/** Read only when a view asks (FILL_LOCAL_CPUS, FILL_RESOURCES: show, doctor, the matrix's CPU affinity): `topo` never does. */
-const LATE_FILES = ['local_cpulist', 'resource'] as const;
-/** Link state: needed from sysfs only when config stops before the Express capability (< 256 bytes). */
-const LINK_FILES = ['current_link_speed', 'current_link_width', 'max_link_speed', 'max_link_width'] as const;
-/** IDs: needed from sysfs only when config has no header (< 64 bytes). */
-const ID_FILES = ['vendor', 'device', 'class', 'subsystem_vendor', 'subsystem_device', 'revision'] as const;
-/** An SR-IOV VF's header has all but these (they read 0xffff); needed when its PF's config cannot give them. */
-const VF_ID_FILES = ['vendor', 'device'] as const;
-const P2PMEM_FILES = ['p2pmem/size', 'p2pmem/available', 'p2pmem/published'] as const;
+// What a function's directory is asked for (the lists live in sysfs-files.ts, which the snapshot
+// captures too). Names are fixed so the batches can be built once.
 /** `p2pmem` is asked as a link only to learn whether the entry exists ("" for a directory). */
-const DEVICE_LINKS = ['driver', 'iommu_group', 'physfn', 'p2pmem'] as const;
+const DEVICE_LINKS = [...FUNCTION_LINKS, 'p2pmem'] as const;
 
 /** What pass 1 showed a function needs from pass 2, as bits: each mix of needs is one batch. */
 const NEEDS_LINK = 1;
@@ -304,16 +294,11 @@ export function readSysfsOutline(rootArg: string, opts: SysfsOptions = {}): Sysf
     const parent = p.dir.slice(0, p.dir.lastIndexOf(path.sep));
     if (seenParents.has(parent)) continue;
     seenParents.add(parent);
-    const parts = parent.split(path.sep);
-    for (let i = 0; i < parts.length; i++) {
-      const part = parts[i];
-      if (!known.has(part) && BDF_RE.test(part)) {
-        const dir = parts.slice(0, i + 1).join(path.sep);
-        if (fs.existsSync(path.join(dir, 'config')) || fs.existsSync(path.join(dir, 'class'))) {
-          warnings.push(`${part}: present in sys/devices but missing from sys/bus/pci/devices; read from ${path.relative(root, dir)}`);
-          known.add(part);
-          functions.push(placed(place, part, dir));
-        }
+    for (const { bdf: part, dir } of bdfAncestorDirs(p.dir, path.sep)) {
+      if (!known.has(part) && (fs.existsSync(path.join(dir, 'config')) || fs.existsSync(path.join(dir, 'class')))) {
+        warnings.push(`${part}: present in sys/devices but missing from sys/bus/pci/devices; read from ${path.relative(root, dir)}`);
+        known.add(part);
+        functions.push(placed(place, part, dir));
       }
     }
   }

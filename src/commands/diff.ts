@@ -23,13 +23,13 @@ export interface DiffCommandOptions {
 async function loadSide(location: string | undefined, opts: DiffCommandOptions): Promise<{ side: DiffSide; info: DiffSideInfo; notes: string[] }> {
   const { UserError } = await import('../errors.js');
   const { openSource } = await import('../access/source.js');
-  const { readAerCounters } = await import('../access/snapshot.js');
+  const { readAerCounterMap } = await import('../access/aer-counters.js');
   if (location !== undefined && !fs.existsSync(location)) throw new UserError(`${location}: no such file or directory`);
   const source = openSource({ root: location, pciIds: opts.pciIds });
   const fabric = await source.fabric();
   const manifest = source.manifest();
   const notes: string[] = [];
-  const aerCounters = readAerCounters(source.fsRoot()!, fabric.devices.map((d) => ({ bdf: d.bdf, origin: d.raw.origin })));
+  const aerCounters = readAerCounterMap(source.fsRoot()!, fabric.devices.map((d) => ({ bdf: d.bdf, origin: d.raw.origin })));
   let pairs: DiffSide['pairs'] = null;
   if (opts.pairs !== false) {
     try {

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readAerCounters } from '../../src/access/snapshot.js';
+import { readAerCounterMap } from '../../src/access/aer-counters.js';
 import { readSysfsFabric } from '../../src/access/sysfs.js';
 import { emptyHostInfo, FILL_ALL, type HostInfo, type RawDevice } from '../../src/access/types.js';
 import { ConfigSpace } from '../../src/model/config-space.js';
@@ -30,7 +30,7 @@ function pairsOf(fabric: Fabric): PairVerdict[] {
 
 function side(root: string): DiffSide {
   const fabric = buildFabric(readSysfsFabric(root, { fill: FILL_ALL }));
-  return { fabric, aerCounters: readAerCounters(root, fabric.devices.map((d) => ({ bdf: d.bdf, origin: d.raw.origin }))), pairs: pairsOf(fabric) };
+  return { fabric, aerCounters: readAerCounterMap(root, fabric.devices.map((d) => ({ bdf: d.bdf, origin: d.raw.origin }))), pairs: pairsOf(fabric) };
 }
 
 /** A private copy of the real tree to mutate. */
