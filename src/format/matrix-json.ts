@@ -33,27 +33,99 @@ export function writeMatrixJson(head: MatrixHead, pairs: Iterable<MatrixPair>, o
   out(buf + tail(first));
 }
 
-/** A template's line cut at its BDFs (slot 0: the client's, 1: the provider's). */
-interface LineParts { pieces: string[]; slots: number[] }
+/** Bytes gathered before each write of the cells writer. */
+const CHUNK_BYTES = 1 << 18;
 
-/** The same document as writeMatrixJson(head, pairs bound from `cells`), each template serialized once. */
-export function writeMatrixCellsJson(head: MatrixHead, cells: Iterable<PairCell<MatrixPair>>, out: (text: string) => void): void {
+/** A template's line as UTF-8 pieces around its BDFs (slot 0: the client's, 1: the provider's). */
+interface LineParts { pieces: Buffer[]; slots: number[]; fixed: number }
+
+function lineParts(t: CellTemplate<MatrixPair>): LineParts {
+  const { pieces, slots } = splitOnBdfs(JSON.stringify(t.pair), t.client, t.provider);
+  const bytes = pieces.map((p) => Buffer.from(p, 'utf8'));
+  return { pieces: bytes, slots, fixed: bytes.reduce((n, b) => n + b.length, 0) };
+}
+
+/** One template's line for the current client: separator, pieces and the client's BDF, the template's provider BDF where `provAt` says. */
+interface RowLine { line: Buffer; provAt: number[]; provLength: number }
+
+function rowLine(lp: LineParts, sep: Buffer, client: Buffer, provider: Buffer): RowLine {
+  const parts: Buffer[] = [sep, lp.pieces[0]];
+  const provAt: number[] = [];
+  let at = sep.length + lp.pieces[0].length;
+  lp.slots.forEach((slot, i) => {
+    if (slot === 1) provAt.push(at);
+    const b = slot === 0 ? client : provider;
+    parts.push(b, lp.pieces[i + 1]);
+    at += b.length + lp.pieces[i + 1].length;
+  });
+  return { line: Buffer.concat(parts), provAt, provLength: provider.length };
+}
+
+/**
+ * The same document as writeMatrixJson(head, the cells bound), assembled as bytes: each template is
+ * serialized and encoded once, its line completed with the client's BDF once per client row, and each
+ * pair is that line copied into one reused chunk with the provider's BDF written over the template's,
+ * so the pairs cost no string building and no garbage. `out` must be done with the bytes when it returns.
+ */
+export function writeMatrixCellsJson(head: MatrixHead, cells: Iterable<PairCell<MatrixPair>>, out: (bytes: Uint8Array) => void): void {
   const parts = new WeakMap<CellTemplate<MatrixPair>, LineParts>();
-  let buf = headText(head);
-  let sep = '\n    ';
+  let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  let at = 0;
+  const flush = () => {
+    if (at) out(chunk.subarray(0, at));
+    at = 0;
+  };
+  const room = (n: number) => {
+    if (at + n <= chunk.length) return;
+    flush();
+    if (n > chunk.length) chunk = Buffer.allocUnsafe(n);
+  };
+  const text = (s: string) => {
+    const b = Buffer.from(s, 'utf8');
+    room(b.length);
+    at += b.copy(chunk, at);
+  };
+  text(headText(head));
+  // Each BDF encoded once: a run names the same few hundred functions millions of times.
+  const bdfBytes = new Map<string, Buffer>();
+  const bdf = (s: string) => {
+    let b = bdfBytes.get(s);
+    if (!b) bdfBytes.set(s, (b = Buffer.from(s, 'utf8')));
+    return b;
+  };
+  const sep = Buffer.from(',\n    ');
+  let rowOf = '';
+  let row = new Map<CellTemplate<MatrixPair>, RowLine>();
+  let first = true;
   for (const cell of cells) {
     const t = cell.template;
-    let lp = parts.get(t);
-    if (!lp) parts.set(t, (lp = splitOnBdfs(JSON.stringify(t.pair), t.client, t.provider)));
-    const { pieces, slots } = lp;
-    let line = sep + pieces[0];
-    for (let i = 0; i < slots.length; i++) line += (slots[i] === 0 ? cell.client : cell.provider) + pieces[i + 1];
-    buf += line;
-    sep = ',\n    ';
-    if (buf.length >= CHUNK_CHARS) {
-      out(buf);
-      buf = '';
+    if (cell.client !== rowOf) {
+      rowOf = cell.client;
+      row = new Map();
+    }
+    let rl = row.get(t);
+    if (!rl) {
+      let lp = parts.get(t);
+      if (!lp) parts.set(t, (lp = lineParts(t)));
+      row.set(t, (rl = rowLine(lp, sep, bdf(cell.client), bdf(t.provider))));
+    }
+    const p = bdf(cell.provider);
+    const line = rl.line;
+    const skip = first ? 1 : 0; // the first pair has no comma before it
+    first = false;
+    if (p.length === rl.provLength) {
+      room(line.length);
+      chunk.set(skip ? line.subarray(skip) : line, at);
+      const base = at - skip;
+      for (const o of rl.provAt) for (let k = 0; k < p.length; k++) chunk[base + o + k] = p[k];
+      at += line.length - skip;
+    } else {
+      // A provider BDF of another length (another domain width) than the template's: build the line anew.
+      const own = rowLine(parts.get(t)!, sep, bdf(cell.client), p).line;
+      room(own.length);
+      at += own.copy(chunk, at, skip);
     }
   }
-  out(buf + tail(sep === '\n    '));
+  text(tail(first));
+  flush();
 }
