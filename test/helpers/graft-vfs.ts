@@ -21,6 +21,16 @@ const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
 /** What a VF directory copies from its PF's attributes (the rest is the VF's own). */
 const COPIED = ['class', 'numa_node', 'local_cpulist', 'local_cpus', 'subsystem_vendor', 'subsystem_device', 'current_link_speed', 'current_link_width', 'max_link_speed', 'max_link_width'];
 
+/** Whether a path exists, a dangling link included (a tree may list a function it did not capture). */
+function taken(p: string): boolean {
+  try {
+    fs.lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The BDFs the VFs of `pf` get; null when one of them is already a function of the tree. */
 export function vfBdfs(root: string, pf: string, opts: GraftOptions): string[] | null {
   const m = BDF.exec(pf);
@@ -31,7 +41,7 @@ export function vfBdfs(root: string, pf: string, opts: GraftOptions): string[] |
     const r = rid + (opts.offset ?? 8) + k * (opts.stride ?? 1);
     if (r > 0xffff) return null;
     const bdf = `${m[1]}:${hex(r >> 8, 2)}:${hex((r >> 3) & 0x1f, 2)}.${r & 7}`;
-    if (fs.existsSync(path.join(root, 'sys/bus/pci/devices', bdf))) return null;
+    if (taken(path.join(root, 'sys/bus/pci/devices', bdf))) return null;
     out.push(bdf);
   }
   return out;
@@ -43,6 +53,7 @@ export function graftVfs(root: string, pf: string, opts: GraftOptions): string[]
   if (!bdfs) return null;
   const devices = path.join(root, 'sys/bus/pci/devices');
   const pfDir = fs.realpathSync(path.join(devices, pf));
+  if (bdfs.some((bdf) => taken(path.join(path.dirname(pfDir), bdf)))) return null;
   const read = (f: string) => { try { return fs.readFileSync(path.join(pfDir, f)); } catch { return null; } };
   const pfConfig = read('config') ?? Buffer.alloc(64);
   const vfConfig = Buffer.from(pfConfig);
@@ -62,7 +73,8 @@ export function graftVfs(root: string, pf: string, opts: GraftOptions): string[]
     }
     fs.symlinkSync(`../${pf}`, path.join(dir, 'physfn'));
     fs.symlinkSync(`../${bdf}`, path.join(pfDir, `virtfn${k}`));
-    fs.symlinkSync(path.relative(devices, dir), path.join(devices, bdf));
+    // Some captured trees keep the functions as directories in bus/pci/devices itself: no link then.
+    if (path.dirname(dir) !== devices) fs.symlinkSync(path.relative(devices, dir), path.join(devices, bdf));
   });
   const attr = (f: string, v: string | number) => fs.writeFileSync(path.join(pfDir, f), `${v}\n`);
   attr('sriov_totalvfs', bdfs.length);
