@@ -39,8 +39,8 @@ const CHUNK_BYTES = 1 << 18;
 /** A template's line as UTF-8 pieces around its BDFs (slot 0: the client's, 1: the provider's). */
 interface LineParts { pieces: Buffer[]; slots: number[]; fixed: number }
 
-function lineParts(t: CellTemplate<MatrixPair>): LineParts {
-  const { pieces, slots } = splitOnBdfs(JSON.stringify(t.pair), t.client, t.provider);
+function lineParts(t: CellTemplate<MatrixPair>, json = JSON.stringify(t.pair)): LineParts {
+  const { pieces, slots } = splitOnBdfs(json, t.client, t.provider);
   const bytes = pieces.map((p) => Buffer.from(p, 'utf8'));
   return { pieces: bytes, slots, fixed: bytes.reduce((n, b) => n + b.length, 0) };
 }
@@ -62,13 +62,15 @@ function rowLine(lp: LineParts, sep: Buffer, client: Buffer, provider: Buffer): 
 }
 
 /**
- * The same document as writeMatrixJson(head, the cells bound), assembled as bytes: each template is
- * serialized and encoded once, its line completed with the client's BDF once per client row, and each
- * pair is that line copied into one reused chunk with the provider's BDF written over the template's,
- * so the pairs cost no string building and no garbage. `out` must be done with the bytes when it returns.
+ * The same document as writeMatrixJson(head, the cells bound), assembled as bytes: a template's own
+ * pair is written as its text; when another pair reuses it, that text is cut at its BDFs and encoded
+ * once, completed with the client's BDF once per client row, and each such pair is that line copied
+ * into one reused chunk with the provider's BDF written over the template's, so the pairs cost no
+ * string building and no garbage. `out` must be done with the bytes when it returns.
  */
 export function writeMatrixCellsJson(head: MatrixHead, cells: Iterable<PairCell<MatrixPair>>, out: (bytes: Uint8Array) => void): void {
   const parts = new WeakMap<CellTemplate<MatrixPair>, LineParts>();
+  const texts = new WeakMap<CellTemplate<MatrixPair>, string>();
   let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
   let at = 0;
   const flush = () => {
@@ -81,9 +83,8 @@ export function writeMatrixCellsJson(head: MatrixHead, cells: Iterable<PairCell<
     if (n > chunk.length) chunk = Buffer.allocUnsafe(n);
   };
   const text = (s: string) => {
-    const b = Buffer.from(s, 'utf8');
-    room(b.length);
-    at += b.copy(chunk, at);
+    room(Buffer.byteLength(s, 'utf8'));
+    at += chunk.write(s, at, 'utf8');
   };
   text(headText(head));
   // Each BDF encoded once: a run names the same few hundred functions millions of times.
@@ -103,16 +104,23 @@ export function writeMatrixCellsJson(head: MatrixHead, cells: Iterable<PairCell<
       rowOf = cell.client;
       row = new Map();
     }
+    const skip = first ? 1 : 0; // the first pair has no comma before it
+    first = false;
+    if (cell.client === t.client && cell.provider === t.provider && !parts.has(t)) {
+      // A template's own pair comes first, and most are never used again: its text as it is.
+      const json = JSON.stringify(t.pair);
+      texts.set(t, json);
+      text(skip ? `\n    ${json}` : `,\n    ${json}`);
+      continue;
+    }
     let rl = row.get(t);
     if (!rl) {
       let lp = parts.get(t);
-      if (!lp) parts.set(t, (lp = lineParts(t)));
+      if (!lp) parts.set(t, (lp = lineParts(t, texts.get(t))));
       row.set(t, (rl = rowLine(lp, sep, bdf(cell.client), bdf(t.provider))));
     }
     const p = bdf(cell.provider);
     const line = rl.line;
-    const skip = first ? 1 : 0; // the first pair has no comma before it
-    first = false;
     if (p.length === rl.provLength) {
       room(line.length);
       chunk.set(skip ? line.subarray(skip) : line, at);

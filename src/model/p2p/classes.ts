@@ -1,10 +1,12 @@
 // Pairs by equivalence (issue 16): endpoints that the kernel's P2PDMA walk and the legend cannot tell
 // apart, except by their own BDF, form one class; a pair of classes is computed once through the
 // per-pair rules and every other pair of those classes re-labelled from it (its BDFs swapped in).
-// Pairs whose answer depends on the two functions themselves (one function, one device) stay per pair.
+// Two kinds of class: below the same bridge (for pairs whose walks meet), and below the same root of
+// the walk at the same depth (for pairs whose walks never meet: nothing between counts then).
+// Whether the two are one function or functions of one device is part of the pair's key.
 import type { Device, Fabric } from '../types.js';
 import { numaOf } from './legend.js';
-import { acsRedirectState, hostBridgeDevice, hostBridgeOf, upstreamBridge } from './walk.js';
+import { acsRedirectState, hostBridgeDevice, hostBridgeOf, upstreamBridge, upstreamChain } from './walk.js';
 
 /**
  * What the rules read of an endpoint itself, with its own BDF taken out: the bridge the kernel walks
@@ -20,6 +22,18 @@ export function classKey(fabric: Fabric, d: Device, parents: ReadonlySet<Device>
   const acs = JSON.stringify(acsRedirectState(d)).split(d.bdf).join('@');
   const p2pmem = d.p2pmem === null || d.p2pmem === undefined ? 'none' : 'some';
   return [up ? up.bdf : '-', hostBridgeOf(fabric, d), numaOf(fabric, d) ?? '?', acs, p2pmem].join('|');
+}
+
+/**
+ * What the rules read of an endpoint for a pair whose two walks never meet (different tops): the
+ * top of its walk (named in "they meet only at host bridge ... (under A and B)"), the walk's length
+ * (the hops), host bridge, NUMA node and p2pmem. No ACS is read then. Null as for classKey.
+ */
+export function farClassKey(fabric: Fabric, d: Device): string | null {
+  if (namedByHostBridge(fabric, d)) return null;
+  const chain = upstreamChain(fabric, d);
+  const p2pmem = d.p2pmem === null || d.p2pmem === undefined ? 'none' : 'some';
+  return [chain[chain.length - 1].bdf, chain.length, hostBridgeOf(fabric, d), numaOf(fabric, d) ?? '?', p2pmem].join('|');
 }
 
 /** Whether the host-bridge check (either release's way of picking the function) names `d`. */
@@ -42,31 +56,43 @@ function bridgesAbove(fabric: Fabric): Set<Device> {
 }
 
 export interface EndpointClasses {
-  /** Class index of each endpoint, by its index in the list given. */
+  /** Class index of each endpoint (by its index in the list given), for pairs whose walks meet. */
   classOf: Int32Array;
-  /** The number of classes. */
   count: number;
+  /** Class index for pairs whose walks never meet, and the number of those classes. */
+  farOf: Int32Array;
+  farCount: number;
+  /** The top of each endpoint's walk, as a number: two endpoints' walks meet only when theirs are equal. */
+  topOf: Int32Array;
 }
 
 export type ClassKeyFn = (fabric: Fabric, d: Device, parents: ReadonlySet<Device>) => string | null;
 
-/** Groups `devs` by classKey (a test may hand in another key function to show a wrong one is caught). */
-export function endpointClasses(fabric: Fabric, devs: readonly Device[], keyOf: ClassKeyFn = classKey): EndpointClasses {
-  const parents = bridgesAbove(fabric);
+/** Class indices of `devs` by a key; a null key is a class of its own. */
+function group(devs: readonly Device[], keyOf: (d: Device) => string | null): { of: Int32Array; count: number } {
   const ids = new Map<string, number>();
-  const classOf = new Int32Array(devs.length);
+  const of = new Int32Array(devs.length);
   let count = 0;
   devs.forEach((d, i) => {
-    const key = keyOf(fabric, d, parents);
+    const key = keyOf(d);
     if (key === null) {
-      classOf[i] = count++;
+      of[i] = count++;
       return;
     }
     let id = ids.get(key);
     if (id === undefined) ids.set(key, (id = count++));
-    classOf[i] = id;
+    of[i] = id;
   });
-  return { classOf, count };
+  return { of, count };
+}
+
+/** Groups `devs` by classKey and farClassKey (a test may hand in other key functions to show a wrong one is caught). */
+export function endpointClasses(fabric: Fabric, devs: readonly Device[], keyOf: ClassKeyFn = classKey, farKeyOf: typeof farClassKey = farClassKey): EndpointClasses {
+  const parents = bridgesAbove(fabric);
+  const near = group(devs, (d) => keyOf(fabric, d, parents));
+  const far = group(devs, (d) => farKeyOf(fabric, d));
+  const tops = group(devs, (d) => { const c = upstreamChain(fabric, d); return c[c.length - 1].bdf; });
+  return { classOf: near.of, count: near.count, farOf: far.of, farCount: far.count, topOf: tops.of };
 }
 
 /**
@@ -183,28 +209,40 @@ export function bindCell<T>(cell: PairCell<T>): T {
 
 /**
  * Every ordered pair of `devs`, client-major, as cells: one computation per ordered class pair and
- * relation (pairRelation), reused for the other pairs alike. A template is kept only while a client
- * of its class is still to come, so memory follows the classes, not the pairs.
+ * relation (pairRelation), reused for the other pairs alike; pairs whose walks meet are keyed by
+ * their near classes, the others by their far classes. A template is kept only while a client of its
+ * class is still to come, so memory follows the classes, not the pairs.
  */
 export function* matrixCells<T>(
   fabric: Fabric, devs: readonly Device[], pairOf: (client: Device, provider: Device) => T, classes: EndpointClasses = endpointClasses(fabric, devs),
 ): Generator<PairCell<T>> {
-  const cls = classes.classOf;
-  const lastClient = new Int32Array(classes.count);
-  cls.forEach((c, i) => { lastClient[c] = i; });
-  const rows: (Map<number, CellTemplate<T>> | undefined)[] = new Array(classes.count);
+  const { classOf, farOf, topOf } = classes;
+  const lastNear = lastIndexOf(classOf, classes.count);
+  const lastFar = lastIndexOf(farOf, classes.farCount);
+  const nearRows: (Map<number, CellTemplate<T>> | undefined)[] = new Array(classes.count);
+  const farRows: (Map<number, CellTemplate<T>> | undefined)[] = new Array(classes.farCount);
   for (let i = 0; i < devs.length; i++) {
     const client = devs[i];
-    const ci = cls[i];
-    let row = rows[ci];
-    if (!row) rows[ci] = row = new Map();
+    const ci = classOf[i];
+    const fi = farOf[i];
+    const nearRow = (nearRows[ci] ??= new Map());
+    const farRow = (farRows[fi] ??= new Map());
     for (let j = 0; j < devs.length; j++) {
       const provider = devs[j];
-      const key = cls[j] * 3 + pairRelation(client, provider);
+      const meet = topOf[i] === topOf[j];
+      const row = meet ? nearRow : farRow;
+      const key = (meet ? classOf[j] : farOf[j]) * 3 + pairRelation(client, provider);
       let t = row.get(key);
       if (!t) row.set(key, (t = { pair: pairOf(client, provider), client: client.bdf, provider: provider.bdf }));
       yield { template: t, client: client.bdf, provider: provider.bdf };
     }
-    if (lastClient[ci] === i) rows[ci] = undefined;
+    if (lastNear[ci] === i) nearRows[ci] = undefined;
+    if (lastFar[fi] === i) farRows[fi] = undefined;
   }
+}
+
+function lastIndexOf(of: Int32Array, count: number): Int32Array {
+  const last = new Int32Array(count);
+  of.forEach((c, i) => { last[c] = i; });
+  return last;
 }

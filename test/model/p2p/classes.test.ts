@@ -11,12 +11,11 @@ import { generateFabric } from '../../../bench/gen-fabric.js';
 import { loadFabric } from '../../../src/access/load.js';
 import { writeMatrixCellsJson, writeMatrixJson } from '../../../src/format/matrix-json.js';
 import {
-  bindCell, classKey, endpointClasses, matrixCells, mentions, splitOnBdfs, type ClassKeyFn,
+  bindCell, classKey, endpointClasses, farClassKey, matrixCells, mentions, splitOnBdfs, type ClassKeyFn,
 } from '../../../src/model/p2p/classes.js';
 import { foldVfs, matrixHead, matrixPair, matrixPairCells, matrixPairs, selectEndpoints, type MatrixPair } from '../../../src/model/p2p/matrix.js';
 import type { P2pdmaOptions } from '../../../src/model/p2p/kernel-rules.js';
-import { numaOf } from '../../../src/model/p2p/legend.js';
-import { acsRedirectState, hostBridgeOf, upstreamBridge } from '../../../src/model/p2p/walk.js';
+import { hostBridgeOf } from '../../../src/model/p2p/walk.js';
 import { ACS_BIT_NAMES, type AcsBitName, type Device, type Fabric } from '../../../src/model/types.js';
 import { graftVfs } from '../../helpers/graft-vfs.js';
 import { AMD_ZEN1_HOST, INTEL_HOST, IOMMU_ACS, makeFabric, type DevSpec } from '../../helpers/p2p-fabric.js';
@@ -31,9 +30,9 @@ function perPair(fabric: Fabric, devs: readonly Device[], opts: P2pdmaOptions): 
 }
 
 /** The first pair whose class-path cell differs from the per-pair one (null: none), with `keyOf` as the class key. */
-function firstMismatch(fabric: Fabric, devs: readonly Device[], opts: P2pdmaOptions, keyOf: ClassKeyFn = classKey): string | null {
+function firstMismatch(fabric: Fabric, devs: readonly Device[], opts: P2pdmaOptions, keyOf: ClassKeyFn = classKey, farKeyOf = farClassKey): string | null {
   const want = perPair(fabric, devs, opts);
-  const classes = endpointClasses(fabric, devs, keyOf);
+  const classes = endpointClasses(fabric, devs, keyOf, farKeyOf);
   let i = 0;
   for (const cell of matrixCells(fabric, devs, (a, b) => matrixPair(fabric, a, b, opts), classes)) {
     const got = bindCell(cell);
@@ -116,6 +115,20 @@ function handBuilt(rpAcs: AcsBitName[], dpAcs: AcsBitName[], host = INTEL_HOST):
     { bdf: '0000:06:00.0', parent: '0000:02:0c.0', kind: 'nvme', vendorId: '144d', deviceId: 'a824', numaNode: 0 },
     { bdf: '0000:06:00.1', parent: '0000:02:0c.0', kind: 'nvme', vendorId: '144d', deviceId: 'a824', numaNode: 0 },
     { bdf: '0000:06:01.0', parent: '0000:02:0c.0', kind: 'nvme', vendorId: '144d', deviceId: 'a824', numaNode: 0, configBytes: 64 },
+    // A cascaded switch below the first: a GPU two switches deep (a longer walk from the same root port).
+    { bdf: '0000:02:10.0', parent: '0000:01:00.0', kind: 'switch-downstream', vendorId: '10b5', deviceId: 'c010', acs: dpAcs, numaNode: 0 },
+    { bdf: '0000:08:00.0', parent: '0000:02:10.0', kind: 'switch-upstream', vendorId: '10b5', deviceId: 'c010', numaNode: 0 },
+    { bdf: '0000:09:00.0', parent: '0000:08:00.0', kind: 'switch-downstream', vendorId: '10b5', deviceId: 'c010', acs: dpAcs, numaNode: 0 },
+    gpu('0000:0a:00.0', '0000:09:00.0'),
+    // Two more root ports of the same host bridge, NVMe below them.
+    { bdf: '0000:00:02.0', kind: 'root-port', vendorId: '8086', deviceId: '347a', acs: rpAcs, numaNode: 0 },
+    { bdf: '0000:0b:00.0', parent: '0000:00:02.0', kind: 'nvme', vendorId: '144d', deviceId: 'a824', numaNode: 0 },
+    { bdf: '0000:0b:01.0', parent: '0000:00:02.0', kind: 'nvme', vendorId: '144d', deviceId: 'a824', numaNode: 0 },
+    { bdf: '0000:00:03.0', kind: 'root-port', vendorId: '8086', deviceId: '347a', acs: rpAcs, numaNode: 0 },
+    { bdf: '0000:0f:00.0', parent: '0000:00:03.0', kind: 'nvme', vendorId: '144d', deviceId: 'a824', numaNode: 0 },
+    // A bridge the tree shows as a plain endpoint (as with --all on odd hardware), with a function below it.
+    { bdf: '0000:0b:02.0', parent: '0000:00:02.0', kind: 'endpoint', numaNode: 0 },
+    { bdf: '0000:0e:00.0', parent: '0000:0b:02.0', kind: 'endpoint', numaNode: 0 },
     { bdf: '0000:80:00.0', kind: 'host-bridge', vendorId: '8086', deviceId: '09a2', numaNode: 1, configBytes: 256 },
     { bdf: '0000:80:01.0', kind: 'root-port', vendorId: '8086', deviceId: '347a', acs: rpAcs, numaNode: 1 },
     gpu('0000:81:00.0', '0000:80:01.0', { numaNode: 1 }),
@@ -136,7 +149,8 @@ describe('matrix by endpoint classes equals the per-pair rules', () => {
       for (const host of hosts) {
         const fabric = handBuilt(rp, dp, host);
         for (const [view, devs] of views(fabric)) {
-          classesFewer ||= endpointClasses(fabric, devs).count < devs.length;
+          const cl = endpointClasses(fabric, devs);
+          classesFewer ||= cl.count < devs.length && cl.farCount < devs.length;
           // Every release on two of the cases, the unknown and newest release on the others (the suite's time).
           const kernels = host === hosts[1] || host === hosts[2] ? KERNELS : ['latest', null];
           for (const kernel of kernels) assertSame(fabric, devs, { kernel }, `${view} rp=${rp} dp=${dp} iommu=${host.iommuEnabled} cpu=${host.cpuVendor} kernel=${kernel}`);
@@ -198,7 +212,7 @@ describe('matrix by endpoint classes equals the per-pair rules', () => {
 });
 
 describe('the comparison catches a wrong class key', () => {
-  it('a key that leaves out the upstream bridge, the endpoint\'s own ACS or its p2pmem makes some pair differ', () => {
+  it('a key that leaves out the upstream bridge, the endpoint\'s own ACS, its p2pmem, the bridge-above rule, the walk\'s top or length makes some pair differ', () => {
     const fabric = handBuilt([], ['ReqRedir'], { ...INTEL_HOST, iommuEnabled: true });
     const devs = selectEndpoints(fabric, { all: true });
     assert.equal(firstMismatch(fabric, devs, {}), null, 'the real key agrees');
@@ -206,12 +220,19 @@ describe('the comparison catches a wrong class key', () => {
       ['host bridge only', (f, d) => hostBridgeOf(f, d)],
       ['no own ACS', (f, d, parents) => classKey(f, { ...d, acs: null, capabilities: { ...d.capabilities, complete: true } }, parents)],
       ['no p2pmem', (f, d, parents) => classKey(f, { ...d, p2pmem: null }, parents)],
-      // The real key's parts, without making the function the host-bridge check names a class of its own.
-      ['no singletons', (f, d) => [upstreamBridge(f, d)?.bdf ?? '-', hostBridgeOf(f, d), numaOf(f, d), JSON.stringify(acsRedirectState(d)).split(d.bdf).join('@'), d.p2pmem ? 'some' : 'none'].join('|')],
+      // The real key, without making a function that is the bridge above another a class of its own.
+      ['no bridge-above rule', (f, d) => classKey(f, d, new Set())],
     ];
     for (const [name, keyOf] of wrong) {
       const miss = firstMismatch(fabric, devs, {}, keyOf);
       assert.notEqual(miss, null, `${name}: the comparison must see a difference`);
+    }
+    const wrongFar: [string, typeof farClassKey][] = [
+      ['far key without the walk\'s length', (f, d) => farClassKey(f, d)?.replace(/\|\d+\|/, '|') ?? null],
+      ['far key without the walk\'s top', (f, d) => farClassKey(f, d)?.replace(/^[^|]*\|/, '') ?? null],
+    ];
+    for (const [name, farKeyOf] of wrongFar) {
+      assert.notEqual(firstMismatch(fabric, devs, {}, classKey, farKeyOf), null, `${name}: the comparison must see a difference`);
     }
   });
 });
