@@ -3,6 +3,8 @@
 /** Where a command writes. Tests pass a collecting IO; main passes the process's streams. */
 export interface CommandIO {
   out(text: string): void;
+  /** Bytes already UTF-8, written before it returns (the caller may reuse them); absent: out() takes the text. */
+  outBytes?(bytes: Uint8Array): void;
   err(text: string): void;
   /** stdout is a terminal (colour, progress bars, TUI allowed). */
   isTTY: boolean;

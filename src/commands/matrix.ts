@@ -61,8 +61,9 @@ export async function runMatrix(opts: MatrixOptions, io: CommandIO, deps: Comman
   checkBudget(shown.length, !!opts.vfs);
   const head = p2p.matrixHead(fabric, shown, vfsOf);
   if (opts.json) {
-    const { writeMatrixJson } = await import('../format/matrix-json.js');
-    writeMatrixJson(head, p2p.matrixPairs(fabric, shown), (t) => io.out(t));
+    const { writeMatrixCellsJson } = await import('../format/matrix-json.js');
+    const bytes = io.outBytes ? (b: Uint8Array) => io.outBytes!(b) : (b: Uint8Array) => io.out(Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8'));
+    writeMatrixCellsJson(head, p2p.matrixPairCells(fabric, shown), bytes);
   } else {
     const { renderMatrixText } = await import('../format/matrix-text.js');
     io.out(renderMatrixText({ ...head, pairs: [...p2p.matrixPairs(fabric, shown)] }, { color: io.color, columns: io.columns, isTTY: io.isTTY }));

@@ -2,7 +2,7 @@
 import { colorFromEnv, type CommandIO } from '../io.js';
 
 export { colorFromEnv };
-import { stdoutColumns, stdoutIsTTY, writeStderr, writeStdout } from './std-streams.js';
+import { stdoutColumns, stdoutIsTTY, writeStderr, writeStdout, writeStdoutBytes } from './std-streams.js';
 
 export function colorWanted(isTTY: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
   return colorFromEnv(env) ?? isTTY;
@@ -12,6 +12,7 @@ export function processIO(): CommandIO {
   const isTTY = stdoutIsTTY();
   return {
     out: writeStdout,
+    outBytes: writeStdoutBytes,
     err: writeStderr,
     isTTY,
     color: colorWanted(isTTY),

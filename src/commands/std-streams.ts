@@ -55,4 +55,10 @@ function write(fd: 1 | 2, text: string): void {
 }
 
 export const writeStdout = (text: string): void => write(1, text);
+
+/** UTF-8 bytes on stdout, done with when it returns (a terminal's stream gets its own copy). */
+export function writeStdoutBytes(bytes: Uint8Array): void {
+  if (isTTY(1)) process.stdout.write(Buffer.from(bytes));
+  else writeAll(1, bytes);
+}
 export const writeStderr = (text: string): void => write(2, text);

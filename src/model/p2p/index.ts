@@ -6,4 +6,5 @@ export * from './kernel-rules.js';
 export * from './fixes.js';
 export * from './legend.js';
 export * from './matrix.js';
+export * from './classes.js';
 export * from './path.js';

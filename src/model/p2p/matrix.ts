@@ -7,6 +7,7 @@ import { rulesFor } from './release-table.js';
 import { classifyLegend, numaOf } from './legend.js';
 import type { Legend, MapType, P2pFix, P2pReason, P2pdmaVerdict } from './types.js';
 import { friendlyName } from '../aliases.js';
+import { bindCell, matrixCells, type PairCell } from './classes.js';
 
 /** Kinds shown by default: what does DMA to peers. Any p2pmem provider is shown too. */
 export const DEFAULT_MATRIX_KINDS: readonly DeviceKind[] = ['gpu', 'accelerator', 'nvme', 'nic'];
@@ -196,11 +197,17 @@ export function matrixPair(fabric: Fabric, client: Device, provider: Device, opt
   };
 }
 
-/** Every ordered pair of `devs`, client-major, one at a time (a caller may stream them). */
+/**
+ * Every ordered pair of `devs`, client-major, as cells: computed once per pair of endpoint classes
+ * (classes.ts) and re-labelled; the JSON writer turns each template into text once.
+ */
+export function matrixPairCells(fabric: Fabric, devs: readonly Device[], opts: P2pdmaOptions = {}): Generator<PairCell<MatrixPair>> {
+  return matrixCells(fabric, devs, (client, provider) => matrixPair(fabric, client, provider, opts));
+}
+
+/** Every ordered pair of `devs`, client-major, one at a time (a caller may stream them); equal to matrixPair() of each. */
 export function* matrixPairs(fabric: Fabric, devs: readonly Device[], opts: P2pdmaOptions = {}): Generator<MatrixPair> {
-  for (const client of devs) {
-    for (const provider of devs) yield matrixPair(fabric, client, provider, opts);
-  }
+  for (const cell of matrixPairCells(fabric, devs, opts)) yield bindCell(cell);
 }
 
 /** The whole report in memory (small fabrics, tests, diff); `p2p matrix` streams instead. */
