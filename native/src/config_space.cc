@@ -26,4 +26,24 @@ size_t ReadConfigBytes(int fd, uint8_t* buf, size_t maxBytes, int* readErrno) {
   return got;
 }
 
+size_t ReadConfigRange(int fd, uint8_t* buf, size_t offset, size_t length, size_t fileSize, int* readErrno) {
+  *readErrno = 0;
+  if (offset >= fileSize) return 0;
+  if (length > fileSize - offset) length = fileSize - offset;  // never past what the file holds
+  size_t got = 0;
+  while (got < length) {
+    const size_t asked = length - got;
+    ssize_t n = pread(fd, buf + offset + got, asked, static_cast<off_t>(offset + got));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      *readErrno = errno;
+      break;
+    }
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+    if (static_cast<size_t>(n) < asked) break;  // the kernel's "no more for you"
+  }
+  return got;
+}
+
 }  // namespace p2p

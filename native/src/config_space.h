@@ -15,4 +15,10 @@ constexpr uint32_t kMaxConfigBytes = 1u << 20;
  */
 size_t ReadConfigBytes(int fd, uint8_t* buf, size_t maxBytes, int* readErrno);
 
+/**
+ * pread `length` bytes at `offset` into buf + offset, cut at `fileSize`; stops at EOF, a short read or
+ * an error (errno to *readErrno, 0 otherwise). Returns the bytes read.
+ */
+size_t ReadConfigRange(int fd, uint8_t* buf, size_t offset, size_t length, size_t fileSize, int* readErrno);
+
 }  // namespace p2p

@@ -19,4 +19,12 @@ Napi::Value ReadSysfsDir(const Napi::CallbackInfo& info);
  */
 Napi::Value ReadSysfsDirs(const Napi::CallbackInfo& info);
 
+/**
+ * JS: readConfigRanges(files: string[], ranges: Uint32Array[], into: Uint8Array[], threads: number)
+ *   -> { sizes: Int32Array (per file; -1 when it did not open), got: Int32Array (per range, in order) }
+ *   Each file is opened once and its ranges (offset, length pairs) are pread into into[i] at their
+ *   offsets, cut at the file's size; the files are read on `threads` threads (0 picks the count).
+ */
+Napi::Value ReadConfigRanges(const Napi::CallbackInfo& info);
+
 }  // namespace p2p

@@ -1,45 +1,83 @@
-// Config space on demand (pciutils' config_fetch): the 64-byte header, then the capability headers the
-// lists need, then only the bodies of the capabilities a decoder reads, each range once, never past
-// what the config file holds. Bytes not fetched stay unknown in the ConfigSpace's present map.
+// Config space on demand (pciutils' config_fetch, with its map of what was fetched): the 64-byte header,
+// then, round by round, the next registers a view's decoders read (their ConfigNeeds run over what is
+// here, and what they ask for and lack is fetched), never past what the config file holds. Many files go
+// through one range reader per round (the addon's batch pread, or plain fs). Bytes not fetched stay
+// unknown in the ConfigSpace's present map.
 import * as fs from 'node:fs';
 import { ConfigSpace } from '../model/config-space.js';
-import { EXPRESS_CAP_ID, type ConfigNeeds } from '../model/caps/fabric-needs.js';
+import type { ConfigNeeds, NeedsContext } from '../model/caps/fabric-needs.js';
 
 /** Reads `length` bytes at `offset` into `into` (at the same offset); returns how many it got. */
 export type ReadRange = (into: Uint8Array, offset: number, length: number) => number;
 
-const CONFIG_MAX = 4096;
-const STATUS_CAP_LIST = 0x10;
+/**
+ * Reads, for each file, its ranges (`ranges[i]`: offset, length, offset, length...) into `into[i]` at
+ * those offsets, cut at the file's size: the bytes got per range, all files' in order (0 past the end
+ * or on an error), and each file's size (-1 when it would not open).
+ */
+export type ConfigRangeReader = (files: readonly string[], ranges: readonly Uint32Array[], into: readonly Uint8Array[]) => { sizes: Int32Array; got: Int32Array };
 
-class Fetcher {
+const CONFIG_MAX = 4096;
+/** A bound no list walk comes near (each round fetches at least a byte or ends the file). */
+const MAX_ROUNDS = CONFIG_MAX;
+const NO_CONTEXT: NeedsContext = { pfOfBlankVf: false };
+
+/** A ConfigSpace that notes each read it cannot answer (inside the file): what the decoders ask next. */
+class Asking extends ConfigSpace {
+  readonly asked: number[] = [];
+
+  override has(offset: number, size = 1): boolean {
+    const ok = super.has(offset, size);
+    if (!ok && offset >= 0 && size > 0 && offset + size <= this.length) this.asked.push(offset, size);
+    return ok;
+  }
+}
+
+/** One function's config as fetched so far. */
+class FunctionFetch {
   readonly bytes = new Uint8Array(CONFIG_MAX);
   readonly present = new Uint8Array(CONFIG_MAX);
   /** One past the last byte the file can give (its size, cut at the first short read). */
   extent: number;
-  /** Bytes asked of the reader, for tests and benchmarks. */
+  /** Bytes the reader returned, for tests and benchmarks. */
   fetched = 0;
   /** Whether a read past the 64-byte header returned bytes; null when none was tried. */
   pastHeader: boolean | null = null;
 
-  constructor(private readonly read: ReadRange, size: number) {
+  constructor(size: number, header?: Uint8Array) {
     this.extent = Math.min(size, CONFIG_MAX);
+    if (header && header.length >= 64) {
+      // Already read (the scan's first batch): kept, not fetched again.
+      this.bytes.set(header.subarray(0, 64));
+      this.present.fill(1, 0, 64);
+    }
   }
 
-  /** Makes [offset, offset+length) present where the file has it; false when any of it is missing. */
-  get(offset: number, length: number): boolean {
-    const end = Math.min(offset + length, this.extent);
-    let from = offset;
-    while (from < end && this.present[from]) from++;
-    let to = end;
+  /**
+   * The next range the decoders read and this function lacks: the first read they ask for, with the
+   * ones that follow it without a gap (later ones may depend on its value); null when they ask nothing.
+   */
+  next(needs: ConfigNeeds, ctx: NeedsContext): [number, number] | null {
+    const cfg = new Asking(this.bytes, this.extent, this.present);
+    needs(cfg, ctx);
+    const a = cfg.asked;
+    if (a.length === 0) return null;
+    let from = a[0];
+    let to = from + a[1];
+    for (let i = 2; i < a.length && a[i] >= from && a[i] <= to; i += 2) to = Math.max(to, a[i] + a[i + 1]);
+    while (from < to && this.present[from]) from++;
     while (to > from && this.present[to - 1]) to--;
-    if (from < to) {
-      const got = this.read(this.bytes, from, to - from);
-      this.fetched += to - from;
-      this.present.fill(1, from, from + Math.max(0, got));
-      if (to > 64) this.pastHeader ||= got > 0 && from + got > 64;
-      if (got < to - from) this.stopAt(from + Math.max(0, got)); // EOF: a non-root reader stops at 64
-    }
-    return offset + length <= this.extent;
+    return [from, to - from];
+  }
+
+  /** `got` bytes came for the range asked at `offset`; fewer than `length` ends the file there. */
+  got(offset: number, length: number, got: number): void {
+    const n = Math.max(0, Math.min(got, length));
+    this.present.fill(1, offset, offset + n);
+    this.fetched += n;
+    if (offset + length > 64) this.pastHeader ||= n > 0 && offset + n > 64;
+    // EOF: a non-root reader stops at 64.
+    if (n < length) this.stopAt(offset + n);
   }
 
   /** The file ended before `end`: the extent is one past the last byte read below it. */
@@ -49,50 +87,12 @@ class Fetcher {
     this.extent = e;
   }
 
-  u8(o: number): number {
-    return this.bytes[o];
-  }
-
-  u32(o: number): number {
-    const b = this.bytes;
-    return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
-  }
-
-  /** The standard list from the header's pointer; true when it holds an Express capability. */
-  standard(needs: ConfigNeeds): boolean {
-    if (!this.get(0, 64) || !((this.u8(0x06) | (this.u8(0x07) << 8)) & STATUS_CAP_LIST)) return false;
-    let ptr = this.u8((this.u8(0x0e) & 0x7f) === 2 ? 0x14 : 0x34) & ~3;
-    const seen = new Set<number>();
-    let express = false;
-    while (ptr >= 0x40 && ptr <= 0xfc && !seen.has(ptr)) {
-      seen.add(ptr);
-      if (!this.get(ptr, 2)) break;
-      const id = this.u8(ptr);
-      const body = needs.standard.get(id);
-      if (body !== undefined) this.get(ptr, Math.min(body, 0x100 - ptr));
-      express ||= id === EXPRESS_CAP_ID;
-      ptr = this.u8(ptr + 1) & ~3;
-    }
-    return express;
-  }
-
-  /** The extended list from 0x100. */
-  extended(needs: ConfigNeeds): void {
-    let off = 0x100;
-    const seen = new Set<number>();
-    while (off >= 0x100 && off <= 0xffc && !seen.has(off)) {
-      seen.add(off);
-      if (!this.get(off, 4)) break;
-      const header = this.u32(off);
-      if (header === 0 || header === 0xffffffff) break;
-      const body = needs.extended.get(header & 0xffff);
-      if (body !== undefined) this.get(off, body);
-      off = (header >>> 20) & 0xffc;
-    }
+  result(): Fetched {
+    return { config: new ConfigSpace(this.bytes, this.extent, this.present), fetched: this.fetched, pastHeader: this.pastHeader };
   }
 }
 
-/** The config space with what `needs` asks fetched through `read` from a file of `size` bytes. */
+/** The config space with what `needs` asks fetched, the bytes the reader returned, and whether it read past the header. */
 export interface Fetched {
   config: ConfigSpace;
   fetched: number;
@@ -100,35 +100,119 @@ export interface Fetched {
   pastHeader: boolean | null;
 }
 
-export function fetchConfig(read: ReadRange, size: number, needs: ConfigNeeds, header?: Uint8Array): Fetched {
-  const f = new Fetcher(read, size);
-  if (header && header.length >= 64) {
-    // Already read (the scan's first batch): kept, not fetched again.
-    f.bytes.set(header.subarray(0, 64));
-    f.present.fill(1, 0, 64);
+/** fetchConfig through `read` from a file of `size` bytes, one range at a time. */
+export function fetchConfig(read: ReadRange, size: number, needs: ConfigNeeds, header?: Uint8Array, ctx = NO_CONTEXT): Fetched {
+  const f = new FunctionFetch(size, header);
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const r = f.next(needs, ctx);
+    if (!r) break;
+    f.got(r[0], r[1], read(f.bytes, r[0], r[1]));
   }
-  if (f.standard(needs)) f.extended(needs);
-  return { config: new ConfigSpace(f.bytes, f.extent, f.present), fetched: f.fetched, pastHeader: f.pastHeader };
+  return f.result();
 }
 
-/** fetchConfig on a sysfs `config` file with plain fs preads; null when it will not open. */
-export function fetchConfigFile(file: string, needs: ConfigNeeds, header?: Uint8Array): Fetched | null {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch {
-    return null;
+/** One config file to fetch: its path, the header the scan read, and what its decoders depend on. */
+export interface FetchJob {
+  file: string;
+  header?: Uint8Array;
+  /** A ConfigSpace already fetched for this file (more is read on top of it). */
+  start?: ConfigSpace;
+  ctx?: NeedsContext;
+}
+
+/**
+ * fetchConfig for many files at once: each round asks every file still fetching for its next range in
+ * one call of `read`. Null for a file that would not open.
+ */
+export function fetchConfigs(jobs: readonly FetchJob[], needs: ConfigNeeds, read: ConfigRangeReader): (Fetched | null)[] {
+  const fetches = jobs.map((j) => startFetch(j));
+  const opened = jobs.map(() => true);
+  const none = new Uint32Array(0);
+  let active = jobs.map((_, i) => i);
+  for (let round = 0; round < MAX_ROUNDS && active.length; round++) {
+    const asks: [number, [number, number] | null][] = [];
+    for (const i of active) {
+      const r = fetches[i].next(needs, jobs[i].ctx ?? NO_CONTEXT);
+      // The first round opens every file, asked or not: its size is the extent a whole read would find.
+      if (r || round === 0) asks.push([i, r]);
+    }
+    if (!asks.length) break;
+    const { sizes, got } = read(asks.map(([i]) => jobs[i].file), asks.map(([, r]) => (r ? Uint32Array.of(r[0], r[1]) : none)), asks.map(([i]) => fetches[i].bytes));
+    let at = 0;
+    for (let k = 0; k < asks.length; k++) {
+      const [i, r] = asks[k];
+      if (sizes[k] < 0) opened[i] = false;
+      else if (round === 0) fetches[i].extent = Math.min(fetches[i].extent, sizes[k]);
+      if (r) fetches[i].got(r[0], r[1], got[at++]);
+    }
+    active = asks.filter(([i, r]) => r && opened[i]).map(([i]) => i);
   }
-  try {
-    const read: ReadRange = (into, offset, length) => {
-      try {
-        return fs.readSync(fd, into, offset, length, offset);
-      } catch {
-        return 0;
+  return fetches.map((f, i) => (opened[i] ? f.result() : null));
+}
+
+function startFetch(job: FetchJob): FunctionFetch {
+  const f = new FunctionFetch(CONFIG_MAX, job.header);
+  const s = job.start;
+  if (s) {
+    f.extent = s.length;
+    for (let i = 0; i < s.length; i++) {
+      const v = s.u8(i);
+      if (v !== undefined) {
+        f.bytes[i] = v;
+        f.present[i] = 1;
       }
-    };
-    return fetchConfig(read, fs.fstatSync(fd).size, needs, header);
-  } finally {
-    fs.closeSync(fd);
+    }
   }
+  return f;
+}
+
+/** ConfigRangeReader with plain fs: open, fstat, a pread per range (cut at the size), close. */
+export const readConfigRangesWithFs: ConfigRangeReader = (files, ranges, into) => {
+  const sizes = new Int32Array(files.length);
+  const got = new Int32Array(ranges.reduce((n, r) => n + r.length / 2, 0));
+  let at = 0;
+  files.forEach((file, i) => {
+    const r = ranges[i];
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'r');
+    } catch {
+      sizes[i] = -1;
+      at += r.length / 2;
+      return;
+    }
+    try {
+      const size = fs.fstatSync(fd).size;
+      sizes[i] = Math.min(size, 0x7fffffff);
+      for (let k = 0; k < r.length; k += 2, at++) {
+        const length = Math.max(0, Math.min(r[k + 1], size - r[k]));
+        got[at] = length > 0 ? preadAll(fd, into[i], r[k], length) : 0;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+  return { sizes, got };
+};
+
+/** pread until `length` bytes, EOF, a short read (sysfs: no more for this reader) or an error. */
+function preadAll(fd: number, into: Uint8Array, offset: number, length: number): number {
+  let done = 0;
+  while (done < length) {
+    const want = length - done;
+    let n: number;
+    try {
+      n = fs.readSync(fd, into, offset + done, want, offset + done);
+    } catch {
+      break;
+    }
+    done += n;
+    if (n < want) break;
+  }
+  return done;
+}
+
+/** fetchConfig on one sysfs `config` file with plain fs; null when it will not open. */
+export function fetchConfigFile(file: string, needs: ConfigNeeds, header?: Uint8Array, ctx = NO_CONTEXT): Fetched | null {
+  return fetchConfigs([{ file, header, ctx }], needs, readConfigRangesWithFs)[0];
 }

@@ -241,6 +241,8 @@ function memMechanismsFact(root: string, live: boolean, source: string): Fact<Ra
 /** Everything `runDoctorChecks` needs from one source: the fabric and the environment facts. */
 export async function loadDoctorInput(opts: SourceOptions & DoctorFactOptions): Promise<DoctorInput> {
   const { loadFabric } = await import('./load.js');
-  const fabric = await loadFabric(opts);
+  const { FILL_ALL, FILL_CONFIG_FULL } = await import('./types.js');
+  // Config on demand: what the fabric and the checks decode (FILL_CONFIG_CHECKS), not whole spaces.
+  const fabric = await loadFabric(opts, undefined, FILL_ALL & ~FILL_CONFIG_FULL);
   return { fabric, env: gatherDoctorFacts(opts) };
 }

@@ -5,13 +5,13 @@
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
 import { buildFabric, applyFilledFacts } from '../model/topology.js';
-import { FABRIC_CONFIG_NEEDS } from '../model/caps/fabric-needs.js';
+import { FABRIC_CONFIG_NEEDS, SHOW_CONFIG_NEEDS } from '../model/caps/fabric-needs.js';
 import { parseKernelRelease } from '../model/p2p/kernel-release.js';
-import type { Fabric } from '../model/types.js';
-import { FILL_ALL, FILL_NONE, type FabricSource, type RawFabric, type SourceMethod } from './types.js';
+import type { Device, Fabric } from '../model/types.js';
+import { FILL_ALL, FILL_CONFIG_FULL, FILL_NONE, type FabricSource, type RawFabric, type SourceMethod } from './types.js';
 import { loadPciIds, nativeSysfsDirReader, readDumpFile } from './load.js';
 import { fillHostInfo } from './host-info.js';
-import { fillSysfsDevices, readSysfsFabricFromOutline, readSysfsOutline, type SysfsOutline } from './sysfs.js';
+import { fetchMoreConfig, fillSysfsDevices, readSysfsFabricFromOutline, readSysfsOutline, type SysfsOutline } from './sysfs.js';
 import { readSysfsDirWithFs } from './sysfs-dir-reader.js';
 import { isSnapshotPath, readSnapshotFabric, sourceRoot, type SnapshotManifest } from './snapshot.js';
 import { isNcclXmlPath } from './nccl-xml-path.js';
@@ -49,6 +49,8 @@ export interface Source {
   fabric(fill?: number, outline?: SysfsOutline | null): Promise<Fabric>;
   /** Reads the FILL_* facts `fields` asks that `fabric` lacks (pciutils' pci_fill_info), then records them. */
   fill(fabric: Fabric, fields: number): Promise<void>;
+  /** For `devices`, the config registers `p2p show` decodes (header, every capability) where the fabric was read on demand. */
+  fillConfig(fabric: Fabric, devices: readonly Device[]): Promise<void>;
 }
 
 /** Where the options read from, decided once: the one liveness rule. */
@@ -116,6 +118,13 @@ export function openSource(opts: SourceOptions): Source {
       fillHostInfo(fabric.host, root, missing, readDir);
       for (const d of fabric.devices) applyFilledFacts(d);
       fabric.filled = (fabric.filled ?? FILL_ALL) | missing;
+    },
+    async fillConfig(fabric, devices) {
+      const root = fsRoot();
+      // Only the live machine reads config on demand; other sources hold whole spaces.
+      if (!live || method !== 'sysfs' || (fabric.filled ?? FILL_ALL) & FILL_CONFIG_FULL || root === null) return;
+      fetchMoreConfig(root, devices.map((d) => d.raw), SHOW_CONFIG_NEEDS, (await nativeSysfsDirReader()) ?? readSysfsDirWithFs);
+      for (const d of devices) d.config = d.raw.config;
     },
   };
   return source;

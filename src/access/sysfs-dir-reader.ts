@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import { getSystemErrorMap } from 'node:util';
 import type { SysfsDirRead, SysfsDirUnopened } from '../native/addon.js';
 import { readAttrText } from './read-attr.js';
+import { readConfigRangesWithFs, type ConfigRangeReader } from './config-fetch.js';
 
 export type { SysfsDirRead, SysfsDirUnopened };
 export type SysfsDirResult = SysfsDirRead | SysfsDirUnopened;
@@ -20,15 +21,22 @@ type ReadManyDirs = (dirs: readonly string[], files: readonly string[], links: r
  */
 export interface SysfsDirReader extends ReadOneDir {
   batch?: ReadManyDirs;
+  /** Ranges of many `config` files in one call (config on demand); plain fs preads when absent. */
+  configRanges?: ConfigRangeReader;
 }
 
-function dirReader(one: ReadOneDir, batch: ReadManyDirs): SysfsDirReader {
-  return Object.assign(one, { batch });
+function dirReader(one: ReadOneDir, batch: ReadManyDirs, configRanges: ConfigRangeReader): SysfsDirReader {
+  return Object.assign(one, { batch, configRanges });
 }
 
 /** The reader's batch form, or one call per directory when it has none. */
 export function batchOf(reader: SysfsDirReader): ReadManyDirs {
   return reader.batch ?? ((dirs, files, links, configMax) => dirs.map((dir) => reader(dir, files, links, configMax)));
+}
+
+/** The reader's config range reader, or plain fs preads when it has none. */
+export function configRangesOf(reader: SysfsDirReader): ConfigRangeReader {
+  return reader.configRanges ?? readConfigRangesWithFs;
 }
 
 /** The errno name of a failed fs call ("ENOENT"), or the message when it has none. */
@@ -103,7 +111,7 @@ function readOneDirWithFs(dir: string, files: readonly string[], links: readonly
 
 /** The plain-fs reader: what the native one answers, for when the addon is not loaded. */
 export const readSysfsDirWithFs: SysfsDirReader = dirReader(readOneDirWithFs, (dirs, files, links, configMax) =>
-  dirs.map((dir) => readOneDirWithFs(dir, files, links, configMax)),
+  dirs.map((dir) => readOneDirWithFs(dir, files, links, configMax)), readConfigRangesWithFs,
 );
 
 /**
@@ -114,5 +122,7 @@ export function sysfsDirReaderFromAddon(addon: typeof import('../native/addon.js
   return dirReader(
     (dir, files, links, configMax) => addon.readSysfsDir(dir, files, links, configMax),
     (dirs, files, links, configMax) => addon.readSysfsDirs(dirs, files, links, configMax, threads),
+    // An addon built before readConfigRanges: plain fs preads, the same bytes.
+    addon.hasConfigRanges() ? (files, ranges, into) => addon.readConfigRanges(files, ranges, into, threads) : readConfigRangesWithFs,
   );
 }

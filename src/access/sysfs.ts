@@ -7,11 +7,11 @@ import { ConfigSpace } from '../model/config-space.js';
 import { vfIdsFromPf } from '../model/caps/sriov.js';
 import { bdfAncestorDirs, bdfsInPath, KERNEL_BDF as BDF_RE } from '../model/bdf.js';
 import { UserError } from '../errors.js';
-import { emptyHostInfo, FILL_CONFIG_FULL, FILL_LOCAL_CPUS, FILL_NONE, FILL_RESOURCES, type RawDevice, type RawFabric, type RawP2pmem, type RawResource } from './types.js';
+import { emptyHostInfo, FILL_CONFIG_CHECKS, FILL_CONFIG_FULL, FILL_LOCAL_CPUS, FILL_NONE, FILL_RESOURCES, type RawDevice, type RawFabric, type RawP2pmem, type RawResource } from './types.js';
 import { fillHostInfo, readHostInfo } from './host-info.js';
-import { fetchConfigFile } from './config-fetch.js';
-import type { ConfigNeeds } from '../model/caps/fabric-needs.js';
-import { batchOf, readSysfsDirWithFs, type SysfsDirReader, type SysfsDirResult } from './sysfs-dir-reader.js';
+import { fetchConfigs } from './config-fetch.js';
+import { bothNeeds, CHECKS_CONFIG_NEEDS, type ConfigNeeds } from '../model/caps/fabric-needs.js';
+import { batchOf, configRangesOf, readSysfsDirWithFs, type SysfsDirReader, type SysfsDirResult } from './sysfs-dir-reader.js';
 import { BASE_FILES, CLASS_DIRS, FUNCTION_LINKS, ID_FILES, LATE_FILES, LINK_FILES, P2PMEM_FILES, VF_ID_FILES } from './sysfs-files.js';
 
 
@@ -326,9 +326,9 @@ export function readSysfsFunctions(outline: SysfsOutline, functions: readonly Sy
 
   // Pass 1: every function's directory with the same names, in one batch (config whole, or its header
   // when only what the decoders need is fetched after).
-  const configNeeds = fill & FILL_CONFIG_FULL ? null : outline.configNeeds;
+  const configNeeds = configNeedsFor(outline.configNeeds, fill);
   const firstRead = readDirs(functions.map((p) => p.dir), BASE_FILES, DEVICE_LINKS, configNeeds ? 64 : 4096);
-  const fetched = configNeeds ? fetchPastHeaders(functions, firstRead, configNeeds) : [];
+  const fetched = configNeeds ? fetchPastHeaders(functions, firstRead, configNeeds, readDir) : [];
   const opened: (Opened & { fn: SysfsFunction })[] = [];
   functions.forEach((fn, i) => {
     const { bdf, dir } = fn;
@@ -438,28 +438,60 @@ function rawDeviceOf(o: Opened & { fn: SysfsFunction }, root: string, classNames
   };
 }
 
+/** What a read with the FILL_* bits `fill` fetches on demand: null reads whole spaces. */
+function configNeedsFor(base: ConfigNeeds | null, fill: number): ConfigNeeds | null {
+  if (base === null || fill & FILL_CONFIG_FULL) return null;
+  return fill & FILL_CONFIG_CHECKS ? bothNeeds(base, CHECKS_CONFIG_NEEDS) : base;
+}
+
 /**
- * The capability registers `needs` asks, fetched past each header pass 1 read. Whether this reader may
- * read past the header at all (root may; others get 64 bytes) shows on the first function with a
- * capability list; a function without one is given the same extent, so `configBytes` says what a
- * whole read would have found. Entries stay undefined where the file would not open again.
+ * The config registers `needs` asks, fetched past each header pass 1 read, all functions' in one range
+ * read per round. Whether this reader may read past the header at all (root may; others get 64 bytes)
+ * shows on the first function with a capability list; a function without one is given the same extent,
+ * so `configBytes` says what a whole read would have found. Entries stay undefined where the file would
+ * not open again.
  */
-function fetchPastHeaders(functions: readonly SysfsFunction[], firstRead: readonly SysfsDirResult[], needs: ConfigNeeds): (ConfigSpace | undefined)[] {
+function fetchPastHeaders(functions: readonly SysfsFunction[], firstRead: readonly SysfsDirResult[], needs: ConfigNeeds, readDir: SysfsDirReader): (ConfigSpace | undefined)[] {
   const out: (ConfigSpace | undefined)[] = [];
+  const blankVfPfs = pfsOfBlankVfs(firstRead);
+  const asked = functions.map((fn, i) => ({ fn, i, r: firstRead[i] })).filter(({ r }) => !('error' in r) && r.config && r.configLength === 64);
+  const jobs = asked.map(({ fn, r }) => ({ file: `${fn.dir}/config`, header: (r as { config: Uint8Array }).config, ctx: { pfOfBlankVf: blankVfPfs.has(fn.bdf) } }));
+  const got = fetchConfigs(jobs, needs, configRangesOf(readDir));
   let pastHeader: boolean | null = null;
   const untried: number[] = [];
-  functions.forEach((fn, i) => {
-    const r = firstRead[i];
-    if ('error' in r || !r.config || r.configLength !== 64) return;
-    const got = fetchConfigFile(`${fn.dir}/config`, needs, r.config);
-    if (!got) return;
-    out[i] = got.config;
-    if (got.pastHeader === null) untried.push(i);
-    else pastHeader ??= got.pastHeader;
+  asked.forEach(({ i }, k) => {
+    const g = got[k];
+    if (!g) return;
+    out[i] = g.config;
+    if (g.pastHeader === null) untried.push(i);
+    else pastHeader ??= g.pastHeader;
   });
   if (pastHeader === null && untried.length) pastHeader = probePastHeader(`${functions[untried[0]].dir}/config`);
   if (!pastHeader) for (const i of untried) out[i] = new ConfigSpace(out[i]!.bytes.subarray(0, 64), 64);
   return out;
+}
+
+/** The PFs named by a VF whose header reads 0xffff: the fabric takes those VFs' IDs from their PF's SR-IOV capability. */
+function pfsOfBlankVfs(firstRead: readonly SysfsDirResult[]): Set<string> {
+  const out = new Set<string>();
+  for (const r of firstRead) {
+    if ('error' in r || !r.config || r.configLength < 2 || (r.config[0] | (r.config[1] << 8)) !== 0xffff) continue;
+    const pf = linkBase(r.links[2]);
+    if (pf !== null) out.add(pf);
+  }
+  return out;
+}
+
+/**
+ * More of some devices' config (what `needs` reads on top of what they hold), for a view that decodes
+ * more of a few functions than the scan did (`p2p show`). Devices without a directory keep theirs.
+ */
+export function fetchMoreConfig(root: string, devices: readonly RawDevice[], needs: ConfigNeeds, readDir: SysfsDirReader): void {
+  const inTree = devices.filter((d) => d.origin && !path.isAbsolute(d.origin) && !d.origin.startsWith('line ') && d.config.length > 64);
+  const got = fetchConfigs(inTree.map((d) => ({ file: path.join(root, d.origin!, 'config'), start: d.config })), needs, configRangesOf(readDir));
+  inTree.forEach((d, i) => {
+    if (got[i]) d.config = got[i]!.config;
+  });
 }
 
 /** One byte past the header read: whether this reader sees more than 64 bytes (only when no function has a capability list). */

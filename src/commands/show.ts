@@ -9,11 +9,15 @@ export interface ShowOptions extends SourceOptions {
 
 /** Loads the fabric, resolves the name (alias, kernel name, full or short BDF) and prints its details. */
 export async function runShow(opts: ShowOptions, io: CommandIO): Promise<number> {
-  const { loadFabric } = await import('../access/load.js');
+  const { openSource } = await import('../access/source.js');
+  const { FILL_ALL, FILL_CONFIG_FULL } = await import('../model/raw.js');
   const { resolveDevice } = await import('../model/lookup.js');
   const { describeDevice } = await import('../model/details.js');
-  const fabric = await loadFabric(opts);
+  // Config on demand: the scan's registers for every function, then all that show decodes of this one.
+  const source = openSource(opts);
+  const fabric = await source.fabric(FILL_ALL & ~FILL_CONFIG_FULL);
   const device = resolveDevice(fabric, String(opts.device));
+  await source.fillConfig(fabric, [device]);
   const details = describeDevice(device, { source: fabric.source.method, host: fabric.host });
   if (opts.json) {
     io.out(JSON.stringify(details, null, 2) + '\n');

@@ -9,7 +9,7 @@
 // Nothing unreadable is ever shown as zero or as "absent".
 import type { HostInfo } from './raw.js';
 import type { ConfigSpace } from './config-space.js';
-import type { AcsBitName, Device, Fabric, PortType } from './types.js';
+import type { AcsBitName, CapabilityWalk, Device, Fabric, PortType } from './types.js';
 import { capabilityOfKind, decodeCapabilities, decodeHeader, type BarInfo, type DecodedCapability } from './caps/index.js';
 import { ACS_BIT_NAMES } from './types.js';
 import { isDowntrained } from './link-math.js';
@@ -202,12 +202,15 @@ function limitation(cfg: ConfigSpace, source: DescribeContext['source']): string
   return `extended config space not readable: only ${n} bytes (no PCIe extended capabilities on this platform, or needs root)`;
 }
 
-/** Whether the standard capability list (0x40-0xff) was fully readable. */
-function standardListKnown(cfg: ConfigSpace): boolean {
+/**
+ * Whether the standard capability list (0x40-0xff) was fully readable: all 256 bytes, or (config read
+ * on demand, only the registers decoded) a space that reaches them and a walk that met no unread byte.
+ */
+function standardListKnown(cfg: ConfigSpace, walk: CapabilityWalk): boolean {
   const status = cfg.u16(0x06);
   if (status === undefined) return false;
   if (!(status & 0x10)) return true;
-  return cfg.has(0, 256);
+  return cfg.has(0, 256) || (cfg.length >= 256 && walk.complete);
 }
 
 function barDetails(header: { bars: BarInfo[] } | null, dev: Device): BarDetail[] {
@@ -259,7 +262,7 @@ function coverage(device: Device, ctx: DescribeContext): Coverage {
   const decoded = decodeCapabilities(cfg, walk);
   // 256 bytes is all of a conventional PCI function's config space: nothing is missing then.
   const hasExtendedSpace = walk.caps.some((c) => !c.extended && (c.id === 0x10 || c.id === 0x07));
-  const stdKnown = standardListKnown(cfg);
+  const stdKnown = standardListKnown(cfg, walk);
   const limit = cfg.length >= 256 && !hasExtendedSpace && stdKnown ? null : limitation(cfg, ctx.source);
   const express = capabilityOfKind(decoded, 'express');
   const isExpress = express !== undefined;

@@ -96,8 +96,10 @@ export const FILL_KERNEL_CONFIG = 4; // HostInfo.kernelConfig
 export const FILL_IOMMU_TYPES = 8; // HostInfo.iommuGroupTypes
 /** Every function's whole config space; without it a live source reads only what the fabric's decoders need. */
 export const FILL_CONFIG_FULL = 16;
+/** With on-demand config, also the registers doctor's checks decode (AER, a GPU's Resizable BAR: caps/fabric-needs.ts). */
+export const FILL_CONFIG_CHECKS = 32;
 export const FILL_NONE = 0;
-export const FILL_ALL = FILL_RESOURCES | FILL_LOCAL_CPUS | FILL_KERNEL_CONFIG | FILL_IOMMU_TYPES | FILL_CONFIG_FULL;
+export const FILL_ALL = FILL_RESOURCES | FILL_LOCAL_CPUS | FILL_KERNEL_CONFIG | FILL_IOMMU_TYPES | FILL_CONFIG_FULL | FILL_CONFIG_CHECKS;
 
 export interface RawFabric {
   source: FabricSource;

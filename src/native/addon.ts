@@ -475,3 +475,29 @@ export function startGpuBench(opts: GpuBenchOptions): GpuBenchHandle {
 export function startHmmBench(opts: HmmBenchOptions): HmmBenchHandle {
   return native().startHmmBench(opts);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Config ranges (config space on demand): typed here, checked at call time so an addon built before
+// them still loads (callers fall back to plain fs preads)
+// ---------------------------------------------------------------------------------------------
+
+interface ConfigRangesBinding {
+  readConfigRanges?(files: readonly string[], ranges: readonly Uint32Array[], into: readonly Uint8Array[], threads: number): { sizes: Int32Array; got: Int32Array };
+}
+
+/** Whether the loaded addon has readConfigRanges. Never throws. */
+export function hasConfigRanges(): boolean {
+  return typeof (load() as ConfigRangesBinding | null)?.readConfigRanges === 'function';
+}
+
+/**
+ * For each file, pread its ranges (`ranges[i]`: offset, length pairs) into `into[i]` at those offsets,
+ * each cut at the file's size (fstat) and ended by EOF, a short read or an error: the bytes got per
+ * range (all files' in order) and each file's size (-1 when it would not open). Files are opened once
+ * each, on `threads` threads (0: the addon picks); TypeError for bad arguments.
+ */
+export function readConfigRanges(files: readonly string[], ranges: readonly Uint32Array[], into: readonly Uint8Array[], threads = 0): { sizes: Int32Array; got: Int32Array } {
+  const b = native() as ConfigRangesBinding;
+  if (!b.readConfigRanges) throw new AddonUnavailableError('this build has no readConfigRanges');
+  return b.readConfigRanges(files, ranges, into, threads);
+}

@@ -1,14 +1,18 @@
-// Config space on demand: every byte fetched is a register some decoder of the view reads (the header,
-// a capability's ID/next or header dword, the body of a capability the fabric decodes), and the views
-// built from it are the ones built from whole spaces.
+// Config space on demand: every byte fetched is a register the fabric's decoders read of the whole
+// space, and the views built from it are the ones built from whole spaces.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fetchConfig, type ReadRange } from '../../src/access/config-fetch.js';
+import { fetchConfig, readConfigRangesWithFs, type ReadRange } from '../../src/access/config-fetch.js';
+import { readSysfsDirWithFs, sysfsDirReaderFromAddon, type SysfsDirReader } from '../../src/access/sysfs-dir-reader.js';
+import * as addon from '../../src/native/addon.js';
+import { addonStatus, hasConfigRanges } from '../../src/native/addon.js';
 import { parseLspciDump } from '../../src/access/dump.js';
 import { readSysfsFabricFromOutline, readSysfsOutline } from '../../src/access/sysfs.js';
-import { FILL_CONFIG_FULL, FILL_LOCAL_CPUS } from '../../src/access/types.js';
+import { emptyHostInfo, FILL_CONFIG_FULL, FILL_LOCAL_CPUS } from '../../src/access/types.js';
+import type { ConfigSpace } from '../../src/model/config-space.js';
+import { traced } from '../helpers/config-reads.js';
 import { FABRIC_CONFIG_NEEDS } from '../../src/model/caps/fabric-needs.js';
 import { walkCapabilities } from '../../src/model/caps/walk.js';
 import { buildFabric } from '../../src/model/topology.js';
@@ -30,19 +34,12 @@ function recording(bytes: Uint8Array): { read: ReadRange; ranges: [number, numbe
   return { read, ranges };
 }
 
-/** The bytes the fabric's decoders may read: header, each capability's header, the bodies they decode. */
-function allowed(full: Uint8Array, length: number): Set<number> {
-  const ok = new Set<number>();
-  for (let i = 0; i < 64; i++) ok.add(i);
-  const cfg = parseLspciDump('00:00.0 x\n' + [...Array(length / 16).keys()].map((r) => `${(r * 16).toString(16).padStart(length > 256 ? 3 : 2, '0')}: ${[...full.subarray(r * 16, r * 16 + 16)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}`).join('\n'), 'x').devices[0].config;
-  const caps = walkCapabilities(cfg).caps;
-  // An Express function's extended list starts at 0x100: its first dword says whether there is one.
-  if (caps.some((c) => !c.extended && c.id === 0x10) && length > 256) for (let i = 0x100; i < 0x104; i++) ok.add(i);
-  for (const c of caps) {
-    const body = (c.extended ? FABRIC_CONFIG_NEEDS.extended : FABRIC_CONFIG_NEEDS.standard).get(c.id) ?? (c.extended ? 4 : 2);
-    for (let i = 0; i < body; i++) ok.add(c.offset + i);
-  }
-  return ok;
+/** The bytes buildFabric's decoders read of this function's whole space (a one-function fabric, traced). */
+function allowed(config: ConfigSpace): Set<number> {
+  const t = traced(config);
+  buildFabric({ source: { method: 'dump', location: 'x', live: false }, devices: [{ bdf: '0000:00:00.0', config: t }], host: emptyHostInfo(), warnings: [] });
+  for (let i = 0; i < 64; i++) t.touched.add(i);
+  return t.touched;
 }
 
 describe('fetchConfig reads only registers a decoder of the fabric uses', { skip: haveRefdata() ? false : 'no test/fixtures/refdata (restore it: git checkout -- test/fixtures/refdata)' }, () => {
@@ -60,7 +57,7 @@ describe('fetchConfig reads only registers a decoder of the fabric uses', { skip
         functions++;
         const rec = recording(d.config.bytes.subarray(0, d.config.length));
         const { config, fetched } = fetchConfig(rec.read, d.config.length, FABRIC_CONFIG_NEEDS);
-        const ok = allowed(d.config.bytes, d.config.length);
+        const ok = allowed(d.config);
         for (const [o, n] of rec.ranges) for (let i = o; i < o + n; i++) assert.ok(ok.has(i), `${name} ${d.bdf}: byte 0x${i.toString(16)} read but decoded by no view`);
         assert.ok(fetched < d.config.length || d.config.length === 64, `${name} ${d.bdf}: fewer bytes than the whole space`);
         assert.ok(rec.ranges.every(([o, n]) => o + n <= d.config.length), 'never past the file');
@@ -109,6 +106,40 @@ describe('fetchConfig for a reader the kernel stops at the header (non-root)', (
     const all = fetchConfig(root.read, 4096, FABRIC_CONFIG_NEEDS, header);
     assert.equal(all.pastHeader, true);
     assert.deepEqual(walkCapabilities(all.config).caps.map((c) => c.offset), [0x98]);
-    assert.deepEqual(root.ranges, [[0x98, 2], [0x9a, 0x3c - 2], [0x100, 4]], 'the ID/next bytes, then the Express body, then the extended list head');
+    assert.deepEqual(root.ranges, [[0x98, 2], [0x100, 4], [0x9a, 8], [0xa4, 4], [0xaa, 2]],
+      'the ID and next bytes, the extended list head, then the Express registers the summary reads (flags, DevCap, DevCtl; LnkCap; LnkSta)');
+  });
+});
+
+describe('the addon reads config ranges as plain fs does', () => {
+  const addonOk = addonStatus().loaded && hasConfigRanges();
+  const skip = addonOk ? false : 'the addon (with readConfigRanges) is not built';
+  it('the same fabric on demand through either reader, on a generated tree', { skip }, () => {
+    const gen = tempDirRemovedAtExit('p2p-fetch-native-');
+    generateFabric(gen, { functions: 200 });
+    const json = (x: unknown) => JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? String(v) : v instanceof Uint8Array ? [...v] : v));
+    const read = (readDir: SysfsDirReader) => json(readSysfsFabricFromOutline(readSysfsOutline(gen, { configNeeds: FABRIC_CONFIG_NEEDS, readDir }), FILL_LOCAL_CPUS));
+    const viaFs = read(readSysfsDirWithFs);
+    for (const threads of [1, 3]) assert.equal(read(sysfsDirReaderFromAddon(addon, threads)), viaFs, `threads ${threads}`);
+  });
+  it('each range cut at the file size, a missing file -1, bad arguments refused', { skip }, () => {
+    const dir = tempDirRemovedAtExit('p2p-ranges-');
+    const file = path.join(dir, 'config');
+    const bytes = Uint8Array.from({ length: 256 }, (_, i) => i);
+    fs.writeFileSync(file, bytes);
+    const ranges = [Uint32Array.of(0x10, 4, 0xfe, 8, 0x100, 4), Uint32Array.of(0, 4)];
+    const files = [file, path.join(dir, 'missing')];
+    const run = (r: typeof readConfigRangesWithFs) => {
+      const into = [new Uint8Array(4096), new Uint8Array(4096)];
+      const out = r(files, ranges, into);
+      return { sizes: [...out.sizes], got: [...out.got], into: [...into[0].subarray(0, 0x110)] };
+    };
+    const viaFs = run(readConfigRangesWithFs);
+    assert.deepEqual(viaFs.sizes, [256, -1]);
+    assert.deepEqual(viaFs.got, [4, 2, 0, 0]);
+    assert.deepEqual(run((f, r, i) => addon.readConfigRanges(f, r, i)), viaFs);
+    assert.throws(() => addon.readConfigRanges([file], [Uint32Array.of(4090, 8)], [new Uint8Array(4096)]), RangeError);
+    assert.throws(() => addon.readConfigRanges([file], [Uint32Array.of(1)], [new Uint8Array(4096)]), TypeError);
+    assert.throws(() => addon.readConfigRanges([file], [], []), TypeError);
   });
 });

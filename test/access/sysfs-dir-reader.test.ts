@@ -329,8 +329,8 @@ describe('readSysfsFabric: the same RawFabric through either reader', { skip: no
       const json = (x) => JSON.stringify(x, (k, v) => typeof v === 'bigint' ? v + 'n' : v instanceof Uint8Array ? [...v] : v instanceof Map ? [...v].sort() : v);
       const out = {};
       for (const root of ${JSON.stringify([perm, edge, mixed])}) {
-        const f = json(readSysfsFabric(root, { readDir: r.readSysfsDirWithFs, fill: 31 }));
-        const differ = ${JSON.stringify(THREADS)}.filter((n) => json(readSysfsFabric(root, { readDir: r.sysfsDirReaderFromAddon(addon, n), fill: 31 })) !== f);
+        const f = json(readSysfsFabric(root, { readDir: r.readSysfsDirWithFs, fill: ${FILL_ALL} }));
+        const differ = ${JSON.stringify(THREADS)}.filter((n) => json(readSysfsFabric(root, { readDir: r.sysfsDirReaderFromAddon(addon, n), fill: ${FILL_ALL} })) !== f);
         out[root] = { fabric: JSON.parse(f), differ };
       }
       console.log(JSON.stringify(out));`;
