@@ -4,6 +4,7 @@
 #include "bench_worker.h"
 #include "config_space.h"
 #include "gpu_worker.h"
+#include "probe.h"
 #include "sysfs_reader.h"
 
 namespace p2p {
@@ -17,7 +18,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("startBench", Napi::Function::New(env, StartBench, "startBench"));
   exports.Set("probeGpus", Napi::Function::New(env, ProbeGpusJs, "probeGpus"));
   exports.Set("startGpuBench", Napi::Function::New(env, StartGpuBench, "startGpuBench"));
-  exports.Set("abiVersion", Napi::Number::New(env, 4));
+  exports.Set("probePeerMemory", Napi::Function::New(env, ProbePeerMemoryJs, "probePeerMemory"));
+  exports.Set("abiVersion", Napi::Number::New(env, 5));
   return exports;
 }
 
