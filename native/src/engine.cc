@@ -163,7 +163,9 @@ class PeerDest : public DestMemory {
   PeerDest(size_t bs) : bs_(bs) {}
   bool Init(PeerKind kind, const std::string& path, size_t slots, SetupError* e) {
     PeerMemoryError pe;
-    if (!m_.Map(kind, path, slots * bs_, &pe)) {
+    // A udmabuf is read into through its memfd's pages: its dma-buf mmap is a PFN map that O_DIRECT
+    // refuses (EFAULT, as p2p probe shows), and the bench measures the host-memory control.
+    if (!m_.Map(kind, path, slots * bs_, &pe, kind == PeerKind::Udmabuf)) {
       e->err = pe.err;
       e->message = pe.message;
       return false;

@@ -90,7 +90,7 @@ size_t DaxAlign(const std::string& devPath) {
 
 }  // namespace
 
-bool PeerMemory::Map(PeerKind kind, const std::string& path, size_t len, PeerMemoryError* e) {
+bool PeerMemory::Map(PeerKind kind, const std::string& path, size_t len, PeerMemoryError* e, bool udmabufMemfdView) {
   kind_ = kind;
   if (len == 0) { e->message = "nothing to map (0 bytes)"; return false; }
   switch (kind) {
@@ -107,8 +107,8 @@ bool PeerMemory::Map(PeerKind kind, const std::string& path, size_t len, PeerMem
       what_ = "device-DAX " + path;
       return MapDax(path, len, e);
     case PeerKind::Udmabuf:
-      what_ = "udmabuf " + (path.empty() ? std::string("/dev/udmabuf") : path);
-      return MapUdmabuf(path.empty() ? "/dev/udmabuf" : path, len, e);
+      what_ = "udmabuf " + (path.empty() ? std::string("/dev/udmabuf") : path) + (udmabufMemfdView ? " (its memfd pages)" : "");
+      return MapUdmabuf(path.empty() ? "/dev/udmabuf" : path, len, udmabufMemfdView, e);
   }
   return false;
 }
@@ -139,7 +139,7 @@ bool PeerMemory::MapDax(const std::string& path, size_t len, PeerMemoryError* e)
   return true;
 }
 
-bool PeerMemory::MapUdmabuf(const std::string& dev, size_t len, PeerMemoryError* e) {
+bool PeerMemory::MapUdmabuf(const std::string& dev, size_t len, bool memfdView, PeerMemoryError* e) {
   size_t n = PageRound(len);
   int mfd = memfd_create("p2p-udmabuf", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (mfd < 0) return Fail(e, errno, "memfd_create", "for a udmabuf");
@@ -160,6 +160,11 @@ bool PeerMemory::MapUdmabuf(const std::string& dev, size_t len, PeerMemoryError*
   if (buf < 0) return Fail(e, errno, "ioctl UDMABUF_CREATE", dev + " (" + std::to_string(n) + " bytes)");
   dmabuf_.reset(buf);
   int err = 0;
+  if (memfdView) {
+    if (!m_.MapShared(mfd, n, &err)) return Fail(e, err, "mmap", "the udmabuf's memfd (" + std::to_string(n) + " bytes)");
+    std::memset(m_.data(), 0, n);  // fault the pages in outside any timed window
+    return true;
+  }
   if (!m_.MapShared(buf, n, &err)) return Fail(e, err, "mmap", "the udmabuf dma-buf (" + std::to_string(n) + " bytes)");
   return true;
 }

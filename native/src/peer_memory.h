@@ -49,8 +49,11 @@ class PeerMemory {
   PeerMemory& operator=(const PeerMemory&) = delete;
 
   /** Map at least `len` bytes of `kind`: `path` is the p2pmem allocate file or the /dev/daxX.Y node
-   *  (ignored for host; for udmabuf the udmabuf device, "" meaning /dev/udmabuf). */
-  bool Map(PeerKind kind, const std::string& path, size_t len, PeerMemoryError* e);
+   *  (ignored for host; for udmabuf the udmabuf device, "" meaning /dev/udmabuf). A udmabuf is mapped
+   *  through its dma-buf fd (what a dma-buf importer's user sees; on 6.12 a PFN map, so get_user_pages
+   *  refuses it), or with `udmabufMemfdView` through the memfd whose pages it exports (struct pages:
+   *  the host-memory control the bench reads into). */
+  bool Map(PeerKind kind, const std::string& path, size_t len, PeerMemoryError* e, bool udmabufMemfdView = false);
 
   uint8_t* data() const { return m_.data(); }
   /** Bytes mapped: `len` rounded up to the page (or the DAX device's alignment). */
@@ -66,7 +69,7 @@ class PeerMemory {
  private:
   bool MapFile(const std::string& path, size_t len, PeerMemoryError* e);
   bool MapDax(const std::string& path, size_t len, PeerMemoryError* e);
-  bool MapUdmabuf(const std::string& dev, size_t len, PeerMemoryError* e);
+  bool MapUdmabuf(const std::string& dev, size_t len, bool memfdView, PeerMemoryError* e);
 
   PeerKind kind_ = PeerKind::Host;
   size_t align_ = 4096;

@@ -231,5 +231,5 @@ export function planMemoryDestination(spec: string, root: string, exists: (p: st
     throw new SourceError(spec === 'udmabuf' ? `no ${node}: this kernel has no udmabuf device (CONFIG_UDMABUF)` : `no ${node}: no such device-DAX device`);
   }
   const dest: NativeDestination = spec === 'udmabuf' ? { kind: 'udmabuf', path: node } : { kind: 'dax', path: node };
-  return { label: spec === 'udmabuf' ? 'udmabuf' : `device-DAX ${spec}`, direct: dest, directReason: null, bounce: dest, bounceNote: null, p2pmemAvailable: null };
+  return { label: spec === 'udmabuf' ? 'udmabuf (its memfd pages)' : `device-DAX ${spec}`, direct: dest, directReason: null, bounce: dest, bounceNote: null, p2pmemAvailable: null };
 }

@@ -1,5 +1,6 @@
 // `p2p probe PROVIDER`: map peer memory and ask each DMA consumer of this kernel whether it takes it.
 // Thin: argv -> checks (size, live source, write guard) -> access/peer-probe.ts -> text or JSON.
+import { statSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { UserError } from '../errors.js';
 import { setExitCode, withJsonOption, withSourceOptions, type CommandIO, type SourceOptions } from './shared.js';
@@ -32,7 +33,7 @@ async function writeWarning(opts: ProbeOptions, bytes: number): Promise<string |
   if (!opts.write) return null;
   const lines: string[] = [];
   if (opts.device) {
-    const [{ statSync }, wg] = await Promise.all([import('node:fs'), import('../bench/write-guard.js')]);
+    const wg = await import('../bench/write-guard.js');
     const st = statSync(opts.device);
     const major = Math.floor(st.rdev / 256) & 0xfff, minor = (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00);
     const name = wg.blockNameFor(major, minor) ?? opts.device.split('/').pop()!;

@@ -58,8 +58,10 @@ function familyOf(consumer: string, call: string | null): Family {
   return 'v4l2-dmabuf';
 }
 
-const NO_PAGES = 'there are no struct pages the kernel can pin behind this mapping (a PFN or I/O mapping, as a dma-buf mmap can be), so get_user_pages fails';
+const NO_PAGES = 'there are no struct pages the kernel can pin behind this mapping (a PFN or I/O mapping: a udmabuf\'s dma-buf mmap is one on Linux 6.12), so get_user_pages fails';
 const GUP_P2P = 'get_user_pages refuses P2PDMA pages to callers that do not pass FOLL_PCI_P2PDMA';
+/** p2pmem pages are ZONE_DEVICE pages with struct pages; a caller that pins without FOLL_PCI_P2PDMA is refused and says EFAULT. */
+const P2P_PIN = 'p2pmem pages are P2PDMA pages: this caller pins them without FOLL_PCI_P2PDMA, get_user_pages refuses, and it reports EFAULT';
 
 /** errno -> meaning, per family; a provider-specific entry wins over the generic one. */
 const MEANINGS: Record<Family, Record<string, string | Partial<Record<ProbeProviderKind | '*', string>>>> = {
@@ -68,7 +70,7 @@ const MEANINGS: Record<Family, Record<string, string | Partial<Record<ProbeProvi
       p2pmem: "P2PDMA refused the pair: the kernel's distance check found no common upstream bridge or allow-listed host bridge between the disk's DMA function and the provider (dmesg names both), or the disk's queue does not take P2PDMA pages and " + GUP_P2P,
       '*': 'the block layer refused the pages as peer memory (' + GUP_P2P + ')',
     },
-    EFAULT: NO_PAGES,
+    EFAULT: { p2pmem: P2P_PIN, '*': NO_PAGES },
     EINVAL: "the buffer, length or offset breaks the device's O_DIRECT alignment, or the filesystem does not do O_DIRECT",
     EOPNOTSUPP: 'the driver under the file does not take this kind of memory for direct I/O',
     EIO: 'the device failed the transfer (dmesg has the driver\'s error)',
@@ -77,7 +79,10 @@ const MEANINGS: Record<Family, Record<string, string | Partial<Record<ProbeProvi
     EACCES: 'not permitted (root needed for the device?)',
   },
   register: {
-    EFAULT: 'IORING_REGISTER_BUFFERS could not pin the pages long-term (device memory: p2pmem pages are refused, as are PFN mappings); plain io_uring reads may still work',
+    EFAULT: {
+      p2pmem: 'IORING_REGISTER_BUFFERS pins long-term without FOLL_PCI_P2PDMA, so p2pmem pages are refused; plain io_uring reads (io_uring-read) still take them',
+      '*': 'IORING_REGISTER_BUFFERS could not pin the pages long-term (' + NO_PAGES + ')',
+    },
     EOPNOTSUPP: 'this kernel registers only anonymous, shmem or hugetlb memory as fixed buffers, not file-backed mappings of this kind',
     ENOMEM: 'the registration exceeds RLIMIT_MEMLOCK (raise it, or run as root)',
     EINVAL: 'the kernel refused the buffer (length over 1 GiB, or unaligned)',
@@ -85,11 +90,14 @@ const MEANINGS: Record<Family, Record<string, string | Partial<Record<ProbeProvi
   },
   vmsplice: {
     EREMOTEIO: GUP_P2P + ': vmsplice takes page references without it',
-    EFAULT: NO_PAGES,
+    EFAULT: { p2pmem: P2P_PIN, '*': NO_PAGES },
     ENOMEM: 'the kernel could not take the page references',
   },
   rdma: {
-    EFAULT: 'ibv_reg_mr could not pin the range: no struct pages, or not pinnable long-term (ib_umem_get failed)',
+    EFAULT: {
+      p2pmem: 'ibv_reg_mr (ib_umem_get) pins without FOLL_PCI_P2PDMA, so p2pmem pages are refused: peer memory reaches RDMA through a dma-buf MR or a peer-memory client instead',
+      '*': 'ibv_reg_mr could not pin the range: no struct pages, or not pinnable long-term (ib_umem_get failed)',
+    },
     EREMOTEIO: 'ib_umem_get pins without FOLL_PCI_P2PDMA: ' + GUP_P2P + ' (peer memory goes to RDMA through a dma-buf or a peer-memory client instead)',
     ENOMEM: 'the registration exceeds RLIMIT_MEMLOCK, or the device ran out of MR resources',
     EINVAL: 'the RDMA driver refused the range or the access flags',
@@ -104,7 +112,10 @@ const MEANINGS: Record<Family, Record<string, string | Partial<Record<ProbeProvi
   },
   'v4l2-userptr': {
     EINVAL: 'the driver offers no V4L2_MEMORY_USERPTR queue (VIDIOC_REQBUFS), or refused the buffer (VIDIOC_QBUF: size or alignment)',
-    EFAULT: 'videobuf2 could not pin the pages of the user pointer (' + NO_PAGES + ')',
+    EFAULT: {
+      p2pmem: 'videobuf2 pins user pointers without FOLL_PCI_P2PDMA, so p2pmem pages are refused',
+      '*': 'videobuf2 could not pin the pages of the user pointer (' + NO_PAGES + ')',
+    },
     EREMOTEIO: 'videobuf2 pins user pointers without FOLL_PCI_P2PDMA: ' + GUP_P2P,
     ENOMEM: 'the driver could not map the pinned pages',
     EBUSY: 'the device is streaming for someone else',
