@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 
@@ -76,9 +77,17 @@ int64_t FirstDiff(const uint8_t* a, const uint8_t* b, size_t n) {
   return -1;
 }
 
+/** Test hook: P2P_PROBE_TEST_CORRUPT=CONSUMER flips one delivered byte of that consumer before the
+ *  comparison, so the mismatch path is exercised where no IOMMU misroutes anything. */
+void TestCorrupt(const char* consumer, const uint8_t* got, size_t n) {
+  const char* which = std::getenv("P2P_PROBE_TEST_CORRUPT");
+  if (which && n > 4097 && std::strcmp(which, consumer) == 0) const_cast<uint8_t*>(got)[4097] ^= 0xFF;
+}
+
 /** Accepted when `got` (what the consumer delivered) equals `want` (the reference), else a mismatch. */
 ConsumerResult Compare(const char* consumer, const std::string& call, const uint8_t* want, const uint8_t* got, size_t n,
                        const std::string& what) {
+  TestCorrupt(consumer, got, n);
   int64_t bad = FirstDiff(want, got, n);
   if (bad < 0) return Accepted(consumer, call, n, what + ": " + std::to_string(n) + " bytes verified");
   ConsumerResult r;

@@ -138,3 +138,14 @@ describe('probePeerMemory: RDMA through a fake libibverbs', { skip: fake ? false
     assert.match(missing.get('ibv_reg_mr')!.detail, /cannot load .*libibverbs-missing/);
   });
 });
+
+describe('probePeerMemory: success codes alone do not make an answer', () => {
+  for (const consumer of ['odirect-read-file', 'io_uring-read', 'vmsplice', 'odirect-write-file']) {
+    it(`${consumer}: a byte that did not land makes it a mismatch with the offset, not accepted`, () => {
+      const a = withEnv({ P2P_PROBE_TEST_CORRUPT: consumer }, () => answers({ fileDir: dir, write: true }));
+      assert.equal(a.get(consumer)?.outcome, 'mismatch', a.get(consumer)?.detail);
+      assert.equal(a.get(consumer)?.bytesVerified, 0);
+      assert.match(a.get(consumer)!.detail, /differ from offset 4097/);
+    });
+  }
+});
