@@ -61,11 +61,13 @@ async function defaultDeps(): Promise<ProbeDeps> {
 export async function runProbe(opts: ProbeOptions, io: CommandIO, overrides: Partial<ProbeDeps> = {}): Promise<number> {
   const bytes = await probeSize(opts.size);
   (await import('../access/source.js')).openSource(opts).requireLive('p2p probe');
-  const { runPeerProbe, checkInputs } = await import('../access/peer-probe.js');
+  const { runPeerProbe, checkInputs, resolveProvider } = await import('../access/peer-probe.js');
+  const deps: ProbeDeps = overrides.probe && overrides.addonProblem ? { root: '/', ...overrides } as ProbeDeps : { ...(await defaultDeps()), ...overrides };
+  // Every input is checked before the write warning is printed and before anything is mapped.
+  resolveProvider(opts.provider, deps.root);
   checkInputs({ provider: opts.provider, size: bytes, write: opts.write === true, device: opts.device, file: opts.file, rdma: opts.rdma, video: opts.video });
   const warning = await writeWarning(opts, bytes);
   if (warning) io.err(warning + '\n');
-  const deps = { ...(overrides.probe && overrides.addonProblem ? {} as ProbeDeps : await defaultDeps()), ...overrides };
   const report = runPeerProbe({
     provider: opts.provider, size: bytes, write: opts.write === true,
     device: opts.device, file: opts.file, rdma: opts.rdma, video: opts.video,
