@@ -1,5 +1,5 @@
 // The `p2p probe` lab: one q35 guest on the v2 kernel with an NVMe CMB (p2pmem) under a switch beside
-// a raw disk and an ext4 disk, an nvdimm made device-DAX, /dev/udmabuf, vivid and rxe over veth.
+// a raw disk and an ext4 disk, a far disk under another root port, an nvdimm made device-DAX, /dev/udmabuf, vivid and rxe over veth.
 // guest/probe-init.sh runs the C oracle (guest/probe-oracle.c) and `p2p probe --json` for each
 // provider; compareProbe() holds p2p's answers against the oracle's, consumer by consumer.
 import { spawn, spawnSync } from 'node:child_process';
@@ -18,9 +18,12 @@ export const PROBE_FABRIC: TopNode[] = [
     { kind: 'nvme', name: 'disk', sizeMb: 16 },
     { kind: 'nvme', name: 'fs', sizeMb: 32 },
   ] } },
+  // Under another root port of the q35 host bridge (not on the kernel's allow-list): the distance check refuses it.
+  { kind: 'root-port', child: { kind: 'nvme', name: 'far', sizeMb: 8 } },
 ];
 
-export const PROBE_PROVIDERS = ['p2pmem', 'dax', 'udmabuf', 'host'] as const;
+/** The guest's runs, by name: each memory with every consumer, and p2pmem read from the far disk. */
+export const PROBE_PROVIDERS = ['p2pmem', 'dax', 'udmabuf', 'host', 'p2pmem-far'] as const;
 export const NVDIMM_MB = 256;
 
 const SPEC: LabSpec = {
@@ -88,7 +91,7 @@ export async function runProbeLab(o: { root: string; kernel: string; qemu: strin
   const scratch = join(runDir, 'images');
   mkdirSync(scratch);
   const driveFiles = new Map<string, string>();
-  for (const [name, mb] of [['cmb', 8], ['disk', 16], ['fs', 32]] as const) {
+  for (const [name, mb] of [['cmb', 8], ['disk', 16], ['fs', 32], ['far', 8]] as const) {
     const f = join(scratch, `${name}.img`);
     writeFileSync(f, drivePattern(name, mb << 20));
     driveFiles.set(name, f);

@@ -31,7 +31,8 @@ echo started > "$R/stage"
 export HOME=/run/tmp TMPDIR=/run/tmp NO_COLOR=1 TERM=dumb
 uname -r > "$R/uname.txt"
 
-# NVMe drives by serial: cmb (the p2pmem provider), disk (raw, --device), fs (ext4, --file).
+# NVMe drives by serial: cmb (the p2pmem provider), disk (raw, --device), fs (ext4, --file), far
+# (another root port).
 : > "$R/drives.txt"
 for c in /sys/class/nvme/nvme*; do
 	[ -e "$c" ] || continue
@@ -95,6 +96,15 @@ ask() {
 [ -e /dev/dax0.0 ] && ask dax dax /dev/dax0.0 /dev/dax0.0
 [ -e /dev/udmabuf ] && ask udmabuf udmabuf /dev/udmabuf udmabuf
 ask host host - host
+# The far disk (another root port, no allow-listed host bridge): the P2PDMA distance check's answer.
+FAR=/dev/$(field far 3)
+if [ -n "$CMB" ] && [ "$FAR" != /dev/ ]; then
+	dmesg -C
+	timeout 60 "$ORACLE" p2pmem "/sys/bus/pci/devices/$CMB/p2pmem/allocate" "$SIZE" "$FAR" - - - 0 < /dev/null > "$R/oracle-p2pmem-far.jsonl" 2> "$R/oracle-p2pmem-far.err"
+	dmesg > "$R/oracle-p2pmem-far.dmesg"
+	timeout "$CMD_TIMEOUT" "$NODE" "$REPO/bin/p2p.js" probe "$CMB" --device "$FAR" --size "$SIZE" --json < /dev/null > "$R/probe-p2pmem-far.json" 2> "$R/probe-p2pmem-far.err"
+	echo $? > "$R/probe-p2pmem-far.rc"
+fi
 
 # The bench into the new destinations: NVMe -> device-DAX, NVMe -> udmabuf.
 echo bench > "$R/stage"
