@@ -5,6 +5,7 @@
 #include "config_space.h"
 #include "gpu_worker.h"
 #include "hmm_worker.h"
+#include "probe.h"
 #include "sysfs_reader.h"
 
 namespace p2p {
@@ -20,7 +21,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("probeGpus", Napi::Function::New(env, ProbeGpusJs, "probeGpus"));
   exports.Set("startGpuBench", Napi::Function::New(env, StartGpuBench, "startGpuBench"));
   exports.Set("startHmmBench", Napi::Function::New(env, StartHmmBench, "startHmmBench"));
-  exports.Set("abiVersion", Napi::Number::New(env, 5));
+  exports.Set("probePeerMemory", Napi::Function::New(env, ProbePeerMemoryJs, "probePeerMemory"));
+  exports.Set("abiVersion", Napi::Number::New(env, 6));
   return exports;
 }
 

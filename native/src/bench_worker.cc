@@ -68,13 +68,19 @@ EngineOptions ParseOptions(Napi::Env env, const Napi::Object& o) {
   } else if (kind == "p2pmem") {
     e.dest = EngineOptions::Dest::P2pmem;
     e.allocatePath = GetString(env, d, "allocatePath", true);
+  } else if (kind == "dax") {
+    e.dest = EngineOptions::Dest::Dax;
+    e.allocatePath = GetString(env, d, "path", true);
+  } else if (kind == "udmabuf") {
+    e.dest = EngineOptions::Dest::Udmabuf;
+    e.allocatePath = GetString(env, d, "path", false, "");
   } else if (kind == "cufile") {
     e.dest = EngineOptions::Dest::CuFile;
     e.gpuOrdinal = static_cast<int>(GetNum(env, d, "gpuOrdinal", 0, 1024, 0, false));
     e.cufileLib = GetString(env, d, "cufileLib", false, e.cufileLib);
     e.cudaLib = GetString(env, d, "cudaLib", false, e.cudaLib);
   } else {
-    throw Napi::TypeError::New(env, "option dest.kind must be 'host', 'p2pmem' or 'cufile'");
+    throw Napi::TypeError::New(env, "option dest.kind must be 'host', 'p2pmem', 'dax', 'udmabuf' or 'cufile'");
   }
   e.blockSize = static_cast<uint32_t>(GetNum(env, o, "blockSize", 512, 1u << 30, 1u << 20, true));
   if (e.blockSize % 512) throw Napi::TypeError::New(env, "option blockSize must be a multiple of 512");

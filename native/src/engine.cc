@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "cufile_loader.h"
+#include "peer_memory.h"
 #include "uring.h"
 #include "util.h"
 
@@ -115,66 +116,6 @@ inline uint64_t XorShift(uint64_t* s) {
 
 constexpr uint64_t kNoOffset = UINT64_MAX;
 
-/** Anonymous, page-aligned host memory (also the bounce staging area). */
-class Mapping {
- public:
-  Mapping() = default;
-  Mapping(const Mapping&) = delete;
-  Mapping& operator=(const Mapping&) = delete;
-  ~Mapping() {
-    if (p_) munmap(p_, len_);
-  }
-  /** Private anonymous memory, populated. Buffers of 2 MiB or more are 2 MiB-aligned and asked for
-   *  transparent huge pages: fewer pages to pin per O_DIRECT request and fewer DMA segments. */
-  bool MapAnon(size_t len, int* err) {
-    constexpr size_t kHuge = 2u << 20;
-    const char* noThp = std::getenv("P2P_NO_THP");  // for like-for-like comparisons with tools that use 4K pages
-    const bool huge = len >= kHuge && !(noThp && std::strcmp(noThp, "1") == 0);
-    if (huge) len = (len + kHuge - 1) / kHuge * kHuge;
-    const size_t mapLen = huge ? len + kHuge : len;
-    void* p = mmap(nullptr, mapLen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) { *err = errno; return false; }
-    uint8_t* base = static_cast<uint8_t*>(p);
-    if (huge) {
-      uintptr_t a = (reinterpret_cast<uintptr_t>(base) + kHuge - 1) & ~static_cast<uintptr_t>(kHuge - 1);
-      uint8_t* aligned = reinterpret_cast<uint8_t*>(a);
-      size_t head = static_cast<size_t>(aligned - base);
-      size_t tail = mapLen - head - len;
-      if ((head && munmap(base, head) != 0) || (tail && munmap(aligned + len, tail) != 0)) {
-        *err = errno;
-        munmap(base, mapLen);  // the part not yet unmapped; EINVAL on holes is harmless
-        return false;
-      }
-      base = aligned;
-      // A hint: THP may be disabled ("never"); then plain pages are used.
-      if (madvise(base, len, MADV_HUGEPAGE) != 0) { /* not fatal */ }
-    }
-    p_ = base;
-    len_ = len;
-    std::memset(p_, 0, len_);  // fault everything in now, outside the timed window
-    return true;
-  }
-  bool MapShared(int fd, size_t len, int* err) {
-    void* p = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (p == MAP_FAILED) { *err = errno; return false; }
-    p_ = static_cast<uint8_t*>(p);
-    len_ = len;
-    return true;
-  }
-  uint8_t* data() const { return p_; }
-  size_t size() const { return len_; }
-
- private:
-  uint8_t* p_ = nullptr;
-  size_t len_ = 0;
-};
-
-size_t PageRound(size_t n) {
-  long ps = sysconf(_SC_PAGESIZE);
-  size_t p = ps > 0 ? static_cast<size_t>(ps) : 4096u;
-  return (n + p - 1) / p * p;
-}
-
 /** Destination memory: `slots` blocks of `bs` bytes. */
 class DestMemory {
  public:
@@ -216,22 +157,17 @@ class HostDest : public DestMemory {
   Mapping m_;
 };
 
-class P2pmemDest : public DestMemory {
+/** p2pmem, device-DAX or udmabuf memory, mapped by PeerMemory (peer_memory.cc). */
+class PeerDest : public DestMemory {
  public:
-  P2pmemDest(size_t bs) : bs_(bs) {}
-  bool Init(const std::string& allocatePath, size_t slots, SetupError* e) {
-    int fd = open(allocatePath.c_str(), O_RDWR | O_CLOEXEC);
-    if (fd < 0) {
-      e->err = errno;
-      e->message = ErrnoMessage(e->err, "open", allocatePath);
-      return false;
-    }
-    fd_.reset(fd);
-    int err = 0;
-    size_t len = PageRound(slots * bs_);
-    if (!m_.MapShared(fd_.get(), len, &err)) {
-      e->err = err;
-      e->message = ErrnoMessage(err, "mmap", allocatePath + " (" + std::to_string(len) + " bytes of p2pmem)");
+  PeerDest(size_t bs) : bs_(bs) {}
+  bool Init(PeerKind kind, const std::string& path, size_t slots, SetupError* e) {
+    PeerMemoryError pe;
+    // A udmabuf is read into through its memfd's pages: its dma-buf mmap is a PFN map that O_DIRECT
+    // refuses (EFAULT, as p2p probe shows), and the bench measures the host-memory control.
+    if (!m_.Map(kind, path, slots * bs_, &pe, kind == PeerKind::Udmabuf)) {
+      e->err = pe.err;
+      e->message = pe.message;
       return false;
     }
     return true;
@@ -240,9 +176,16 @@ class P2pmemDest : public DestMemory {
 
  private:
   size_t bs_;
-  Mapping m_;  // declared after fd_: unmapped first
-  Fd fd_;
+  PeerMemory m_;
 };
+
+PeerKind PeerKindOf(EngineOptions::Dest d) {
+  switch (d) {
+    case EngineOptions::Dest::Dax: return PeerKind::Dax;
+    case EngineOptions::Dest::Udmabuf: return PeerKind::Udmabuf;
+    default: return PeerKind::P2pmem;
+  }
+}
 
 std::string CuErr(const char* what, int code) { return std::string(what) + " failed (CUresult " + std::to_string(code) + ")"; }
 std::string CuFileErr(const char* what, CUfileError_t e) {
@@ -762,9 +705,11 @@ bool SetUpDestination(const EngineOptions& o, size_t slots, int srcFd, bool cufi
       b->dest = std::move(h);
       break;
     }
-    case EngineOptions::Dest::P2pmem: {
-      auto p = std::make_unique<P2pmemDest>(o.blockSize);
-      if (!p->Init(o.allocatePath, slots, se)) return false;
+    case EngineOptions::Dest::P2pmem:
+    case EngineOptions::Dest::Dax:
+    case EngineOptions::Dest::Udmabuf: {
+      auto p = std::make_unique<PeerDest>(o.blockSize);
+      if (!p->Init(PeerKindOf(o.dest), o.allocatePath, slots, se)) return false;
       b->dest = std::move(p);
       break;
     }

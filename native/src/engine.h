@@ -1,5 +1,5 @@
 // The bench engine, free of N-API: moves blocks between a source (file / block device) and a
-// destination memory (host, p2pmem mapping, GPU via cuFile) with io_uring, a pread/pwrite thread
+// destination memory (host, p2pmem, device-DAX or udmabuf mapping, GPU via cuFile) with io_uring, a pread/pwrite thread
 // pool or cuFile; measures throughput, latency and CPU; verifies the bytes that landed.
 #pragma once
 #include <atomic>
@@ -11,13 +11,13 @@ namespace p2p {
 
 struct EngineOptions {
   enum class Engine { Auto, IoUring, Psync };
-  enum class Dest { Host, P2pmem, CuFile };
+  enum class Dest { Host, P2pmem, CuFile, Dax, Udmabuf };
   std::string path;
   bool write = false;
   bool direct = true;
   Engine engine = Engine::Auto;
   Dest dest = Dest::Host;
-  std::string allocatePath;     // p2pmem
+  std::string allocatePath;     // p2pmem: the allocate file; dax: /dev/daxX.Y; udmabuf: "" (/dev/udmabuf)
   int gpuOrdinal = 0;           // cufile
   std::string cufileLib = "libcufile.so.0";
   std::string cudaLib = "libcuda.so.1";

@@ -14,6 +14,7 @@ const char* ErrnoName(int e) {
     P2P_E(EROFS) P2P_E(ERANGE) P2P_E(ENOSYS) P2P_E(EOPNOTSUPP) P2P_E(EREMOTEIO) P2P_E(ECANCELED)
     P2P_E(ETIMEDOUT) P2P_E(EOVERFLOW) P2P_E(E2BIG) P2P_E(ESPIPE) P2P_E(ENAMETOOLONG) P2P_E(ELOOP)
     P2P_E(ENOTTY)  // an ioctl the file does not know (a path that is not the driver asked for)
+    P2P_E(EXDEV) P2P_E(EPIPE) P2P_E(ENOTBLK) P2P_E(EPROTONOSUPPORT)
 #undef P2P_E
     default: {
       static thread_local char buf[16];

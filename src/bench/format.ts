@@ -49,6 +49,7 @@ export function resultRows(runs: RunSummary[]): [string, string[]][] {
   if (runs.some((r) => r.ceilingShare !== null)) {
     rows.push(['of link ceiling', runs.map((r) => (r.ceilingShare === null ? '-' : `${(r.ceilingShare * 100).toFixed(0)}% of ${fix(r.ceilingGBps ?? 0, 1)} GB/s`))]);
   }
+  if (runs.some((r) => r.secPerGiB !== undefined)) rows.push(['time per GiB', runs.map((r) => (r.secPerGiB === undefined ? '-' : `${fix(r.secPerGiB, 3)} s`))]);
   rows.push(['verify', runs.map(verifyText)]);
   if (runs.some((r) => r.error)) rows.push(['error', runs.map((r) => r.error ?? '-')]);
   return rows;

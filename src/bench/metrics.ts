@@ -37,6 +37,8 @@ export interface RunSummary {
   cancelled: boolean;
   /** Rounds merged into this summary (A/B runs). */
   rounds: number;
+  /** Seconds per GiB moved: set for device-DAX and udmabuf destinations only (elsewhere the output is unchanged). */
+  secPerGiB?: number;
 }
 
 export interface SummaryContext {
@@ -157,4 +159,9 @@ export function formatSize(bytes: number): string {
     if (bytes >= m && bytes % m === 0) return `${bytes / m}${u}`;
   }
   return String(bytes);
+}
+
+/** Seconds to move one GiB at this run's rate (0 when nothing moved). */
+export function secondsPerGiB(s: Pick<RunSummary, 'bytes' | 'elapsedSec'>): number {
+  return s.bytes > 0 ? s.elapsedSec / (s.bytes / 2 ** 30) : 0;
 }

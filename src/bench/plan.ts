@@ -11,7 +11,8 @@ import type { CuFileProbe, GpuProbe, GpuRuntimeName, NativeDestination, SourceSt
 import type { Device, Fabric } from '../model/types.js';
 import { formatSize, type PathKind } from './metrics.js';
 import {
-  bdfFromSysfsPath, planDestination, resolveSourceSpec, SourceError, sourceFromDevice, type DestinationPlan, type DeviceFacts,
+  bdfFromSysfsPath, isMemoryDestination, planDestination, planMemoryDestination, resolveSourceSpec, SourceError, sourceFromDevice,
+  type DestinationPlan, type DeviceFacts,
 } from './resolve.js';
 import type { EngineSettings, StartBenchFn, Target } from './run.js';
 import { checkSettings, size, type BenchOptions, type BenchSettings, type SourcedBenchOptions } from './settings.js';
@@ -212,6 +213,16 @@ async function planDeviceDestination(ctx: PlanContext, st: SourceStat, destSpec:
   return { plan, ceiling };
 }
 
+/** A device-DAX node or udmabuf: memory the engine maps itself, no fabric device behind the name. */
+function memoryDestination(ctx: PlanContext, destSpec: string): DestinationPlan {
+  try {
+    return planMemoryDestination(destSpec, ctx.root, existsSync);
+  } catch (e) {
+    if (e instanceof SourceError) throw new UserError(e.message);
+    throw e;
+  }
+}
+
 function choosePaths(ctx: PlanContext, plan: DestinationPlan, destSpec: string): { paths: StoragePlan['paths']; directSkipped: string | null; notes: string[] } {
   const { mode } = ctx.settings;
   const paths: StoragePlan['paths'] = [];
@@ -269,6 +280,7 @@ async function planStorage(ctx: PlanContext, sourceDev: Device | null): Promise<
   const destSpec = opts.dest ?? 'host';
   const { plan, ceiling } = destSpec === 'host'
     ? { plan: planDestination({ spec: 'host', device: null, root: ctx.root, kernelRelease: null, kernelP2pdma: null, allocateExists: false, cufile: null, pairVerdict: null }), ceiling: s.ceiling }
+    : isMemoryDestination(destSpec) ? { plan: memoryDestination(ctx, destSpec), ceiling: s.ceiling }
     : await planDeviceDestination(ctx, st, destSpec);
   const { paths, directSkipped, notes } = choosePaths(ctx, plan, destSpec);
   checkP2pmemCapacity(s, plan, paths);
@@ -315,7 +327,7 @@ async function planGpu(ctx: PlanContext, srcDev: Device | null, dstDev: Device):
 async function endpoints(ctx: PlanContext): Promise<{ src: Device | null | 'host'; dst: Device | null }> {
   const { opts, root } = ctx;
   const destSpec = opts.dest ?? 'host';
-  const dst = destSpec === 'host' ? null : await ctx.device(destSpec);
+  const dst = destSpec === 'host' || isMemoryDestination(destSpec) ? null : await ctx.device(destSpec);
   if (opts.source === 'host') return { src: 'host', dst };
   let spec;
   try {

@@ -3,10 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchJson, type BenchJson, type SweepPoint } from './format.js';
-import { runFailed, summarize, type RunSummary } from './metrics.js';
+import { runFailed, secondsPerGiB, summarize, type RunSummary } from './metrics.js';
 import type { StoragePlan } from './plan.js';
 import { runInterleaved, runSweep, type RunHooks } from './run.js';
-import type { NativeBenchResult } from '../native/addon.js';
+import type { NativeBenchResult, NativeDestination } from '../native/addon.js';
 
 export interface StorageReport {
   kind: 'storage';
@@ -36,6 +36,11 @@ function noteIoUringSysctl(results: Iterable<NativeBenchResult[]>, root: string)
   }
 }
 
+/** Device-DAX and udmabuf runs report the time per GiB as well. */
+function timedPerGiB(d: NativeDestination): boolean {
+  return d.kind === 'dax' || d.kind === 'udmabuf';
+}
+
 async function executeSweep(plan: StoragePlan, hooks: RunHooks): Promise<StorageReport> {
   const s = plan.settings;
   const main = plan.paths[0];
@@ -59,11 +64,14 @@ async function executeRounds(plan: StoragePlan, hooks: RunHooks, root: string): 
   noteIoUringSysctl(results.values(), root);
   const runs: RunSummary[] = plan.paths
     .filter((p) => (results.get(p.path) ?? []).length > 0)
-    .map((p) => summarize(results.get(p.path)!, {
-      path: p.path,
-      dest: p.dest.kind === 'host' && plan.destination.spec !== 'host' ? 'host (staging only)' : plan.dest.label,
-      blockSize: s.bs, queueDepth: s.qd, workers: s.workers, linkCeilingGBps: plan.ceiling,
-    }));
+    .map((p) => {
+      const r = summarize(results.get(p.path)!, {
+        path: p.path,
+        dest: p.dest.kind === 'host' && plan.destination.spec !== 'host' ? 'host (staging only)' : plan.dest.label,
+        blockSize: s.bs, queueDepth: s.qd, workers: s.workers, linkCeilingGBps: plan.ceiling,
+      });
+      return timedPerGiB(p.dest) ? { ...r, secPerGiB: secondsPerGiB(r) } : r;
+    });
   const doc = benchJson({ source: plan.source, destination: plan.destination, mode: s.mode, write: s.write, directSkipped: plan.directSkipped, runs, sweep: null });
   return {
     kind: 'storage', doc, pattern: s.pattern, engine: s.engine,

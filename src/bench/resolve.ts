@@ -210,3 +210,27 @@ export function planDestination(f: DestinationFacts): DestinationPlan {
     p2pmemAvailable: null,
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Memory destinations without a PCI function: device-DAX and udmabuf
+// ---------------------------------------------------------------------------------------------
+
+const DAX_NODE = /^\/dev\/dax\d+\.\d+$/;
+
+/** Whether DEST names memory the engine maps itself (a /dev/daxX.Y node or 'udmabuf'), not a fabric device. */
+export function isMemoryDestination(spec: string): boolean {
+  return spec === 'udmabuf' || DAX_NODE.test(spec);
+}
+
+/**
+ * NVMe -> device-DAX or NVMe -> udmabuf: both paths land in that memory (direct: O_DIRECT into the
+ * mapping; bounce: host staging, then a CPU copy into it). The node must exist (SourceError otherwise).
+ */
+export function planMemoryDestination(spec: string, root: string, exists: (p: string) => boolean): DestinationPlan {
+  const node = spec === 'udmabuf' ? join(root, 'dev/udmabuf') : join(root, spec);
+  if (!exists(node)) {
+    throw new SourceError(spec === 'udmabuf' ? `no ${node}: this kernel has no udmabuf device (CONFIG_UDMABUF)` : `no ${node}: no such device-DAX device`);
+  }
+  const dest: NativeDestination = spec === 'udmabuf' ? { kind: 'udmabuf', path: node } : { kind: 'dax', path: node };
+  return { label: spec === 'udmabuf' ? 'udmabuf (its memfd pages)' : `device-DAX ${spec}`, direct: dest, directReason: null, bounce: dest, bounceNote: null, p2pmemAvailable: null };
+}

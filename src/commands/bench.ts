@@ -19,7 +19,7 @@ export const benchCommand: CommandModule<object, BenchOptions> = {
   builder: (y) =>
     withJsonOption(withKernelOption(withSourceOptions(y)))
       .positional('source', { type: 'string', describe: 'nvme0 / nvme0n1 / a device alias or BDF, a block device or a file (O_DIRECT); none with --hmm' })
-      .positional('dest', { type: 'string', default: 'host', describe: "p2pmem provider or GPU (alias or BDF), or 'host'" })
+      .positional('dest', { type: 'string', default: 'host', describe: "p2pmem provider or GPU (alias or BDF), a device-DAX node (/dev/dax0.0), 'udmabuf' or 'host'" })
       .option('mode', { choices: ['direct', 'bounce', 'both'] as const, default: 'both' as const, describe: 'direct: DMA into the destination; bounce: via host memory + CPU copy; both: A/B interleaved' })
       .option('bs', { type: 'string', default: '1M', describe: 'Block size (4k, 128k, 1M...)' })
       .option('qd', { type: 'number', default: 32, describe: 'Queue depth per worker' })

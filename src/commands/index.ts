@@ -6,6 +6,7 @@ import { doctorCommand } from './doctor.js';
 import { matrixCommand } from './matrix.js';
 import { ncclCommand } from './nccl.js';
 import { pathCommand } from './path.js';
+import { probeCommand } from './probe.js';
 import { reportCommand } from './report.js';
 import { showCommand } from './show.js';
 import { snapshotCommand } from './snapshot.js';
@@ -21,6 +22,7 @@ export const commands: CommandModule<any, any>[] = [
   pathCommand,
   doctorCommand,
   benchCommand,
+  probeCommand,
   tuiCommand,
   snapshotCommand,
   diffCommand,

@@ -80,6 +80,10 @@ export type NativeDestination =
   | { kind: 'host' }
   /** `/sys/bus/pci/devices/BDF/p2pmem/allocate`, mmap'd MAP_SHARED. */
   | { kind: 'p2pmem'; allocatePath: string }
+  /** A device-DAX node (`/dev/daxX.Y`), mmap'd MAP_SHARED in multiples of its align. */
+  | { kind: 'dax'; path: string }
+  /** A udmabuf: a sealed memfd made a dma-buf by /dev/udmabuf (or `path`), its dma-buf mmap'd. */
+  | { kind: 'udmabuf'; path?: string }
   /** GPU memory via cuFile (direct) or cuMemcpyHtoD (bounce). */
   | { kind: 'cufile'; gpuOrdinal: number; cufileLib?: string; cudaLib?: string };
 
@@ -305,6 +309,49 @@ export interface HmmBenchResult {
 export interface HmmBenchHandle {
   promise: Promise<HmmBenchResult>;
   cancel(): void;
+/** The memory `p2p probe` maps (native/src/peer_memory.cc) before asking the consumers. */
+export type PeerMemoryKind = 'host' | 'p2pmem' | 'dax' | 'udmabuf';
+
+export interface PeerProbeOptions {
+  kind: PeerMemoryKind;
+  /** p2pmem: the allocate file; dax: /dev/daxX.Y; udmabuf: the udmabuf device (default /dev/udmabuf). */
+  path?: string;
+  /** Bytes each consumer moves (a multiple of 4096, at most 1 GiB). */
+  size: number;
+  /** O_DIRECT and io_uring source: a block device. */
+  blockDevice?: string;
+  /** A directory where one scratch file of `size` bytes is written, read and removed. */
+  fileDir?: string;
+  /** An RDMA device name (ibv_get_device_name), e.g. rxe0. */
+  rdmaDevice?: string;
+  /** The libibverbs to dlopen (default libibverbs.so.1). */
+  ibverbsLib?: string;
+  /** A V4L2 capture or output node. */
+  videoDevice?: string;
+  /** Run the write consumers (they overwrite the first `size` bytes of the block device / scratch file). */
+  write?: boolean;
+}
+
+/** accepted: the consumer took the memory (and, where bytes move, they were compared); refused: the kernel's
+ *  errno; mismatch: success, but the bytes that landed differ from a host-buffer read; skipped: not asked. */
+export type ConsumerOutcome = 'accepted' | 'refused' | 'mismatch' | 'skipped';
+
+export interface NativeConsumerResult {
+  /** odirect-read-block, odirect-write-block, odirect-read-file, odirect-write-file, io_uring-read, io_uring-read-fixed,
+   *  vmsplice, ibv_reg_mr, ibv_reg_dmabuf_mr, v4l2-userptr, v4l2-dmabuf. */
+  consumer: string;
+  outcome: ConsumerOutcome;
+  /** The kernel's errno name when refused. */
+  errno: string | null;
+  bytesVerified: number;
+  /** The call that answered ("pread(O_DIRECT)", "io_uring_register(IORING_REGISTER_BUFFERS)", "VIDIOC_QBUF"...). */
+  call: string | null;
+  detail: string;
+}
+
+export interface PeerProbeResult {
+  provider: { kind: PeerMemoryKind; what: string; mappedBytes: number; align: number; dmabuf: boolean };
+  consumers: NativeConsumerResult[];
 }
 
 /** The raw binary's shape (checked loosely at load). */
@@ -319,9 +366,10 @@ interface NativeBinding {
   probeGpus(runtime: GpuRuntimeName, lib: string): GpuProbe;
   startGpuBench(opts: GpuBenchOptions): GpuBenchHandle;
   startHmmBench(opts: HmmBenchOptions): HmmBenchHandle;
+  probePeerMemory(opts: PeerProbeOptions): PeerProbeResult;
 }
 
-const ABI_VERSION = 5;
+const ABI_VERSION = 6;
 
 // ---------------------------------------------------------------------------------------------
 // Loading
@@ -500,4 +548,13 @@ export function readConfigRanges(files: readonly string[], ranges: readonly Uint
   const b = native() as ConfigRangesBinding;
   if (!b.readConfigRanges) throw new AddonUnavailableError('this build has no readConfigRanges');
   return b.readConfigRanges(files, ranges, into, threads);
+}
+
+/**
+ * Map peer memory (p2pmem, device-DAX, udmabuf or host) and ask each DMA consumer whether it takes it,
+ * on the calling thread (each consumer moves at most `size` bytes). A mapping failure throws an Error
+ * with `.code` (the errno name); every consumer's own answer, refusals included, is in the result.
+ */
+export function probePeerMemory(opts: PeerProbeOptions): PeerProbeResult {
+  return native().probePeerMemory(opts);
 }

@@ -77,3 +77,28 @@ export function fakeCuda(): FakeCuda | null {
   }
   return fake;
 }
+
+export interface FakeIbverbs {
+  /** The fake libibverbs.so.1 (test/native/fake-ibverbs). */
+  lib: string;
+  /** The same without ibv_reg_dmabuf_mr (an rdma-core older than 34). */
+  noDmabuf: string;
+}
+
+let fakeIbv: FakeIbverbs | null | undefined;
+/** Compile the fake libibverbs once into a temp dir; null when no C compiler. */
+export function fakeIbverbs(): FakeIbverbs | null {
+  if (fakeIbv !== undefined) return fakeIbv;
+  const src = join(repoRoot, 'test/native/fake-ibverbs/fake_ibverbs.c');
+  const dir = mkdtempSync(join(tmpdir(), 'p2p-fakeibv-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  try {
+    mkdirSync(join(dir, 'old'));
+    execFileSync('cc', ['-shared', '-fPIC', '-O1', '-o', join(dir, 'libibverbs.so.1'), src], { stdio: 'pipe' });
+    execFileSync('cc', ['-shared', '-fPIC', '-O1', '-DOMIT_DMABUF', '-o', join(dir, 'old/libibverbs.so.1'), src], { stdio: 'pipe' });
+    fakeIbv = { lib: join(dir, 'libibverbs.so.1'), noDmabuf: join(dir, 'old/libibverbs.so.1') };
+  } catch {
+    fakeIbv = null;
+  }
+  return fakeIbv;
+}
