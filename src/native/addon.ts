@@ -309,6 +309,8 @@ export interface HmmBenchResult {
 export interface HmmBenchHandle {
   promise: Promise<HmmBenchResult>;
   cancel(): void;
+}
+
 /** The memory `p2p probe` maps (native/src/peer_memory.cc) before asking the consumers. */
 export type PeerMemoryKind = 'host' | 'p2pmem' | 'dax' | 'udmabuf';
 
