@@ -130,8 +130,8 @@ export interface FetchJob {
 }
 
 /**
- * fetchConfig for many files at once: each round asks every file still fetching for its next range in
- * one call of `read`. Null for a file that would not open.
+ * fetchConfig for many files at once: the files are opened once, then each round reads every file's
+ * next range in one call. Null for a file that would not open.
  */
 export function fetchConfigs(jobs: readonly FetchJob[], needs: ConfigNeeds, open: ConfigRangeReader): (Fetched | null)[] {
   const fetches = jobs.map((j) => startFetch(j));
@@ -218,9 +218,4 @@ function preadAll(fd: number, into: Uint8Array, offset: number, length: number):
     if (n < want) break;
   }
   return done;
-}
-
-/** fetchConfig on one sysfs `config` file with plain fs; null when it will not open. */
-export function fetchConfigFile(file: string, needs: ConfigNeeds, header?: Uint8Array, ctx = NO_CONTEXT): Fetched | null {
-  return fetchConfigs([{ file, header, ctx }], needs, readConfigRangesWithFs)[0];
 }
