@@ -13,7 +13,9 @@ namespace p2p {
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("readSysfsDir", Napi::Function::New(env, ReadSysfsDir, "readSysfsDir"));
   exports.Set("readSysfsDirs", Napi::Function::New(env, ReadSysfsDirs, "readSysfsDirs"));
+  exports.Set("openConfigFiles", Napi::Function::New(env, OpenConfigFiles, "openConfigFiles"));
   exports.Set("readConfigRanges", Napi::Function::New(env, ReadConfigRanges, "readConfigRanges"));
+  exports.Set("closeConfigFiles", Napi::Function::New(env, CloseFds, "closeConfigFiles"));
   exports.Set("ioUringProbe", Napi::Function::New(env, IoUringProbe, "ioUringProbe"));
   exports.Set("statSource", Napi::Function::New(env, StatSource, "statSource"));
   exports.Set("probeCuFile", Napi::Function::New(env, ProbeCuFile, "probeCuFile"));

@@ -322,51 +322,65 @@ Napi::Value ReadSysfsDirs(const Napi::CallbackInfo& info) {
 
 namespace {
 
-/** One file's part of a readConfigRanges call: pointers into the JS arrays, valid while the call runs. */
-struct RangeJob {
-  std::string file;
-  const uint32_t* ranges = nullptr;
-  size_t rangeCount = 0;  // pairs
-  uint8_t* into = nullptr;
-  size_t intoLength = 0;
-  int32_t* got = nullptr;
-  int32_t size = -1;
-};
-
-/** Opens the file, preads each range inside `into` (a range past it is a TypeError, checked before). */
-void ReadRanges(RangeJob& job) {
-  int fd = OpenAtRetry(AT_FDCWD, job.file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  Fd guard(fd);
-  struct stat st;
-  const size_t size = fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) : 0;
-  job.size = static_cast<int32_t>(std::min<size_t>(size, 0x7fffffff));
-  for (size_t r = 0; r < job.rangeCount; r++) {
-    int err = 0;
-    job.got[r] = static_cast<int32_t>(ReadConfigRange(fd, job.into, job.ranges[2 * r], job.ranges[2 * r + 1], size, &err));
-  }
+/** The Int32Array at info[i]; TypeError naming it otherwise. */
+Napi::Int32Array GetInt32Array(const Napi::CallbackInfo& info, size_t i, const std::string& what) {
+  Napi::Value v = info[i];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) throw Napi::TypeError::New(info.Env(), what + " must be an Int32Array");
+  return v.As<Napi::Int32Array>();
 }
 
 }  // namespace
 
+Napi::Value OpenConfigFiles(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(env, "openConfigFiles(files: string[], threads?: number): bad arguments");
+  Napi::Array arr = info[0].As<Napi::Array>();
+  std::vector<std::string> files(arr.Length());
+  for (uint32_t i = 0; i < files.size(); i++) {
+    if (!GetDir(arr.Get(i), files[i])) throw Napi::TypeError::New(env, "openConfigFiles: files[" + std::to_string(i) + "] must be a non-empty string without NUL");
+  }
+  uint32_t asked = 0;
+  if (info.Length() > 1 && !info[1].IsUndefined()) asked = static_cast<uint32_t>(GetUint(env, info[1], "openConfigFiles: threads", 0, kMaxAskedThreads));
+  Napi::Int32Array fds = Napi::Int32Array::New(env, files.size());
+  Napi::Int32Array sizes = Napi::Int32Array::New(env, files.size());
+  int32_t* fd = fds.Data();
+  int32_t* size = sizes.Data();
+  ParallelFor(files.size(), ThreadsFor(files.size(), kDirsPerThread, asked), [&](size_t i) {
+    fd[i] = OpenAtRetry(AT_FDCWD, files[i].c_str(), O_RDONLY | O_CLOEXEC);
+    size[i] = -1;
+    struct stat st;
+    if (fd[i] >= 0) size[i] = fstat(fd[i], &st) == 0 && st.st_size > 0 ? static_cast<int32_t>(std::min<off_t>(st.st_size, 0x7fffffff)) : 0;
+  });
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("fds", fds);
+  out.Set("sizes", sizes);
+  return out;
+}
+
 Napi::Value ReadConfigRanges(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const char* usage = "readConfigRanges(files: string[], ranges: Uint32Array[], into: Uint8Array[], threads?: number): bad arguments";
-  if (info.Length() < 3 || !info[0].IsArray() || !info[1].IsArray() || !info[2].IsArray()) throw Napi::TypeError::New(env, usage);
-  Napi::Array files = info[0].As<Napi::Array>();
-  Napi::Array ranges = info[1].As<Napi::Array>();
-  Napi::Array into = info[2].As<Napi::Array>();
-  const uint32_t n = files.Length();
-  if (ranges.Length() != n || into.Length() != n) throw Napi::TypeError::New(env, "readConfigRanges: files, ranges and into must be as long");
+  if (info.Length() < 4 || !info[2].IsArray() || !info[3].IsArray()) {
+    throw Napi::TypeError::New(env, "readConfigRanges(fds: Int32Array, sizes: Int32Array, ranges: Uint32Array[], into: Uint8Array[], threads?: number): bad arguments");
+  }
+  Napi::Int32Array fds = GetInt32Array(info, 0, "readConfigRanges: fds");
+  Napi::Int32Array sizes = GetInt32Array(info, 1, "readConfigRanges: sizes");
+  Napi::Array ranges = info[2].As<Napi::Array>();
+  Napi::Array into = info[3].As<Napi::Array>();
+  const size_t n = fds.ElementLength();
+  if (sizes.ElementLength() != n || ranges.Length() != n || into.Length() != n) throw Napi::TypeError::New(env, "readConfigRanges: fds, sizes, ranges and into must be as long");
   uint32_t asked = 0;
-  if (info.Length() > 3 && !info[3].IsUndefined()) asked = static_cast<uint32_t>(GetUint(env, info[3], "readConfigRanges: threads", 0, kMaxAskedThreads));
+  if (info.Length() > 4 && !info[4].IsUndefined()) asked = static_cast<uint32_t>(GetUint(env, info[4], "readConfigRanges: threads", 0, kMaxAskedThreads));
 
-  std::vector<RangeJob> jobs(n);
-  size_t totalRanges = 0;
-  std::vector<Napi::TypedArray> keep;  // the JS arrays stay referenced (and in place) for the call
+  struct Job {
+    const uint32_t* ranges;
+    size_t count;
+    uint8_t* into;
+    size_t at;  // first range's index in `got`
+  };
+  std::vector<Job> jobs(n);
+  size_t total = 0;
   for (uint32_t i = 0; i < n; i++) {
     const std::string at = "[" + std::to_string(i) + "]";
-    if (!GetDir(files.Get(i), jobs[i].file)) throw Napi::TypeError::New(env, "readConfigRanges: files" + at + " must be a non-empty string without NUL");
     Napi::Value r = ranges.Get(i);
     Napi::Value b = into.Get(i);
     if (!r.IsTypedArray() || r.As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) throw Napi::TypeError::New(env, "readConfigRanges: ranges" + at + " must be a Uint32Array");
@@ -374,35 +388,35 @@ Napi::Value ReadConfigRanges(const Napi::CallbackInfo& info) {
     Napi::Uint32Array ra = r.As<Napi::Uint32Array>();
     Napi::Uint8Array ba = b.As<Napi::Uint8Array>();
     if (ra.ElementLength() % 2 != 0) throw Napi::TypeError::New(env, "readConfigRanges: ranges" + at + " must hold offset, length pairs");
-    jobs[i].ranges = ra.Data();
-    jobs[i].rangeCount = ra.ElementLength() / 2;
-    jobs[i].into = ba.Data();
-    jobs[i].intoLength = ba.ElementLength();
-    for (size_t k = 0; k < jobs[i].rangeCount; k++) {
-      const uint64_t end = static_cast<uint64_t>(jobs[i].ranges[2 * k]) + jobs[i].ranges[2 * k + 1];
-      if (end > jobs[i].intoLength) throw Napi::RangeError::New(env, "readConfigRanges: ranges" + at + " reaches past into" + at);
+    jobs[i] = {ra.Data(), ra.ElementLength() / 2, ba.Data(), total};
+    for (size_t k = 0; k < jobs[i].count; k++) {
+      if (static_cast<uint64_t>(jobs[i].ranges[2 * k]) + jobs[i].ranges[2 * k + 1] > ba.ElementLength()) {
+        throw Napi::RangeError::New(env, "readConfigRanges: ranges" + at + " reaches past into" + at);
+      }
     }
-    totalRanges += jobs[i].rangeCount;
-    keep.push_back(ra);
-    keep.push_back(ba);
+    total += jobs[i].count;
   }
-  Napi::Int32Array sizes = Napi::Int32Array::New(env, n);
-  Napi::Int32Array got = Napi::Int32Array::New(env, totalRanges);
-  size_t at = 0;
-  for (RangeJob& j : jobs) {
-    j.got = got.Data() + at;
-    at += j.rangeCount;
+  Napi::Int32Array got = Napi::Int32Array::New(env, total);
+  int32_t* g = got.Data();
+  const int32_t* fd = fds.Data();
+  const int32_t* size = sizes.Data();
+  ParallelFor(n, ThreadsFor(n, kDirsPerThread, asked), [&](size_t i) {
+    if (fd[i] < 0 || size[i] < 0) return;
+    for (size_t k = 0; k < jobs[i].count; k++) {
+      int err = 0;
+      g[jobs[i].at + k] = static_cast<int32_t>(ReadConfigRange(fd[i], jobs[i].into, jobs[i].ranges[2 * k], jobs[i].ranges[2 * k + 1], static_cast<size_t>(size[i]), &err));
+    }
+  });
+  return got;
+}
+
+Napi::Value CloseFds(const Napi::CallbackInfo& info) {
+  Napi::Int32Array fds = GetInt32Array(info, 0, "closeConfigFiles: fds");
+  for (size_t i = 0; i < fds.ElementLength(); i++) {
+    if (fds[i] >= 0) close(fds[i]);
+    fds[i] = -1;
   }
-  try {
-    ParallelFor(n, ThreadsFor(n, kDirsPerThread, asked), [&](size_t i) { ReadRanges(jobs[i]); });
-  } catch (const std::exception& e) {
-    throw Napi::Error::New(env, std::string("readConfigRanges: ") + e.what());
-  }
-  for (uint32_t i = 0; i < n; i++) sizes[i] = jobs[i].size;
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("sizes", sizes);
-  out.Set("got", got);
-  return out;
+  return info.Env().Undefined();
 }
 
 }  // namespace p2p

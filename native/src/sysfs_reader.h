@@ -20,11 +20,20 @@ Napi::Value ReadSysfsDir(const Napi::CallbackInfo& info);
 Napi::Value ReadSysfsDirs(const Napi::CallbackInfo& info);
 
 /**
- * JS: readConfigRanges(files: string[], ranges: Uint32Array[], into: Uint8Array[], threads: number)
- *   -> { sizes: Int32Array (per file; -1 when it did not open), got: Int32Array (per range, in order) }
- *   Each file is opened once and its ranges (offset, length pairs) are pread into into[i] at their
- *   offsets, cut at the file's size; the files are read on `threads` threads (0 picks the count).
+ * JS: openConfigFiles(files: string[], threads?: number) -> { fds: Int32Array, sizes: Int32Array }
+ *   Opens each file read-only (fd -1 when it will not open) and gives its size (fstat; -1 unopened),
+ *   on `threads` threads (0 picks the count). Close them with closeConfigFiles.
+ */
+Napi::Value OpenConfigFiles(const Napi::CallbackInfo& info);
+
+/**
+ * JS: readConfigRanges(fds: Int32Array, sizes: Int32Array, ranges: Uint32Array[], into: Uint8Array[], threads?: number)
+ *   -> Int32Array: bytes got per range, all files' in order. For file i its ranges (offset, length
+ *   pairs) are pread into into[i] at their offsets, each cut at sizes[i]; on a few threads.
  */
 Napi::Value ReadConfigRanges(const Napi::CallbackInfo& info);
+
+/** JS: closeConfigFiles(fds: Int32Array): closes each fd >= 0 and sets it to -1. */
+Napi::Value CloseFds(const Napi::CallbackInfo& info);
 
 }  // namespace p2p

@@ -10,12 +10,21 @@ import type { ConfigNeeds, NeedsContext } from '../model/caps/fabric-needs.js';
 /** Reads `length` bytes at `offset` into `into` (at the same offset); returns how many it got. */
 export type ReadRange = (into: Uint8Array, offset: number, length: number) => number;
 
-/**
- * Reads, for each file, its ranges (`ranges[i]`: offset, length, offset, length...) into `into[i]` at
- * those offsets, cut at the file's size: the bytes got per range, all files' in order (0 past the end
- * or on an error), and each file's size (-1 when it would not open).
- */
-export type ConfigRangeReader = (files: readonly string[], ranges: readonly Uint32Array[], into: readonly Uint8Array[]) => { sizes: Int32Array; got: Int32Array };
+/** Config files held open for one fetch (each opened once, read in rounds, closed at the end). */
+export interface ConfigFiles {
+  /** Each file's size; -1 when it would not open. */
+  readonly sizes: Int32Array;
+  /**
+   * For each file `which[k]`, its ranges (`ranges[k]`: offset, length, offset, length...) read into
+   * `into[k]` at those offsets, cut at the file's size: the bytes got per range, all in order (0 past
+   * the end or on an error).
+   */
+  read(which: readonly number[], ranges: readonly Uint32Array[], into: readonly Uint8Array[]): Int32Array;
+  close(): void;
+}
+
+/** Opens config files for range reads (the addon's, or plain fs). */
+export type ConfigRangeReader = (files: readonly string[]) => ConfigFiles;
 
 const CONFIG_MAX = 4096;
 /** A bound no list walk comes near (each round fetches at least a byte or ends the file). */
@@ -121,33 +130,31 @@ export interface FetchJob {
 }
 
 /**
- * fetchConfig for many files at once: each round asks every file still fetching for its next range in
- * one call of `read`. Null for a file that would not open.
+ * fetchConfig for many files at once: the files are opened once, then each round reads every file's
+ * next range in one call. Null for a file that would not open.
  */
-export function fetchConfigs(jobs: readonly FetchJob[], needs: ConfigNeeds, read: ConfigRangeReader): (Fetched | null)[] {
+export function fetchConfigs(jobs: readonly FetchJob[], needs: ConfigNeeds, open: ConfigRangeReader): (Fetched | null)[] {
   const fetches = jobs.map((j) => startFetch(j));
-  const opened = jobs.map(() => true);
-  const none = new Uint32Array(0);
-  let active = jobs.map((_, i) => i);
-  for (let round = 0; round < MAX_ROUNDS && active.length; round++) {
-    const asks: [number, [number, number] | null][] = [];
-    for (const i of active) {
-      const r = fetches[i].next(needs, jobs[i].ctx ?? NO_CONTEXT);
-      // The first round opens every file, asked or not: its size is the extent a whole read would find.
-      if (r || round === 0) asks.push([i, r]);
+  const files = open(jobs.map((j) => j.file));
+  try {
+    // A file's size is the extent a whole read would find.
+    fetches.forEach((f, i) => (f.extent = Math.min(f.extent, Math.max(0, files.sizes[i]))));
+    let active = jobs.map((_, i) => i).filter((i) => files.sizes[i] >= 0);
+    for (let round = 0; round < MAX_ROUNDS && active.length; round++) {
+      const asks: [number, [number, number]][] = [];
+      for (const i of active) {
+        const r = fetches[i].next(needs, jobs[i].ctx ?? NO_CONTEXT);
+        if (r) asks.push([i, r]);
+      }
+      if (!asks.length) break;
+      const got = files.read(asks.map(([i]) => i), asks.map(([, r]) => Uint32Array.of(r[0], r[1])), asks.map(([i]) => fetches[i].bytes));
+      asks.forEach(([i, [offset, length]], k) => fetches[i].got(offset, length, got[k]));
+      active = asks.map(([i]) => i);
     }
-    if (!asks.length) break;
-    const { sizes, got } = read(asks.map(([i]) => jobs[i].file), asks.map(([, r]) => (r ? Uint32Array.of(r[0], r[1]) : none)), asks.map(([i]) => fetches[i].bytes));
-    let at = 0;
-    for (let k = 0; k < asks.length; k++) {
-      const [i, r] = asks[k];
-      if (sizes[k] < 0) opened[i] = false;
-      else if (round === 0) fetches[i].extent = Math.min(fetches[i].extent, sizes[k]);
-      if (r) fetches[i].got(r[0], r[1], got[at++]);
-    }
-    active = asks.filter(([i, r]) => r && opened[i]).map(([i]) => i);
+  } finally {
+    files.close();
   }
-  return fetches.map((f, i) => (opened[i] ? f.result() : null));
+  return fetches.map((f, i) => (files.sizes[i] >= 0 ? f.result() : null));
 }
 
 function startFetch(job: FetchJob): FunctionFetch {
@@ -166,33 +173,34 @@ function startFetch(job: FetchJob): FunctionFetch {
   return f;
 }
 
-/** ConfigRangeReader with plain fs: open, fstat, a pread per range (cut at the size), close. */
-export const readConfigRangesWithFs: ConfigRangeReader = (files, ranges, into) => {
-  const sizes = new Int32Array(files.length);
-  const got = new Int32Array(ranges.reduce((n, r) => n + r.length / 2, 0));
-  let at = 0;
-  files.forEach((file, i) => {
-    const r = ranges[i];
-    let fd: number;
+/** ConfigRangeReader with plain fs: open and fstat each file, a pread per range (cut at the size), close. */
+export const readConfigRangesWithFs: ConfigRangeReader = (files) => {
+  const fds = files.map((file) => {
     try {
-      fd = fs.openSync(file, 'r');
+      return fs.openSync(file, 'r');
     } catch {
-      sizes[i] = -1;
-      at += r.length / 2;
-      return;
-    }
-    try {
-      const size = fs.fstatSync(fd).size;
-      sizes[i] = Math.min(size, 0x7fffffff);
-      for (let k = 0; k < r.length; k += 2, at++) {
-        const length = Math.max(0, Math.min(r[k + 1], size - r[k]));
-        got[at] = length > 0 ? preadAll(fd, into[i], r[k], length) : 0;
-      }
-    } finally {
-      fs.closeSync(fd);
+      return -1;
     }
   });
-  return { sizes, got };
+  const sizes = Int32Array.from(fds, (fd) => (fd < 0 ? -1 : Math.min(fs.fstatSync(fd).size, 0x7fffffff)));
+  return {
+    sizes,
+    read(which, ranges, into) {
+      const got = new Int32Array(ranges.reduce((n, r) => n + r.length / 2, 0));
+      let at = 0;
+      which.forEach((i, k) => {
+        const r = ranges[k];
+        for (let j = 0; j < r.length; j += 2, at++) {
+          const length = Math.max(0, Math.min(r[j + 1], sizes[i] - r[j]));
+          if (fds[i] >= 0 && length > 0) got[at] = preadAll(fds[i], into[k], r[j], length);
+        }
+      });
+      return got;
+    },
+    close() {
+      for (const fd of fds) if (fd >= 0) fs.closeSync(fd);
+    },
+  };
 };
 
 /** pread until `length` bytes, EOF, a short read (sysfs: no more for this reader) or an error. */
@@ -210,9 +218,4 @@ function preadAll(fd: number, into: Uint8Array, offset: number, length: number):
     if (n < want) break;
   }
   return done;
-}
-
-/** fetchConfig on one sysfs `config` file with plain fs; null when it will not open. */
-export function fetchConfigFile(file: string, needs: ConfigNeeds, header?: Uint8Array, ctx = NO_CONTEXT): Fetched | null {
-  return fetchConfigs([{ file, header, ctx }], needs, readConfigRangesWithFs)[0];
 }

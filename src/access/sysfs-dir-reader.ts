@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import { getSystemErrorMap } from 'node:util';
 import type { SysfsDirRead, SysfsDirUnopened } from '../native/addon.js';
 import { readAttrText } from './read-attr.js';
-import { readConfigRangesWithFs, type ConfigRangeReader } from './config-fetch.js';
+import { readConfigRangesWithFs, type ConfigFiles, type ConfigRangeReader } from './config-fetch.js';
 
 export type { SysfsDirRead, SysfsDirUnopened };
 export type SysfsDirResult = SysfsDirRead | SysfsDirUnopened;
@@ -123,6 +123,16 @@ export function sysfsDirReaderFromAddon(addon: typeof import('../native/addon.js
     (dir, files, links, configMax) => addon.readSysfsDir(dir, files, links, configMax),
     (dirs, files, links, configMax) => addon.readSysfsDirs(dirs, files, links, configMax, threads),
     // An addon built before readConfigRanges: plain fs preads, the same bytes.
-    addon.hasConfigRanges() ? (files, ranges, into) => addon.readConfigRanges(files, ranges, into, threads) : readConfigRangesWithFs,
+    addon.hasConfigRanges() ? (files) => addonConfigFiles(addon, files, threads) : readConfigRangesWithFs,
   );
+}
+
+/** The addon's config files: opened in one call, each round's ranges in one call, closed in one. */
+function addonConfigFiles(addon: typeof import('../native/addon.js'), files: readonly string[], threads: number): ConfigFiles {
+  const { fds, sizes } = addon.openConfigFiles(files, threads);
+  return {
+    sizes,
+    read: (which, ranges, into) => addon.readConfigRanges(Int32Array.from(which, (i) => fds[i]), Int32Array.from(which, (i) => sizes[i]), ranges, into, threads),
+    close: () => addon.closeConfigFiles(fds),
+  };
 }

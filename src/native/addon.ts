@@ -532,24 +532,44 @@ export function startHmmBench(opts: HmmBenchOptions): HmmBenchHandle {
 // ---------------------------------------------------------------------------------------------
 
 interface ConfigRangesBinding {
-  readConfigRanges?(files: readonly string[], ranges: readonly Uint32Array[], into: readonly Uint8Array[], threads: number): { sizes: Int32Array; got: Int32Array };
+  openConfigFiles?(files: readonly string[], threads: number): { fds: Int32Array; sizes: Int32Array };
+  readConfigRanges?(fds: Int32Array, sizes: Int32Array, ranges: readonly Uint32Array[], into: readonly Uint8Array[], threads: number): Int32Array;
+  closeConfigFiles?(fds: Int32Array): void;
 }
 
-/** Whether the loaded addon has readConfigRanges. Never throws. */
+/** The loaded addon's config range functions, or an AddonUnavailableError when it has none. */
+function configRanges(): Required<ConfigRangesBinding> {
+  const b = native() as ConfigRangesBinding;
+  if (!b.openConfigFiles || !b.readConfigRanges || !b.closeConfigFiles) throw new AddonUnavailableError('this build has no readConfigRanges');
+  return b as Required<ConfigRangesBinding>;
+}
+
+/** Whether the loaded addon has openConfigFiles, readConfigRanges and closeConfigFiles. Never throws. */
 export function hasConfigRanges(): boolean {
-  return typeof (load() as ConfigRangesBinding | null)?.readConfigRanges === 'function';
+  const b = load() as ConfigRangesBinding | null;
+  return typeof b?.openConfigFiles === 'function' && typeof b.readConfigRanges === 'function' && typeof b.closeConfigFiles === 'function';
 }
 
 /**
- * For each file, pread its ranges (`ranges[i]`: offset, length pairs) into `into[i]` at those offsets,
- * each cut at the file's size (fstat) and ended by EOF, a short read or an error: the bytes got per
- * range (all files' in order) and each file's size (-1 when it would not open). Files are opened once
- * each, on `threads` threads (0: the addon picks); TypeError for bad arguments.
+ * Opens each file read-only for readConfigRanges (fd -1 when it will not open) with its size (fstat;
+ * -1 unopened), on `threads` threads (0: the addon picks). Close them with closeConfigFiles.
  */
-export function readConfigRanges(files: readonly string[], ranges: readonly Uint32Array[], into: readonly Uint8Array[], threads = 0): { sizes: Int32Array; got: Int32Array } {
-  const b = native() as ConfigRangesBinding;
-  if (!b.readConfigRanges) throw new AddonUnavailableError('this build has no readConfigRanges');
-  return b.readConfigRanges(files, ranges, into, threads);
+export function openConfigFiles(files: readonly string[], threads = 0): { fds: Int32Array; sizes: Int32Array } {
+  return configRanges().openConfigFiles(files, threads);
+}
+
+/**
+ * For each file fds[i], pread its ranges (`ranges[i]`: offset, length pairs) into `into[i]` at those
+ * offsets, each cut at sizes[i] and ended by EOF, a short read or an error: the bytes got per range,
+ * all files' in order; on `threads` threads. TypeError or RangeError for bad arguments.
+ */
+export function readConfigRanges(fds: Int32Array, sizes: Int32Array, ranges: readonly Uint32Array[], into: readonly Uint8Array[], threads = 0): Int32Array {
+  return configRanges().readConfigRanges(fds, sizes, ranges, into, threads);
+}
+
+/** Closes what openConfigFiles opened (each fd >= 0; set to -1). */
+export function closeConfigFiles(fds: Int32Array): void {
+  configRanges().closeConfigFiles(fds);
 }
 
 /**

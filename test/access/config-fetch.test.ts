@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fetchConfig, readConfigRangesWithFs, type ReadRange } from '../../src/access/config-fetch.js';
+import { fetchConfig, readConfigRangesWithFs, type ConfigRangeReader, type ReadRange } from '../../src/access/config-fetch.js';
 import { readSysfsDirWithFs, sysfsDirReaderFromAddon, type SysfsDirReader } from '../../src/access/sysfs-dir-reader.js';
 import * as addon from '../../src/native/addon.js';
 import { addonStatus, hasConfigRanges } from '../../src/native/addon.js';
@@ -125,21 +125,31 @@ describe('the addon reads config ranges as plain fs does', () => {
   it('each range cut at the file size, a missing file -1, bad arguments refused', { skip }, () => {
     const dir = tempDirRemovedAtExit('p2p-ranges-');
     const file = path.join(dir, 'config');
-    const bytes = Uint8Array.from({ length: 256 }, (_, i) => i);
-    fs.writeFileSync(file, bytes);
-    const ranges = [Uint32Array.of(0x10, 4, 0xfe, 8, 0x100, 4), Uint32Array.of(0, 4)];
+    fs.writeFileSync(file, Uint8Array.from({ length: 256 }, (_, i) => i));
     const files = [file, path.join(dir, 'missing')];
-    const run = (r: typeof readConfigRangesWithFs) => {
+    const run = (open: ConfigRangeReader) => {
       const into = [new Uint8Array(4096), new Uint8Array(4096)];
-      const out = r(files, ranges, into);
-      return { sizes: [...out.sizes], got: [...out.got], into: [...into[0].subarray(0, 0x110)] };
+      const f = open(files);
+      try {
+        const got = f.read([0, 1], [Uint32Array.of(0x10, 4, 0xfe, 8, 0x100, 4), Uint32Array.of(0, 4)], into);
+        const again = f.read([0], [Uint32Array.of(0x20, 2)], [into[0]]);
+        return { sizes: [...f.sizes], got: [...got, ...again], into: [...into[0].subarray(0, 0x110)] };
+      } finally {
+        f.close();
+      }
     };
     const viaFs = run(readConfigRangesWithFs);
     assert.deepEqual(viaFs.sizes, [256, -1]);
-    assert.deepEqual(viaFs.got, [4, 2, 0, 0]);
-    assert.deepEqual(run((f, r, i) => addon.readConfigRanges(f, r, i)), viaFs);
-    assert.throws(() => addon.readConfigRanges([file], [Uint32Array.of(4090, 8)], [new Uint8Array(4096)]), RangeError);
-    assert.throws(() => addon.readConfigRanges([file], [Uint32Array.of(1)], [new Uint8Array(4096)]), TypeError);
-    assert.throws(() => addon.readConfigRanges([file], [], []), TypeError);
+    assert.deepEqual(viaFs.got, [4, 2, 0, 0, 2]);
+    assert.deepEqual(run(sysfsDirReaderFromAddon(addon).configRanges!), viaFs);
+    const { fds, sizes } = addon.openConfigFiles([file]);
+    try {
+      assert.throws(() => addon.readConfigRanges(fds, sizes, [Uint32Array.of(4090, 8)], [new Uint8Array(4096)]), RangeError);
+      assert.throws(() => addon.readConfigRanges(fds, sizes, [Uint32Array.of(1)], [new Uint8Array(4096)]), TypeError);
+      assert.throws(() => addon.readConfigRanges(fds, sizes, [], []), TypeError);
+    } finally {
+      addon.closeConfigFiles(fds);
+    }
+    assert.deepEqual([...fds], [-1], 'closed');
   });
 });

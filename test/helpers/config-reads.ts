@@ -71,16 +71,23 @@ export function countingReader(): { reader: SysfsDirReader; asked: Map<string, S
     });
     return out;
   };
-  const configRanges: ConfigRangeReader = (files, ranges, into) => {
-    const out = readConfigRangesWithFs(files, ranges, into);
-    let k = 0;
-    files.forEach((f, i) => {
-      for (let j = 0; j < ranges[i].length; j += 2, k++) {
-        note(f, ranges[i][j], out.got[k]);
-        total += out.got[k];
-      }
-    });
-    return out;
+  const configRanges: ConfigRangeReader = (files) => {
+    const opened = readConfigRangesWithFs(files);
+    return {
+      sizes: opened.sizes,
+      read(which, ranges, into) {
+        const got = opened.read(which, ranges, into);
+        let k = 0;
+        which.forEach((i, w) => {
+          for (let j = 0; j < ranges[w].length; j += 2, k++) {
+            note(files[i], ranges[w][j], got[k]);
+            total += got[k];
+          }
+        });
+        return got;
+      },
+      close: () => opened.close(),
+    };
   };
   const one = (dir: string, files: readonly string[], links: readonly string[], configMax: number) => batch([dir], files, links, configMax)[0];
   return { reader: Object.assign(one, { batch, configRanges }), asked, bytes: () => total };
