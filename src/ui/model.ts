@@ -169,14 +169,19 @@ export function buildTree(fabric: Fabric): { nodes: Map<string, TreeNode>; roots
   return { nodes, roots, nodeOfDevice };
 }
 
-/**
- * The tree's visible rows for a collapse state, class filter and query: which nodes match a filter is
- * computed over the tree, ancestors of matches shown for context. The last answer is remembered.
- */
-function visibleRowsOf(fabric: Fabric, nodes: UiModel['nodes'], roots: readonly string[], order: readonly string[]): UiModel['visibleRows'] {
+export function buildModel(fabric: Fabric, opts: ModelOptions = {}): UiModel {
+  const { nodes, roots, nodeOfDevice } = buildTree(fabric);
+  const order: string[] = [];
+  const walk = (id: string) => {
+    order.push(id);
+    for (const c of nodes.get(id)!.children) walk(c);
+  };
+  roots.forEach(walk);
+
+  // Which nodes match a filter: computed over the tree, ancestors of matches shown for context.
   let lastKey: { collapsed: Readonly<Record<string, true>>; filter: ClassFilter; query: string } | null = null;
   let lastRows: VisibleRow[] = [];
-  return (collapsed: Readonly<Record<string, true>>, filter: ClassFilter, query: string): VisibleRow[] => {
+  const visibleRows = (collapsed: Readonly<Record<string, true>>, filter: ClassFilter, query: string): VisibleRow[] => {
     if (lastKey && lastKey.collapsed === collapsed && lastKey.filter === filter && lastKey.query === query) return lastRows;
     const filtering = filter !== 'all' || query.trim() !== '';
     const matches = new Set<string>();
@@ -216,18 +221,6 @@ function visibleRowsOf(fabric: Fabric, nodes: UiModel['nodes'], roots: readonly 
     lastRows = rows;
     return rows;
   };
-}
-
-export function buildModel(fabric: Fabric, opts: ModelOptions = {}): UiModel {
-  const { nodes, roots, nodeOfDevice } = buildTree(fabric);
-  const order: string[] = [];
-  const walk = (id: string) => {
-    order.push(id);
-    for (const c of nodes.get(id)!.children) walk(c);
-  };
-  roots.forEach(walk);
-
-  const visibleRows = visibleRowsOf(fabric, nodes, roots, order);
 
   const pairCache = new Map<string, PairCell>();
   const pair = (i: number, j: number): PairCell => {
