@@ -140,6 +140,52 @@ export function probeODirect(file: string): ODirectProbe {
   }
 }
 
+/** A path under the source's root (`at`), and how the facts name it (`rel`: "/proc/modules", "snap.tar.gz:proc/modules"). */
+interface Where {
+  at: (p: string) => string;
+  rel: (p: string) => string;
+}
+
+function modulesFact({ at, rel }: Where): Fact<string[]> {
+  const procModules = readText(at('proc/modules'));
+  if (procModules !== null) return known(parseProcModules(procModules), rel('proc/modules'));
+  if (isDir(at('sys/module'))) return known(fs.readdirSync(at('sys/module')), rel('sys/module'));
+  return unknown('no proc/modules or sys/module in the source');
+}
+
+/** cufile.json: CUFILE_ENV_PATH_JSON on the live machine, else etc/cufile.json; known absent only when etc/ is there. */
+function cufileFact({ at, rel }: Where, live: boolean, env: Record<string, string | undefined>): Fact<{ path: string; text: string } | null> {
+  const envPath = live ? env.CUFILE_ENV_PATH_JSON : undefined;
+  const cufilePath = envPath ? envPath : at('etc/cufile.json');
+  const cufileText = readText(cufilePath);
+  if (cufileText !== null) return known({ path: envPath ?? rel('etc/cufile.json'), text: cufileText }, envPath ? 'CUFILE_ENV_PATH_JSON' : rel('etc/cufile.json'));
+  if (envPath) return known(null, `CUFILE_ENV_PATH_JSON=${envPath}`);
+  if (isDir(at('etc'))) return known(null, rel('etc/cufile.json'));
+  return unknown('the source has no etc/ directory, so cufile.json cannot be looked for');
+}
+
+function ioUringDisabledFact({ at, rel }: Where): Fact<number | null> {
+  const iou = readText(at('proc/sys/kernel/io_uring_disabled'));
+  if (iou !== null && /^\s*\d+\s*$/.test(iou)) return known(parseInt(iou, 10), rel('proc/sys/kernel/io_uring_disabled'));
+  if (isDir(at('proc/sys/kernel'))) return known(null, rel('proc/sys/kernel'));
+  return unknown('no proc/sys/kernel in the source');
+}
+
+function ioUringProbeFact(live: boolean, probe: DoctorFactOptions['ioUringProbe']): Fact<{ available: boolean; reason?: string }> {
+  if (live && probe) {
+    const r = probe();
+    if (r) return known(r, 'io_uring_setup');
+  }
+  return unknown(live ? 'native addon not available for a real io_uring_setup' : 'io_uring can only be probed on the live machine');
+}
+
+/** The kernel log of a tree: /dev/kmsg on the live machine, else a saved var/log/dmesg or dmesg.txt. */
+function treeDmesgFact({ at, rel }: Where, live: boolean): Fact<string> {
+  if (live) return readLiveKmsg();
+  const saved = ['var/log/dmesg', 'dmesg.txt'].map((p) => ({ p, t: readText(at(p)) })).find((x) => x.t !== null);
+  return saved ? known(saved.t!, rel(saved.p)) : unknown('a captured tree has no kernel log; pass --dmesg FILE (dmesg output from that machine)');
+}
+
 export function gatherDoctorFacts(opts: DoctorFactOptions): EnvFacts {
   const source = openSource(opts);
   const live = source.live;
@@ -178,41 +224,12 @@ export function gatherDoctorFacts(opts: DoctorFactOptions): EnvFacts {
   const at = (p: string) => path.join(root, p);
   const rel = (p: string) => (live ? `/${p}` : root === path.resolve(opts.root ?? '/') ? path.join(opts.root ?? '/', p) : `${opts.root}:${p}`);
 
-  let modules: Fact<string[]>;
-  const procModules = readText(at('proc/modules'));
-  if (procModules !== null) modules = known(parseProcModules(procModules), rel('proc/modules'));
-  else if (isDir(at('sys/module'))) modules = known(fs.readdirSync(at('sys/module')), rel('sys/module'));
-  else modules = unknown('no proc/modules or sys/module in the source');
-
-  let cufile: Fact<{ path: string; text: string } | null>;
-  const envPath = live ? env.CUFILE_ENV_PATH_JSON : undefined;
-  const cufilePath = envPath ? envPath : at('etc/cufile.json');
-  const cufileText = readText(cufilePath);
-  if (cufileText !== null) cufile = known({ path: envPath ?? rel('etc/cufile.json'), text: cufileText }, envPath ? 'CUFILE_ENV_PATH_JSON' : rel('etc/cufile.json'));
-  else if (envPath) cufile = known(null, `CUFILE_ENV_PATH_JSON=${envPath}`);
-  else if (isDir(at('etc'))) cufile = known(null, rel('etc/cufile.json'));
-  else cufile = unknown('the source has no etc/ directory, so cufile.json cannot be looked for');
-
-  let ioUringDisabled: Fact<number | null>;
-  const iou = readText(at('proc/sys/kernel/io_uring_disabled'));
-  if (iou !== null && /^\s*\d+\s*$/.test(iou)) ioUringDisabled = known(parseInt(iou, 10), rel('proc/sys/kernel/io_uring_disabled'));
-  else if (isDir(at('proc/sys/kernel'))) ioUringDisabled = known(null, rel('proc/sys/kernel'));
-  else ioUringDisabled = unknown('no proc/sys/kernel in the source');
-
-  let ioUringProbe: Fact<{ available: boolean; reason?: string }> = unknown(live ? 'native addon not available for a real io_uring_setup' : 'io_uring can only be probed on the live machine');
-  if (live && opts.ioUringProbe) {
-    const r = opts.ioUringProbe();
-    if (r) ioUringProbe = known(r, 'io_uring_setup');
-  }
-
-  let dmesg = dmesgFromFile();
-  if (!dmesg) {
-    if (live) dmesg = readLiveKmsg();
-    else {
-      const saved = ['var/log/dmesg', 'dmesg.txt'].map((p) => ({ p, t: readText(at(p)) })).find((x) => x.t !== null);
-      dmesg = saved ? known(saved.t!, rel(saved.p)) : unknown('a captured tree has no kernel log; pass --dmesg FILE (dmesg output from that machine)');
-    }
-  }
+  const where: Where = { at, rel };
+  const modules = modulesFact(where);
+  const cufile = cufileFact(where, live, env);
+  const ioUringDisabled = ioUringDisabledFact(where);
+  const ioUringProbe = ioUringProbeFact(live, opts.ioUringProbe);
+  const dmesg = dmesgFromFile() ?? treeDmesgFact(where, live);
 
   return {
     live,
