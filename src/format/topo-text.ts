@@ -4,25 +4,13 @@ import { buildTree, layoutTree, type TreeNode } from '../model/tree.js';
 import { compactLink, isDowntrained, isLinkDown } from '../model/link-math.js';
 import { formatBytes } from '../model/units.js';
 import { makeStyle, type Style } from './style.js';
+import { shortName } from '../model/aliases.js';
+import { KIND_LABEL } from '../model/classify.js';
 
 export interface TopoTextOptions {
   color: boolean;
   /** Show every function, including host-bridge internals; by default all are shown too (kept for symmetry with filters). */
   verbose?: boolean;
-}
-
-/** A device kind's word in tree lines (topo and the TUI tree); '' for plain endpoints. */
-export const KIND_LABEL: Record<string, string> = {
-  gpu: 'GPU', nvme: 'NVMe', nic: 'NIC', accelerator: 'accel', storage: 'storage', 'root-port': 'root port',
-  'switch-upstream': 'switch', 'switch-downstream': 'port', bridge: 'bridge', 'host-bridge': 'host bridge', endpoint: '',
-};
-
-export function shortName(d: Device): string {
-  if (d.deviceName) return d.deviceName;
-  if (d.vendorName && d.className) return `${d.vendorName} ${d.className}`;
-  if (d.className) return d.className;
-  if (d.vendorId && d.deviceId) return `[${d.vendorId}:${d.deviceId}]`;
-  return 'unknown device';
 }
 
 export function linkText(d: Device, s: Style): string {

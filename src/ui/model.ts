@@ -8,7 +8,6 @@ export type { NodeKind, TreeNode } from '../model/tree.js';
 export { buildTree };
 import { compactLink, isDowntrained, isLinkDown } from '../model/link-math.js';
 import { BRIDGE_KINDS } from '../model/classify.js';
-import { shortName } from '../format/topo-text.js';
 import { buildPath, type PathReport } from '../model/p2p/path.js';
 import { classifyLegend } from '../model/p2p/legend.js';
 import { computeP2pdma } from '../model/p2p/kernel-rules.js';
@@ -186,4 +185,3 @@ export function linkSummary(d: Device): { text: string; downtrained: boolean } |
   return { text: cur, downtrained: false };
 }
 
-export { shortName };
