@@ -11,6 +11,7 @@ import { sourceRoot } from './snapshot.js';
 import { MECHANISM_CLASS_DIRS, readMemMechanisms, type RawMemMechanisms } from './mem-mechanisms.js';
 import { parseKmsg, readKmsgRecords } from './kmsg.js';
 import { gatherGpuFacts } from './gpu-facts.js';
+import { HOST_FILE } from './sysfs-files.js';
 
 export interface DoctorFactOptions {
   root?: string;
@@ -179,23 +180,23 @@ export function gatherDoctorFacts(opts: DoctorFactOptions): EnvFacts {
   const rel = (p: string) => (live ? `/${p}` : root === path.resolve(opts.root ?? '/') ? path.join(opts.root ?? '/', p) : `${opts.root}:${p}`);
 
   let modules: Fact<string[]>;
-  const procModules = readText(at('proc/modules'));
-  if (procModules !== null) modules = known(parseProcModules(procModules), rel('proc/modules'));
+  const procModules = readText(at(HOST_FILE.modules));
+  if (procModules !== null) modules = known(parseProcModules(procModules), rel(HOST_FILE.modules));
   else if (isDir(at('sys/module'))) modules = known(fs.readdirSync(at('sys/module')), rel('sys/module'));
   else modules = unknown('no proc/modules or sys/module in the source');
 
   let cufile: Fact<{ path: string; text: string } | null>;
   const envPath = live ? env.CUFILE_ENV_PATH_JSON : undefined;
-  const cufilePath = envPath ? envPath : at('etc/cufile.json');
+  const cufilePath = envPath ? envPath : at(HOST_FILE.cufile);
   const cufileText = readText(cufilePath);
-  if (cufileText !== null) cufile = known({ path: envPath ?? rel('etc/cufile.json'), text: cufileText }, envPath ? 'CUFILE_ENV_PATH_JSON' : rel('etc/cufile.json'));
+  if (cufileText !== null) cufile = known({ path: envPath ?? rel(HOST_FILE.cufile), text: cufileText }, envPath ? 'CUFILE_ENV_PATH_JSON' : rel(HOST_FILE.cufile));
   else if (envPath) cufile = known(null, `CUFILE_ENV_PATH_JSON=${envPath}`);
-  else if (isDir(at('etc'))) cufile = known(null, rel('etc/cufile.json'));
+  else if (isDir(at('etc'))) cufile = known(null, rel(HOST_FILE.cufile));
   else cufile = unknown('the source has no etc/ directory, so cufile.json cannot be looked for');
 
   let ioUringDisabled: Fact<number | null>;
-  const iou = readText(at('proc/sys/kernel/io_uring_disabled'));
-  if (iou !== null && /^\s*\d+\s*$/.test(iou)) ioUringDisabled = known(parseInt(iou, 10), rel('proc/sys/kernel/io_uring_disabled'));
+  const iou = readText(at(HOST_FILE.ioUringDisabled));
+  if (iou !== null && /^\s*\d+\s*$/.test(iou)) ioUringDisabled = known(parseInt(iou, 10), rel(HOST_FILE.ioUringDisabled));
   else if (isDir(at('proc/sys/kernel'))) ioUringDisabled = known(null, rel('proc/sys/kernel'));
   else ioUringDisabled = unknown('no proc/sys/kernel in the source');
 
@@ -209,7 +210,7 @@ export function gatherDoctorFacts(opts: DoctorFactOptions): EnvFacts {
   if (!dmesg) {
     if (live) dmesg = readLiveKmsg();
     else {
-      const saved = ['var/log/dmesg', 'dmesg.txt'].map((p) => ({ p, t: readText(at(p)) })).find((x) => x.t !== null);
+      const saved = ['var/log/dmesg', HOST_FILE.savedKernelLog].map((p) => ({ p, t: readText(at(p)) })).find((x) => x.t !== null);
       dmesg = saved ? known(saved.t!, rel(saved.p)) : unknown('a captured tree has no kernel log; pass --dmesg FILE (dmesg output from that machine)');
     }
   }

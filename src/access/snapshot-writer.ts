@@ -17,32 +17,11 @@ import { gzipTar, type TarEntry } from './tar.js';
 import { MANIFEST_NAME, SNAPSHOT_FORMAT_VERSION, type SnapshotManifest } from './snapshot.js';
 import { openSource } from './source.js';
 import { writeOutputFile } from './output-file.js';
-import { CLASS_DIRS, FUNCTION_LINKS, SNAPSHOT_FUNCTION_FILES } from './sysfs-files.js';
+import { CLASS_DIRS, FUNCTION_LINKS, HOST_FILE, SNAPSHOT_FUNCTION_FILES, SNAPSHOT_HOST_FILES } from './sysfs-files.js';
 import { MECHANISM_CLASS_DIRS, MECHANISM_DEV_PREFIXES, RDMA_PORT_NETDEV } from './mem-mechanisms.js';
 
 
 
-/** Machine-wide files: [path under the root, size cap in bytes]. The doctor's facts are here too. */
-export const HOST_FILES: readonly (readonly [string, number])[] = [
-  ['proc/cpuinfo', 32 << 20],
-  ['proc/cmdline', 64 << 10],
-  ['proc/version', 64 << 10],
-  ['proc/modules', 4 << 20],
-  ['proc/config.gz', 16 << 20],
-  ['proc/sys/kernel/osrelease', 4096],
-  ['proc/sys/kernel/hostname', 4096],
-  ['proc/sys/kernel/io_uring_disabled', 4096],
-  ['etc/cufile.json', 4 << 20],
-  // A saved kernel log in a captured tree (live captures read /dev/kmsg into dmesg.txt instead).
-  ['dmesg.txt', 16 << 20],
-  ['sys/devices/system/node/online', 64 << 10],
-  ['sys/devices/system/node/possible', 64 << 10],
-  ['sys/devices/system/node/has_cpu', 64 << 10],
-  ['sys/devices/system/node/has_memory', 64 << 10],
-  ['sys/devices/system/cpu/online', 64 << 10],
-  ['sys/devices/system/cpu/possible', 64 << 10],
-  ['sys/devices/system/cpu/present', 64 << 10],
-];
 
 /**
  * The kernel log as `dmesg` prints it (record headers stripped), read without blocking from
@@ -376,11 +355,11 @@ export function captureSnapshot(opts: CaptureOptions = {}): Capture {
   }
 
   // Machine-wide facts.
-  for (const [rel, cap] of HOST_FILES) {
+  for (const [rel, cap] of SNAPSHOT_HOST_FILES) {
     // The directory even when the file is absent: "no /etc/cufile.json" differs from "no /etc at all".
     const parent = path.posix.dirname(rel);
     if (parent !== '.' && c.isDir(parent)) c.addDir(parent);
-    if (rel === 'proc/sys/kernel/hostname' && opts.redact) {
+    if (rel === HOST_FILE.hostname && opts.redact) {
       if (c.addFile(rel, cap, () => new TextEncoder().encode('redacted\n'))) c.redactions.push({ path: rel, what: 'host name replaced by "redacted"' });
       continue;
     }
@@ -392,13 +371,13 @@ export function captureSnapshot(opts: CaptureOptions = {}): Capture {
   }
   // The host's own names, for redacting free text.
   const hostnames = new Set<string>();
-  const hn = c.entries.get('proc/sys/kernel/hostname');
+  const hn = c.entries.get(HOST_FILE.hostname);
   if (live) hostnames.add(os.hostname());
   if (opts.hostname) hostnames.add(opts.hostname);
   if (hn?.type === 'file' && !opts.redact) hostnames.add(new TextDecoder().decode(hn.data).trim());
   if (opts.redact) {
     try {
-      hostnames.add(fs.readFileSync(c.abs('proc/sys/kernel/hostname'), 'utf8').trim());
+      hostnames.add(fs.readFileSync(c.abs(HOST_FILE.hostname), 'utf8').trim());
     } catch {
       /* no host name in the source */
     }
@@ -408,14 +387,14 @@ export function captureSnapshot(opts: CaptureOptions = {}): Capture {
     const log = opts.kernelLog !== undefined ? opts.kernelLog : readKernelLog();
     if (log !== null) {
       const text = opts.redact ? redactText(log, hostNames) : log;
-      c.entries.set('dmesg.txt', { type: 'file', path: 'dmesg.txt', data: new TextEncoder().encode(text), mode: 0o644, mtime: c.mtime });
-      if (opts.redact) c.redactions.push({ path: 'dmesg.txt', what: 'host names and serial numbers in the kernel log replaced by "redacted"' });
+      c.entries.set(HOST_FILE.savedKernelLog, { type: 'file', path: HOST_FILE.savedKernelLog, data: new TextEncoder().encode(text), mode: 0o644, mtime: c.mtime });
+      if (opts.redact) c.redactions.push({ path: HOST_FILE.savedKernelLog, what: 'host names and serial numbers in the kernel log replaced by "redacted"' });
     }
   } else if (opts.redact) {
-    const saved = c.entries.get('dmesg.txt');
+    const saved = c.entries.get(HOST_FILE.savedKernelLog);
     if (saved?.type === 'file') {
       saved.data = new TextEncoder().encode(redactText(new TextDecoder().decode(saved.data), hostNames));
-      c.redactions.push({ path: 'dmesg.txt', what: 'host names and serial numbers in the kernel log replaced by "redacted"' });
+      c.redactions.push({ path: HOST_FILE.savedKernelLog, what: 'host names and serial numbers in the kernel log replaced by "redacted"' });
     }
   }
 
@@ -432,7 +411,7 @@ export function captureSnapshot(opts: CaptureOptions = {}): Capture {
   else if (opts.hostname !== undefined) hostname = opts.hostname;
   else if (live) hostname = os.hostname();
   else {
-    const h = c.entries.get('proc/sys/kernel/hostname');
+    const h = c.entries.get(HOST_FILE.hostname);
     hostname = h?.type === 'file' ? new TextDecoder().decode(h.data).trim() || null : null;
   }
   const label = opts.sourceLabel ?? { source: live ? 'live' : 'root', root: live ? null : rootArg };
