@@ -11,6 +11,7 @@ import { sourceRoot } from './snapshot.js';
 import { MECHANISM_CLASS_DIRS, readMemMechanisms, type RawMemMechanisms } from './mem-mechanisms.js';
 import { parseKmsg, readKmsgRecords } from './kmsg.js';
 import { gatherGpuFacts } from './gpu-facts.js';
+import { HOST_FILE } from './sysfs-files.js';
 
 export interface DoctorFactOptions {
   root?: string;
@@ -147,8 +148,8 @@ interface Where {
 }
 
 function modulesFact({ at, rel }: Where): Fact<string[]> {
-  const procModules = readText(at('proc/modules'));
-  if (procModules !== null) return known(parseProcModules(procModules), rel('proc/modules'));
+  const procModules = readText(at(HOST_FILE.modules));
+  if (procModules !== null) return known(parseProcModules(procModules), rel(HOST_FILE.modules));
   if (isDir(at('sys/module'))) return known(fs.readdirSync(at('sys/module')), rel('sys/module'));
   return unknown('no proc/modules or sys/module in the source');
 }
@@ -156,17 +157,17 @@ function modulesFact({ at, rel }: Where): Fact<string[]> {
 /** cufile.json: CUFILE_ENV_PATH_JSON on the live machine, else etc/cufile.json; known absent only when etc/ is there. */
 function cufileFact({ at, rel }: Where, live: boolean, env: Record<string, string | undefined>): Fact<{ path: string; text: string } | null> {
   const envPath = live ? env.CUFILE_ENV_PATH_JSON : undefined;
-  const cufilePath = envPath ? envPath : at('etc/cufile.json');
+  const cufilePath = envPath ? envPath : at(HOST_FILE.cufile);
   const cufileText = readText(cufilePath);
-  if (cufileText !== null) return known({ path: envPath ?? rel('etc/cufile.json'), text: cufileText }, envPath ? 'CUFILE_ENV_PATH_JSON' : rel('etc/cufile.json'));
+  if (cufileText !== null) return known({ path: envPath ?? rel(HOST_FILE.cufile), text: cufileText }, envPath ? 'CUFILE_ENV_PATH_JSON' : rel(HOST_FILE.cufile));
   if (envPath) return known(null, `CUFILE_ENV_PATH_JSON=${envPath}`);
-  if (isDir(at('etc'))) return known(null, rel('etc/cufile.json'));
+  if (isDir(at('etc'))) return known(null, rel(HOST_FILE.cufile));
   return unknown('the source has no etc/ directory, so cufile.json cannot be looked for');
 }
 
 function ioUringDisabledFact({ at, rel }: Where): Fact<number | null> {
-  const iou = readText(at('proc/sys/kernel/io_uring_disabled'));
-  if (iou !== null && /^\s*\d+\s*$/.test(iou)) return known(parseInt(iou, 10), rel('proc/sys/kernel/io_uring_disabled'));
+  const iou = readText(at(HOST_FILE.ioUringDisabled));
+  if (iou !== null && /^\s*\d+\s*$/.test(iou)) return known(parseInt(iou, 10), rel(HOST_FILE.ioUringDisabled));
   if (isDir(at('proc/sys/kernel'))) return known(null, rel('proc/sys/kernel'));
   return unknown('no proc/sys/kernel in the source');
 }
@@ -182,7 +183,7 @@ function ioUringProbeFact(live: boolean, probe: DoctorFactOptions['ioUringProbe'
 /** The kernel log of a tree: /dev/kmsg on the live machine, else a saved var/log/dmesg or dmesg.txt. */
 function treeDmesgFact({ at, rel }: Where, live: boolean): Fact<string> {
   if (live) return readLiveKmsg();
-  const saved = ['var/log/dmesg', 'dmesg.txt'].map((p) => ({ p, t: readText(at(p)) })).find((x) => x.t !== null);
+  const saved = ['var/log/dmesg', HOST_FILE.savedKernelLog].map((p) => ({ p, t: readText(at(p)) })).find((x) => x.t !== null);
   return saved ? known(saved.t!, rel(saved.p)) : unknown('a captured tree has no kernel log; pass --dmesg FILE (dmesg output from that machine)');
 }
 

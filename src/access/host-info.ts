@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { FILL_IOMMU_TYPES, FILL_KERNEL_CONFIG, FILL_NONE, type HostInfo } from './types.js';
 import { readSysfsDirWithFs, type SysfsDirReader } from './sysfs-dir-reader.js';
 import { loadZlib } from './tar.js';
+import { HOST_FILE } from './sysfs-files.js';
 
 function readText(file: string): string | null {
   try {
@@ -65,17 +66,17 @@ export function kernelReleaseFromVersion(text: string): string | null {
  * stay null until fillHostInfo); `readDir` batches the IOMMU group reads (plain fs unless the addon's is given).
  */
 export function readHostInfo(root: string, live: boolean, readDir: SysfsDirReader = readSysfsDirWithFs, fill = FILL_NONE): HostInfo {
-  const cpu = readText(path.join(root, 'proc/cpuinfo'));
+  const cpu = readText(path.join(root, HOST_FILE.cpuinfo));
   const { vendor, family } = cpu ? parseCpuinfo(cpu) : { vendor: null, family: null };
-  const cmdline = readText(path.join(root, 'proc/cmdline'))?.trim() ?? null;
-  let release = readText(path.join(root, 'proc/sys/kernel/osrelease'))?.trim() ?? null;
+  const cmdline = readText(path.join(root, HOST_FILE.cmdline))?.trim() ?? null;
+  let release = readText(path.join(root, HOST_FILE.osrelease))?.trim() ?? null;
   if (!release) {
-    const version = readText(path.join(root, 'proc/version'));
+    const version = readText(path.join(root, HOST_FILE.version));
     release = version ? kernelReleaseFromVersion(version) : null;
   }
   // Live: uname -r, when /proc is not mounted (a container) or hides the files.
   if (!release && live) release = os.release();
-  const online = readText(path.join(root, 'sys/devices/system/node/online'));
+  const online = readText(path.join(root, HOST_FILE.numaOnline));
   const numaNodes = online ? parseCpuList(online) : null;
 
   let iommuEnabled: boolean | null;
@@ -125,7 +126,7 @@ export function fillHostInfo(host: HostInfo, root: string, fields: number, readD
 /** /proc/config.gz, else /boot/config-RELEASE, under root; null when neither is there. */
 function readKernelConfig(root: string, release: string | null): Map<string, string> | null {
   try {
-    const gz = fs.readFileSync(path.join(root, 'proc/config.gz'));
+    const gz = fs.readFileSync(path.join(root, HOST_FILE.kernelConfig));
     return parseKernelConfig(loadZlib().gunzipSync(gz).toString('utf8'));
   } catch {
     const text = release ? readText(path.join(root, 'boot', `config-${release}`)) : null;

@@ -17,32 +17,11 @@ import { gzipTar, type TarEntry } from './tar.js';
 import { MANIFEST_NAME, SNAPSHOT_FORMAT_VERSION, type SnapshotManifest } from './snapshot.js';
 import { openSource } from './source.js';
 import { writeOutputFile } from './output-file.js';
-import { CLASS_DIRS, FUNCTION_LINKS, SNAPSHOT_FUNCTION_FILES } from './sysfs-files.js';
+import { CLASS_DIRS, FUNCTION_LINKS, HOST_FILE, SNAPSHOT_FUNCTION_FILES, SNAPSHOT_HOST_FILES } from './sysfs-files.js';
 import { MECHANISM_CLASS_DIRS, MECHANISM_DEV_PREFIXES, RDMA_PORT_NETDEV } from './mem-mechanisms.js';
 
 
 
-/** Machine-wide files: [path under the root, size cap in bytes]. The doctor's facts are here too. */
-export const HOST_FILES: readonly (readonly [string, number])[] = [
-  ['proc/cpuinfo', 32 << 20],
-  ['proc/cmdline', 64 << 10],
-  ['proc/version', 64 << 10],
-  ['proc/modules', 4 << 20],
-  ['proc/config.gz', 16 << 20],
-  ['proc/sys/kernel/osrelease', 4096],
-  ['proc/sys/kernel/hostname', 4096],
-  ['proc/sys/kernel/io_uring_disabled', 4096],
-  ['etc/cufile.json', 4 << 20],
-  // A saved kernel log in a captured tree (live captures read /dev/kmsg into dmesg.txt instead).
-  ['dmesg.txt', 16 << 20],
-  ['sys/devices/system/node/online', 64 << 10],
-  ['sys/devices/system/node/possible', 64 << 10],
-  ['sys/devices/system/node/has_cpu', 64 << 10],
-  ['sys/devices/system/node/has_memory', 64 << 10],
-  ['sys/devices/system/cpu/online', 64 << 10],
-  ['sys/devices/system/cpu/possible', 64 << 10],
-  ['sys/devices/system/cpu/present', 64 << 10],
-];
 
 /**
  * The kernel log as `dmesg` prints it (record headers stripped), read without blocking from
@@ -378,13 +357,13 @@ function captureIommu(c: Capturer): void {
   }
 }
 
-/** Machine-wide facts (HOST_FILES, the host name replaced under --redact) and each NUMA node's files. */
+/** Machine-wide facts (SNAPSHOT_HOST_FILES, the host name replaced under --redact) and each NUMA node's files. */
 function captureHostFiles(c: Capturer, redact: boolean): void {
-  for (const [rel, cap] of HOST_FILES) {
+  for (const [rel, cap] of SNAPSHOT_HOST_FILES) {
     // The directory even when the file is absent: "no /etc/cufile.json" differs from "no /etc at all".
     const parent = path.posix.dirname(rel);
     if (parent !== '.' && c.isDir(parent)) c.addDir(parent);
-    if (rel === 'proc/sys/kernel/hostname' && redact) {
+    if (rel === HOST_FILE.hostname && redact) {
       if (c.addFile(rel, cap, () => new TextEncoder().encode('redacted\n'))) c.redactions.push({ path: rel, what: 'host name replaced by "redacted"' });
       continue;
     }
@@ -399,13 +378,13 @@ function captureHostFiles(c: Capturer, redact: boolean): void {
 /** The host's own names (and their short forms), longest first, for redacting free text. */
 function hostNamesOf(c: Capturer, opts: CaptureOptions, live: boolean): string[] {
   const hostnames = new Set<string>();
-  const hn = c.entries.get('proc/sys/kernel/hostname');
+  const hn = c.entries.get(HOST_FILE.hostname);
   if (live) hostnames.add(os.hostname());
   if (opts.hostname) hostnames.add(opts.hostname);
   if (hn?.type === 'file' && !opts.redact) hostnames.add(new TextDecoder().decode(hn.data).trim());
   if (opts.redact) {
     try {
-      hostnames.add(fs.readFileSync(c.abs('proc/sys/kernel/hostname'), 'utf8').trim());
+      hostnames.add(fs.readFileSync(c.abs(HOST_FILE.hostname), 'utf8').trim());
     } catch {
       /* no host name in the source */
     }
@@ -420,14 +399,14 @@ function captureKernelLog(c: Capturer, opts: CaptureOptions, live: boolean): voi
     const log = opts.kernelLog !== undefined ? opts.kernelLog : readKernelLog();
     if (log !== null) {
       const text = opts.redact ? redactText(log, hostNames) : log;
-      c.entries.set('dmesg.txt', { type: 'file', path: 'dmesg.txt', data: new TextEncoder().encode(text), mode: 0o644, mtime: c.mtime });
-      if (opts.redact) c.redactions.push({ path: 'dmesg.txt', what: 'host names and serial numbers in the kernel log replaced by "redacted"' });
+      c.entries.set(HOST_FILE.savedKernelLog, { type: 'file', path: HOST_FILE.savedKernelLog, data: new TextEncoder().encode(text), mode: 0o644, mtime: c.mtime });
+      if (opts.redact) c.redactions.push({ path: HOST_FILE.savedKernelLog, what: 'host names and serial numbers in the kernel log replaced by "redacted"' });
     }
   } else if (opts.redact) {
-    const saved = c.entries.get('dmesg.txt');
+    const saved = c.entries.get(HOST_FILE.savedKernelLog);
     if (saved?.type === 'file') {
       saved.data = new TextEncoder().encode(redactText(new TextDecoder().decode(saved.data), hostNames));
-      c.redactions.push({ path: 'dmesg.txt', what: 'host names and serial numbers in the kernel log replaced by "redacted"' });
+      c.redactions.push({ path: HOST_FILE.savedKernelLog, what: 'host names and serial numbers in the kernel log replaced by "redacted"' });
     }
   }
 }
@@ -449,7 +428,7 @@ function manifestHostname(c: Capturer, opts: CaptureOptions, live: boolean): str
   if (opts.redact) return null;
   if (opts.hostname !== undefined) return opts.hostname;
   if (live) return os.hostname();
-  const h = c.entries.get('proc/sys/kernel/hostname');
+  const h = c.entries.get(HOST_FILE.hostname);
   return h?.type === 'file' ? new TextDecoder().decode(h.data).trim() || null : null;
 }
 

@@ -1,5 +1,5 @@
-// What p2p reads in a PCI function's sysfs directory and in sys/class, named once: the sysfs reader asks
-// these lists and `p2p snapshot` captures the same ones, so a snapshot holds what a scan of it reads.
+// What p2p reads in a PCI function's sysfs directory, in sys/class and machine-wide, named once: the
+// readers ask these lists and `p2p snapshot` captures the same ones, so a snapshot holds what a scan of it reads.
 import { AER_COUNTER_FILES, AER_ROOTPORT_FILES } from './aer-counters.js';
 
 /** The reader's pass 1, for every function (with FUNCTION_LINKS and config). */
@@ -26,3 +26,41 @@ export const SNAPSHOT_FUNCTION_FILES: readonly string[] = [
 
 /** Class directories whose links name the kernel devices bound to PCI functions (nvme0, nvme0n1, eth0, mlx5_0, card0). */
 export const CLASS_DIRS = ['nvme', 'block', 'net', 'infiniband', 'drm'] as const;
+
+/** Machine-wide files the readers look at under a root (host-info.ts, doctor-facts.ts). */
+export const HOST_FILE = {
+  cpuinfo: 'proc/cpuinfo',
+  cmdline: 'proc/cmdline',
+  version: 'proc/version',
+  modules: 'proc/modules',
+  kernelConfig: 'proc/config.gz',
+  osrelease: 'proc/sys/kernel/osrelease',
+  hostname: 'proc/sys/kernel/hostname',
+  ioUringDisabled: 'proc/sys/kernel/io_uring_disabled',
+  cufile: 'etc/cufile.json',
+  /** A saved kernel log in a captured tree (live captures read /dev/kmsg into it instead). */
+  savedKernelLog: 'dmesg.txt',
+  numaOnline: 'sys/devices/system/node/online',
+} as const;
+
+/** Machine-wide files a snapshot keeps: [path under the root, size cap in bytes]. The doctor's facts are here too. */
+export const SNAPSHOT_HOST_FILES: readonly (readonly [string, number])[] = [
+  [HOST_FILE.cpuinfo, 32 << 20],
+  [HOST_FILE.cmdline, 64 << 10],
+  [HOST_FILE.version, 64 << 10],
+  [HOST_FILE.modules, 4 << 20],
+  [HOST_FILE.kernelConfig, 16 << 20],
+  [HOST_FILE.osrelease, 4096],
+  [HOST_FILE.hostname, 4096],
+  [HOST_FILE.ioUringDisabled, 4096],
+  [HOST_FILE.cufile, 4 << 20],
+  [HOST_FILE.savedKernelLog, 16 << 20],
+  [HOST_FILE.numaOnline, 64 << 10],
+  // Not read by any view yet; kept for whoever reads the snapshot (docs/snapshots.md).
+  ['sys/devices/system/node/possible', 64 << 10],
+  ['sys/devices/system/node/has_cpu', 64 << 10],
+  ['sys/devices/system/node/has_memory', 64 << 10],
+  ['sys/devices/system/cpu/online', 64 << 10],
+  ['sys/devices/system/cpu/possible', 64 << 10],
+  ['sys/devices/system/cpu/present', 64 << 10],
+];

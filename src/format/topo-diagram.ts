@@ -4,7 +4,8 @@
 // runs of identical endpoints under one parent into "+N more". Pure: no layout, no I/O.
 import type { TopoDeviceJson, TopoJson } from './topo-json.js';
 import { formatLink } from '../model/link-math.js';
-import { KIND_LABEL } from './topo-text.js';
+import { KIND_LABEL } from '../model/classify.js';
+import { shortName } from '../model/aliases.js';
 
 /** Monospace metrics the SVG uses: boxes are sized from text before layout. */
 export const FONT_PX = 11;
@@ -60,10 +61,6 @@ function truncate(s: string, n: number): string {
   return s.length <= n ? s : s.slice(0, n - 1) + '…';
 }
 
-function deviceName(d: TopoDeviceJson): string {
-  return d.deviceName ?? (d.vendorName && d.className ? `${d.vendorName} ${d.className}` : d.className ?? (d.vendorId ? `[${d.vendorId}:${d.deviceId}]` : 'unknown device'));
-}
-
 /** The link between a device and the port above it, as the SVG draws it (either end's registers). */
 export function linkInfo(child: TopoDeviceJson, parent: TopoDeviceJson | null): EdgeInfo {
   const base = { lower: child.bdf, upper: parent?.bdf ?? child.hostBridge };
@@ -97,7 +94,7 @@ class Builder {
   deviceNode(d: TopoDeviceJson): ElkNode {
     const kind = KIND_LABEL[d.kind] || d.kind;
     const head = [d.alias, kind].filter(Boolean).join(' · ');
-    const lines = [head, d.bdf, truncate(deviceName(d), NAME_CHARS)];
+    const lines = [head, d.bdf, truncate(shortName(d), NAME_CHARS)];
     const facts = [d.driver, d.names.filter((n) => n !== d.alias).join(' ')].filter(Boolean).join(' ');
     if (facts) lines.push(truncate(facts, NAME_CHARS));
     const badges: NodeInfo['badges'] = [];
@@ -108,7 +105,7 @@ class Builder {
     if (d.p2pmem) badges.push({ text: 'p2pmem', cls: 'p2pmem' });
     const id = `d:${d.bdf}`;
     const isSwitch = d.kind === 'switch-upstream';
-    this.nodes.set(id, { kind: isSwitch ? 'switch' : 'device', bdf: d.bdf, lines: isSwitch ? [`switch ${d.bdf}`, truncate(deviceName(d), NAME_CHARS)] : lines, cls: [`k-${d.kind}`], badges, title: `${d.bdf} ${deviceName(d)}` });
+    this.nodes.set(id, { kind: isSwitch ? 'switch' : 'device', bdf: d.bdf, lines: isSwitch ? [`switch ${d.bdf}`, truncate(shortName(d), NAME_CHARS)] : lines, cls: [`k-${d.kind}`], badges, title: `${d.bdf} ${shortName(d)}` });
     const info = this.nodes.get(id)!;
     const badgeLine = badges.map((b) => b.text).join('  ');
     const width = Math.max(textWidth(info.lines), textWidth([badgeLine]));
@@ -165,7 +162,7 @@ class Builder {
       if (foldMinor && g.every((k) => minor.includes(k))) continue;
       const shown = g.length > FOLD_OVER ? g.slice(0, FOLD_KEEP) : g;
       for (const k of shown) this.subtree(k, parent, from, region);
-      if (g.length > shown.length) this.fold(g.slice(shown.length), `+${g.length - shown.length} more ${KIND_LABEL[g[0].kind] || 'function'}s`, truncate(deviceName(g[0]), NAME_CHARS), parent, from, region);
+      if (g.length > shown.length) this.fold(g.slice(shown.length), `+${g.length - shown.length} more ${KIND_LABEL[g[0].kind] || 'function'}s`, truncate(shortName(g[0]), NAME_CHARS), parent, from, region);
     }
     if (foldMinor) this.fold(minor, `+${minor.length} other functions`, minor.slice(0, 3).map((m) => m.bdf.slice(5)).join(' ') + ' …', parent, from, region);
   }

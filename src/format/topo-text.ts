@@ -1,27 +1,16 @@
 // `p2p topo` as text: the fabric tree, switches drawn as one unit, one line per function.
 import type { Device, Fabric } from '../model/types.js';
+import { buildTree, layoutTree, type TreeNode } from '../model/tree.js';
 import { compactLink, isDowntrained, isLinkDown } from '../model/link-math.js';
 import { formatBytes } from '../model/units.js';
 import { makeStyle, type Style } from './style.js';
+import { shortName } from '../model/aliases.js';
+import { KIND_LABEL } from '../model/classify.js';
 
 export interface TopoTextOptions {
   color: boolean;
   /** Show every function, including host-bridge internals; by default all are shown too (kept for symmetry with filters). */
   verbose?: boolean;
-}
-
-/** A device kind's word in tree lines (topo and the TUI tree); '' for plain endpoints. */
-export const KIND_LABEL: Record<string, string> = {
-  gpu: 'GPU', nvme: 'NVMe', nic: 'NIC', accelerator: 'accel', storage: 'storage', 'root-port': 'root port',
-  'switch-upstream': 'switch', 'switch-downstream': 'port', bridge: 'bridge', 'host-bridge': 'host bridge', endpoint: '',
-};
-
-export function shortName(d: Device): string {
-  if (d.deviceName) return d.deviceName;
-  if (d.vendorName && d.className) return `${d.vendorName} ${d.className}`;
-  if (d.className) return d.className;
-  if (d.vendorId && d.deviceId) return `[${d.vendorId}:${d.deviceId}]`;
-  return 'unknown device';
 }
 
 export function linkText(d: Device, s: Style): string {
@@ -66,44 +55,28 @@ export function renderTopoText(f: Fabric, opts: TopoTextOptions): string {
     out.push(s.warn(`note: ${noConfig} of ${f.devices.length} functions show only ${noConfig === f.devices.length ? '' : 'up to '}64 bytes of config space (needs root): link control, ACS and AER are unknown for them`));
   }
 
-  const byHost = new Map<string, Device[]>();
-  for (const r of f.roots) {
-    const list = byHost.get(r.hostBridge) ?? [];
-    list.push(r);
-    byHost.set(r.hostBridge, list);
-  }
-  for (const [hb, roots] of byHost) {
-    const numa = [...new Set(roots.map((r) => r.numaNode).filter((n): n is number => n !== null && n >= 0))];
-    out.push(s.heading(hb) + (numa.length ? s.dim(`  numa ${numa.join(',')}`) : ''));
-    roots.forEach((r, i) => renderNode(f, r, '', i === roots.length - 1, out, s));
-  }
+  const tree = buildTree(f);
+  for (const row of layoutTree(tree)) out.push(row.prefix + nodeText(f, tree.nodes.get(row.id)!, s));
   for (const w of f.warnings) out.push(s.warn(`warning: ${w}`));
   return out.join('\n') + '\n';
 }
 
-function renderNode(f: Fabric, d: Device, prefix: string, last: boolean, out: string[], s: Style, lead = ''): void {
-  const branch = last ? '└─ ' : '├─ ';
-  const childPrefix = prefix + (last ? '   ' : '│  ');
-  if (d.kind === 'switch-upstream') {
-    // A switch: its upstream port is the heading, its downstream ports become labelled branches.
-    out.push(prefix + branch + lead + s.kind('switch ') + deviceLine(d, s));
-    const ports = d.children.map((b) => f.byBdf.get(b)!);
-    ports.forEach((p, i) => {
-      const lastPort = i === ports.length - 1;
-      const below = p.children.map((b) => f.byBdf.get(b)!);
-      const portLink = linkText(p, s);
-      const portHead = s.dim(`port ${p.bdf.slice(5)}${portLink ? ' ' + portLink : ''}`);
-      if (p.kind === 'switch-downstream' && below.length === 1) {
-        // A port and its single child share one line, as lspci -t draws them.
-        renderNode(f, below[0], childPrefix, lastPort, out, s, portHead + s.dim(' → '));
-      } else if (p.kind === 'switch-downstream' && below.length === 0) {
-        out.push(childPrefix + (lastPort ? '└─ ' : '├─ ') + portHead + s.dim(' (empty)'));
-      } else {
-        renderNode(f, p, childPrefix, lastPort, out, s);
-      }
-    });
-    return;
+/** One tree line's text after its prefix: a host bridge's heading, a switch, an empty port, or a function. */
+function nodeText(f: Fabric, n: TreeNode, s: Style): string {
+  if (n.kind === 'host-bridge') {
+    const numa = [...new Set(n.children.map((c) => f.byBdf.get(c)?.numaNode).filter((x): x is number => x !== null && x !== undefined && x >= 0))];
+    return s.heading(n.label ?? '') + (numa.length ? s.dim(`  numa ${numa.join(',')}`) : '');
   }
-  out.push(prefix + branch + lead + deviceLine(d, s));
-  d.children.forEach((c, i) => renderNode(f, f.byBdf.get(c)!, childPrefix, i === d.children.length - 1, out, s));
+  const d = f.byBdf.get(n.bdf!)!;
+  if (n.kind === 'port') return portHead(d, s) + s.dim(' (empty)');
+  // A downstream port drawn on its single child's line, as lspci -t draws them.
+  const port = n.port ? f.byBdf.get(n.port) : undefined;
+  const lead = port ? portHead(port, s) + s.dim(' → ') : '';
+  return lead + (n.kind === 'switch' ? s.kind('switch ') : '') + deviceLine(d, s);
+}
+
+/** "port 19:04.0 16GT/s x16", dimmed: a switch's downstream port. */
+function portHead(p: Device, s: Style): string {
+  const link = linkText(p, s);
+  return s.dim(`port ${p.bdf.slice(5)}${link ? ' ' + link : ''}`);
 }

@@ -52,3 +52,12 @@ export function shortLabelOf(byBdf: ReadonlyMap<string, Pick<Device, 'alias' | '
   const d = byBdf.get(bdf);
   return d ? shortLabel(d) : bdf;
 }
+
+/** What the function is, from the PCI ID database: "MT2910 Family [ConnectX-7]", else vendor and class, else the IDs. */
+export function shortName(d: Pick<Device, 'deviceName' | 'vendorName' | 'className' | 'vendorId' | 'deviceId'>): string {
+  if (d.deviceName) return d.deviceName;
+  if (d.vendorName && d.className) return `${d.vendorName} ${d.className}`;
+  if (d.className) return d.className;
+  if (d.vendorId && d.deviceId) return `[${d.vendorId}:${d.deviceId}]`;
+  return 'unknown device';
+}

@@ -57,3 +57,9 @@ export function classify(input: ClassifyInput): DeviceKind {
 
 /** Kinds that forward traffic rather than make it: bridges and ports, never a DMA endpoint. */
 export const BRIDGE_KINDS: ReadonlySet<DeviceKind> = new Set(['root-port', 'switch-upstream', 'switch-downstream', 'bridge', 'host-bridge']);
+
+/** A device kind's word in tree lines and the diagram (topo, the TUI tree); '' for plain endpoints. */
+export const KIND_LABEL: Readonly<Record<string, string>> = {
+  gpu: 'GPU', nvme: 'NVMe', nic: 'NIC', accelerator: 'accel', storage: 'storage', 'root-port': 'root port',
+  'switch-upstream': 'switch', 'switch-downstream': 'port', bridge: 'bridge', 'host-bridge': 'host bridge', endpoint: '',
+};

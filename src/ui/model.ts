@@ -2,9 +2,12 @@
 // `p2p topo` draws them), the visible rows for a filter/search, the endpoints of the pairs matrix and
 // lazily computed pair verdicts and paths. Pure: no React, no I/O. The reducer (state.ts) reads it.
 import type { Device, DeviceKind, Fabric } from '../model/types.js';
+import { buildTree, layoutTree, type TreeNode, type TreeRow } from '../model/tree.js';
+
+export type { NodeKind, TreeNode } from '../model/tree.js';
+export { buildTree };
 import { compactLink, isDowntrained, isLinkDown } from '../model/link-math.js';
 import { BRIDGE_KINDS } from '../model/classify.js';
-import { shortName } from '../format/topo-text.js';
 import { buildPath, type PathReport } from '../model/p2p/path.js';
 import { classifyLegend } from '../model/p2p/legend.js';
 import { computeP2pdma } from '../model/p2p/kernel-rules.js';
@@ -16,30 +19,10 @@ import { buildNcclReport, type NcclReport } from '../model/nccl/decide.js';
 import { parseNcclEnv } from '../model/nccl/env.js';
 import { defineLazy } from '../lazy-property.js';
 
-export type NodeKind = 'host-bridge' | 'switch' | 'device' | 'port';
-
-/** One line of the fabric tree. */
-export interface TreeNode {
-  id: string;
-  kind: NodeKind;
-  /** The device this line selects (a port-and-child line selects the child); null for host-bridge headings. */
-  bdf: string | null;
-  /** A switch downstream port drawn on the same line as its single child ("port 19:04.0 → ..."). */
-  port: string | null;
-  /** For host-bridge headings: "pci0000:00". */
-  label: string | null;
-  parent: string | null;
-  children: string[];
-}
-
-/** A tree line as shown: the node plus its drawing prefix and whether it matched the filter. */
-export interface VisibleRow {
-  id: string;
-  prefix: string;
+/** A tree line as shown: the laid-out row and whether it matched the filter. */
+export interface VisibleRow extends TreeRow {
   /** False for ancestors shown only to give a match its context. */
   match: boolean;
-  hasChildren: boolean;
-  collapsed: boolean;
 }
 
 export const CLASS_FILTERS = ['all', 'gpu', 'nvme', 'nic', 'accelerator', 'storage', 'bridge', 'other'] as const;
@@ -104,71 +87,6 @@ function byBdf(a: Device, b: Device): number {
   return a.bdf < b.bdf ? -1 : a.bdf > b.bdf ? 1 : 0;
 }
 
-export function buildTree(fabric: Fabric): { nodes: Map<string, TreeNode>; roots: string[]; nodeOfDevice: Map<string, string> } {
-  const nodes = new Map<string, TreeNode>();
-  const nodeOfDevice = new Map<string, string>();
-  const roots: string[] = [];
-  const add = (n: TreeNode) => {
-    nodes.set(n.id, n);
-    if (n.parent) nodes.get(n.parent)!.children.push(n.id);
-    else roots.push(n.id);
-    return n;
-  };
-  const dev = (bdf: string) => fabric.byBdf.get(bdf);
-
-  const addDevice = (d: Device, parent: string | null, port: string | null): void => {
-    if (nodeOfDevice.has(d.bdf)) return; // a malformed fabric with a cycle or a shared child
-    if (d.kind === 'switch-upstream') {
-      const sw = add({ id: d.bdf, kind: 'switch', bdf: d.bdf, port, label: null, parent, children: [] });
-      nodeOfDevice.set(d.bdf, sw.id);
-      for (const pb of d.children) {
-        const p = dev(pb);
-        if (!p) continue;
-        const below = p.children.map(dev).filter((x): x is Device => !!x);
-        if (p.kind === 'switch-downstream' && below.length === 1 && !nodeOfDevice.has(below[0].bdf)) {
-          nodeOfDevice.set(p.bdf, `${below[0].bdf}`);
-          addDevice(below[0], sw.id, p.bdf);
-        } else if (p.kind === 'switch-downstream' && below.length === 0) {
-          const n = add({ id: p.bdf, kind: 'port', bdf: p.bdf, port: null, label: null, parent: sw.id, children: [] });
-          nodeOfDevice.set(p.bdf, n.id);
-        } else {
-          addDevice(p, sw.id, null);
-        }
-      }
-      return;
-    }
-    const n = add({ id: d.bdf, kind: 'device', bdf: d.bdf, port, label: null, parent, children: [] });
-    nodeOfDevice.set(d.bdf, n.id);
-    for (const c of d.children) {
-      const cd = dev(c);
-      if (cd) addDevice(cd, n.id, null);
-    }
-  };
-
-  const hostOrder: string[] = [];
-  const byHost = new Map<string, Device[]>();
-  for (const r of fabric.roots) {
-    if (!byHost.has(r.hostBridge)) {
-      byHost.set(r.hostBridge, []);
-      hostOrder.push(r.hostBridge);
-    }
-    byHost.get(r.hostBridge)!.push(r);
-  }
-  for (const hb of hostOrder) {
-    const id = `hb:${hb}`;
-    add({ id, kind: 'host-bridge', bdf: null, port: null, label: hb, parent: null, children: [] });
-    for (const r of byHost.get(hb)!.slice().sort(byBdf)) addDevice(r, id, null);
-  }
-  // Anything not reachable from a root (broken parent links) still gets a line.
-  const orphans = fabric.devices.filter((d) => !nodeOfDevice.has(d.bdf));
-  if (orphans.length) {
-    const id = 'hb:(unattached)';
-    add({ id, kind: 'host-bridge', bdf: null, port: null, label: '(unattached)', parent: null, children: [] });
-    for (const d of orphans) addDevice(d, id, null);
-  }
-  return { nodes, roots, nodeOfDevice };
-}
-
 export function buildModel(fabric: Fabric, opts: ModelOptions = {}): UiModel {
   const { nodes, roots, nodeOfDevice } = buildTree(fabric);
   const order: string[] = [];
@@ -199,24 +117,8 @@ export function buildModel(fabric: Fabric, opts: ModelOptions = {}): UiModel {
         }
       }
     }
-    const rows: VisibleRow[] = [];
-    const visit = (id: string, prefix: string, last: boolean, top: boolean) => {
-      if (filtering && !keep.has(id)) return;
-      const n = nodes.get(id)!;
-      const kids = filtering ? n.children.filter((c) => keep.has(c)) : n.children;
-      const isCollapsed = !filtering && collapsed[id] === true && kids.length > 0;
-      rows.push({
-        id,
-        prefix: top ? '' : prefix + (last ? '└─ ' : '├─ '),
-        match: !filtering || matches.has(id),
-        hasChildren: kids.length > 0,
-        collapsed: isCollapsed,
-      });
-      if (isCollapsed) return;
-      const childPrefix = top ? '' : prefix + (last ? '   ' : '│  ');
-      kids.forEach((c, i) => visit(c, childPrefix, i === kids.length - 1, false));
-    };
-    roots.forEach((r) => visit(r, '', true, true));
+    const laid = layoutTree({ nodes, roots }, filtering ? { keep } : { collapsed });
+    const rows: VisibleRow[] = laid.map((r) => ({ ...r, match: !filtering || matches.has(r.id) }));
     lastKey = { collapsed, filter, query };
     lastRows = rows;
     return rows;
@@ -283,4 +185,3 @@ export function linkSummary(d: Device): { text: string; downtrained: boolean } |
   return { text: cur, downtrained: false };
 }
 
-export { shortName };

@@ -1,10 +1,10 @@
 // The fabric tree's lines as styled segments: pure, shared by the Ink pane and the first frame.
-import { KIND_LABEL } from '../format/topo-text.js';
-import { linkSummary, shortName, type TreeNode, type UiModel, type VisibleRow } from './model.js';
+import { KIND_LABEL } from '../model/classify.js';
+import { linkSummary, type TreeNode, type UiModel, type VisibleRow } from './model.js';
 import type { Theme } from './theme.js';
 import type { UiState } from './state.js';
 import { seg, type Seg } from './text.js';
-import { shortLabelOf } from '../model/aliases.js';
+import { shortLabelOf, shortName } from '../model/aliases.js';
 
 function shortBdf(bdf: string): string {
   return bdf.startsWith('0000:') ? bdf.slice(5) : bdf;
