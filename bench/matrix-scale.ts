@@ -24,14 +24,17 @@ function arg(name: string, dflt: string): string {
 interface Run { ms: number; cpuMs: number; rssMb: number; bytes: number; code: number | null }
 
 /** One run: wall ms, CPU ms and peak RSS the kernel kept for it (sampled until exit), bytes written to stdout. */
-function measure(args: string[]): Promise<Run> {
+function measure(args: string[], toNull = false): Promise<Run> {
   return new Promise((resolve) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    // To /dev/null: the writer alone, without this process reading gigabytes from a pipe beside it.
+    const nul = toNull ? fs.openSync('/dev/null', 'w') : null;
+    const child = spawn(process.execPath, args, { stdio: ['ignore', nul ?? 'pipe', 'inherit'] });
+    if (nul !== null) fs.closeSync(nul);
     let bytes = 0;
     let hwm = 0;
     let ticks = 0;
-    child.stdout.on('data', (b: Buffer) => { bytes += b.length; });
+    child.stdout?.on('data', (b: Buffer) => { bytes += b.length; });
     const sample = setInterval(() => {
       try {
         const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
@@ -50,9 +53,9 @@ function measure(args: string[]): Promise<Run> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function medianRun(args: string[], runs: number): Promise<Run> {
+async function medianRun(args: string[], runs: number, toNull = false): Promise<Run> {
   const rs: Run[] = [];
-  for (let i = 0; i < runs; i++) rs.push(await measure(args));
+  for (let i = 0; i < runs; i++) rs.push(await measure(args, toNull));
   return { ms: median(rs.map((r) => r.ms)), cpuMs: median(rs.map((r) => r.cpuMs)), rssMb: Math.max(...rs.map((r) => r.rssMb)), bytes: rs[0].bytes, code: rs[0].code };
 }
 
@@ -78,18 +81,20 @@ async function main(): Promise<void> {
     '| command | fabric | functions | wall ms | over node ms | CPU ms | peak RSS MB | stdout MB | pairs | pairs/s (wall over node) | pairs/s (CPU) |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
-  const cases: [string, string, string[]][] = [
+  const cases: [string, string, string[], boolean?][] = [
     ['matrix --json', 'xe8640', ['matrix', '--json']],
     ['matrix --json', 'node1220', ['matrix', '--json']],
     ['matrix --json', 'fabric2000', ['matrix', '--json']],
     ['matrix --json', 'fabric10000', ['matrix', '--json']],
     ['matrix --json --vfs', 'xe8640', ['matrix', '--json', '--vfs']],
     ['matrix --json --vfs', 'node1220', ['matrix', '--json', '--vfs']],
+    ['matrix --json --vfs > /dev/null', 'xe8640', ['matrix', '--json', '--vfs'], true],
+    ['matrix --json --vfs > /dev/null', 'node1220', ['matrix', '--json', '--vfs'], true],
     ['doctor --json', 'fabric10000', ['doctor', '--json']],
   ];
-  for (const [label, name, args] of cases) {
+  for (const [label, name, args, toNull] of cases) {
     const { root, functions } = roots.get(name)!;
-    const r = await medianRun([MAIN, ...args, '--root', root], runs);
+    const r = await medianRun([MAIN, ...args, '--root', root], runs, toNull);
     let pairs = '';
     let rate = '';
     let cpuRate = '';
@@ -99,7 +104,7 @@ async function main(): Promise<void> {
       rate = (n / ((r.ms - node.ms) / 1000)).toFixed(0);
       cpuRate = (n / (r.cpuMs / 1000)).toFixed(0);
     }
-    rows.push(`| ${label} | ${name} | ${functions} | ${r.ms.toFixed(0)} | ${(r.ms - node.ms).toFixed(0)} | ${r.cpuMs.toFixed(0)} | ${r.rssMb.toFixed(0)} | ${(r.bytes / 1e6).toFixed(1)} | ${pairs} | ${rate} | ${cpuRate} |${r.code === 0 ? '' : ` exit ${r.code}`}`);
+    rows.push(`| ${label} | ${name} | ${functions} | ${r.ms.toFixed(0)} | ${(r.ms - node.ms).toFixed(0)} | ${r.cpuMs.toFixed(0)} | ${r.rssMb.toFixed(0)} | ${toNull ? '-' : (r.bytes / 1e6).toFixed(1)} | ${pairs} | ${rate} | ${cpuRate} |${r.code === 0 ? '' : ` exit ${r.code}`}`);
   }
   rows.push('', `load after: ${os.loadavg()[0].toFixed(2)}`);
   process.stdout.write(rows.join('\n') + '\n');
