@@ -2,7 +2,8 @@
 // DGX-like fabric (bench/gen-fabric.ts), in a real terminal (tmux). The app itself records the times
 // (P2P_TUI_TRACE): process start -> first frame written, full fabric loaded, Ink up; and each key's
 // arrival on stdin -> the frame written for it. Targets: first frame within 300 ms, redraw within 50 ms.
-//   node dist/bench/tui-latency.js [--functions 2000] [--runs 5] [--keys 40] [--json]
+//   node dist/bench/tui-latency.js [--functions 2000] [--domains 1] [--runs 5] [--keys 40] [--json]
+// (--functions 2000 --domains 5: the 10,000-function fabric of five PCI domains, issue 16)
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -83,7 +84,7 @@ async function main() {
   const runs = arg('runs', 5);
   const keys = arg('keys', 40);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'p2p-tui-fabric-'));
-  const n = generateFabric(root, { functions });
+  const n = generateFabric(root, { functions, domains: arg('domains', 1) });
   const first: number[] = [];
   const fabric: number[] = [];
   const ready: number[] = [];

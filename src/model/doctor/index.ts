@@ -1,6 +1,7 @@
 // `p2p doctor`'s model: the list of checks, the shared context (candidates, pair verdicts), and
 // runDoctorChecks(). Pure: reads a DoctorInput, returns findings. No fs, no process, no colour.
 import { computeP2pdma } from '../p2p/kernel-rules.js';
+import { pairsByClass } from '../p2p/classes.js';
 import { hasP2pmem, selectEndpoints } from '../p2p/matrix.js';
 import type { Device } from '../types.js';
 import { kernelCmdlineCheck, kernelLogCheck, kernelNewerRulesCheck, kernelP2pdmaCheck, kernelVersionCheck } from './checks-kernel.js';
@@ -99,12 +100,14 @@ export function p2pCandidates(input: DoctorInput): Device[] {
 export function candidatePairs(input: DoctorInput, cands: Device[]): PairVerdict[] {
   const out: PairVerdict[] = [];
   const f = input.fabric;
+  // Candidates alike (below one port, or one root port apart) get one computation, re-labelled.
+  const verdictOf = pairsByClass(f, cands, (client, provider) => computeP2pdma(f, client, provider));
   for (let i = 0; i < cands.length; i++) {
     for (let j = i + 1; j < cands.length; j++) {
       let client = cands[i];
       let provider = cands[j];
       if (hasP2pmem(client) && !hasP2pmem(provider)) [client, provider] = [provider, client];
-      const verdict = computeP2pdma(f, client, provider);
+      const verdict = verdictOf(client, provider);
       out.push({ client: client.bdf, provider: provider.bdf, verdict });
     }
   }

@@ -246,3 +246,31 @@ function lastIndexOf(of: Int32Array, count: number): Int32Array {
   of.forEach((c, i) => { last[c] = i; });
   return last;
 }
+
+/**
+ * The pair function `pairOf` answered by class: the first pair of each class pair (and relation) is
+ * computed, later ones re-labelled from it. For callers that pick their own pairs (doctor's unordered
+ * candidates); a device not in `devs` is computed as it is.
+ */
+export function pairsByClass<T>(
+  fabric: Fabric, devs: readonly Device[], pairOf: (client: Device, provider: Device) => T, classes: EndpointClasses = endpointClasses(fabric, devs),
+): (client: Device, provider: Device) => T {
+  const index = new Map(devs.map((d, i) => [d, i]));
+  const templates = new Map<number, CellTemplate<T>>();
+  return (client, provider) => {
+    const i = index.get(client);
+    const j = index.get(provider);
+    if (i === undefined || j === undefined) return pairOf(client, provider);
+    const rel = pairRelation(client, provider);
+    const key = classes.topOf[i] === classes.topOf[j]
+      ? ((classes.classOf[i] * classes.count + classes.classOf[j]) * 3 + rel) * 2
+      : ((classes.farOf[i] * classes.farCount + classes.farOf[j]) * 3 + rel) * 2 + 1;
+    const t = templates.get(key);
+    if (!t) {
+      const pair = pairOf(client, provider);
+      templates.set(key, { pair, client: client.bdf, provider: provider.bdf });
+      return pair;
+    }
+    return bindCell({ template: t, client: client.bdf, provider: provider.bdf });
+  };
+}

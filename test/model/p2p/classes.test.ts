@@ -11,9 +11,12 @@ import { generateFabric } from '../../../bench/gen-fabric.js';
 import { loadFabric } from '../../../src/access/load.js';
 import { writeMatrixCellsJson, writeMatrixJson } from '../../../src/format/matrix-json.js';
 import {
-  bindCell, classKey, endpointClasses, farClassKey, matrixCells, mentions, splitOnBdfs, type ClassKeyFn,
+  bindCell, classKey, endpointClasses, farClassKey, pairsByClass, matrixCells, mentions, splitOnBdfs, type ClassKeyFn,
 } from '../../../src/model/p2p/classes.js';
-import { foldVfs, matrixHead, matrixPair, matrixPairCells, matrixPairs, selectEndpoints, type MatrixPair } from '../../../src/model/p2p/matrix.js';
+import { candidatePairs, p2pCandidates } from '../../../src/model/doctor/index.js';
+import type { DoctorInput } from '../../../src/model/doctor/types.js';
+import { computeP2pdma } from '../../../src/model/p2p/kernel-rules.js';
+import { foldVfs, hasP2pmem, matrixHead, matrixPair, matrixPairCells, matrixPairs, selectEndpoints, type MatrixPair } from '../../../src/model/p2p/matrix.js';
 import type { P2pdmaOptions } from '../../../src/model/p2p/kernel-rules.js';
 import { hostBridgeOf } from '../../../src/model/p2p/walk.js';
 import { ACS_BIT_NAMES, type AcsBitName, type Device, type Fabric } from '../../../src/model/types.js';
@@ -209,6 +212,25 @@ describe('matrix by endpoint classes equals the per-pair rules', () => {
       }
     });
   }
+});
+
+describe('verdicts by class for callers that pick their own pairs', () => {
+  it('pairsByClass gives computeP2pdma\'s verdict for every pair, asked in any order; doctor\'s candidate pairs equal the per-pair rules', () => {
+    for (const host of [INTEL_HOST, { ...INTEL_HOST, iommuEnabled: true }]) {
+      const fabric = handBuilt(IOMMU_ACS, ['ReqRedir'], host);
+      const devs = selectEndpoints(fabric, { all: true });
+      for (const kernel of ['5.3.0', 'latest', null]) {
+        const by = pairsByClass(fabric, devs, (a, b) => computeP2pdma(fabric, a, b, { kernel }));
+        for (const a of [...devs].reverse()) for (const b of devs) assert.deepStrictEqual(by(a, b), computeP2pdma(fabric, a, b, { kernel }), `${a.bdf} -> ${b.bdf} kernel=${kernel}`);
+      }
+      const cands = p2pCandidates({ fabric } as DoctorInput);
+      const want = cands.flatMap((a, i) => cands.slice(i + 1).map((b) => {
+        const [client, provider] = hasP2pmem(a) && !hasP2pmem(b) ? [b, a] : [a, b];
+        return { client: client.bdf, provider: provider.bdf, verdict: computeP2pdma(fabric, client, provider) };
+      }));
+      assert.deepStrictEqual(candidatePairs({ fabric } as DoctorInput, cands), want);
+    }
+  });
 });
 
 describe('the comparison catches a wrong class key', () => {
