@@ -92,7 +92,8 @@ type ClassNames = NonNullable<RawDevice['classNames']>;
 /** Kernel names (nvme0, eth0, mlx5_0, card0...) by the BDF their class link points into. */
 function readClassNames(root: string, readDir: SysfsDirReader): Map<string, ClassNames> {
   const out = new Map<string, ClassNames>();
-  const classes: (keyof ClassNames)[] = ['nvme', 'block', 'net', 'infiniband', 'drm'];
+  // video4linux and dvb mark capture cards (model/classify.ts); they are not names a person types.
+  const classes: (keyof ClassNames)[] = ['nvme', 'block', 'net', 'infiniband', 'drm', 'video4linux', 'dvb'];
   for (const cls of classes) {
     const dir = path.join(root, 'sys/class', cls);
     let entries: string[];
