@@ -15,6 +15,7 @@ import { fillSysfsDevices, readSysfsFabricFromOutline, readSysfsOutline, type Sy
 import { readSysfsDirWithFs } from './sysfs-dir-reader.js';
 import { isSnapshotPath, readSnapshotFabric, sourceRoot, type SnapshotManifest } from './snapshot.js';
 import { isNcclXmlPath } from './nccl-xml-path.js';
+import { readCapturedMemMechanisms, type RawMemMechanisms } from './mem-mechanisms.js';
 
 /** --root, --dump and --pci-ids as the commands pass them. */
 export interface SourceOptions {
@@ -49,6 +50,12 @@ export interface Source {
   fabric(fill?: number, outline?: SysfsOutline | null): Promise<Fabric>;
   /** Reads the FILL_* facts `fields` asks that `fabric` lacks (pciutils' pci_fill_info), then records them. */
   fill(fabric: Fabric, fields: number): Promise<void>;
+  /**
+   * Device-memory mechanisms (device-DAX, RDMA, V4L2/DVB, HMM, dma-buf, CXL, KFD) under the source's root, read
+   * when called: the explicit fact `topo`, `show` and `doctor` ask for. Unknown (with why) for a dump, an NCCL XML,
+   * or an offline tree that captured none of their directories.
+   */
+  memMechanisms(): { known: true; value: RawMemMechanisms } | { known: false; reason: string };
 }
 
 /** Where the options read from, decided once: the one liveness rule. */
@@ -116,6 +123,11 @@ export function openSource(opts: SourceOptions): Source {
       fillHostInfo(fabric.host, root, missing, readDir);
       for (const d of fabric.devices) applyFilledFacts(d);
       fabric.filled = (fabric.filled ?? FILL_ALL) | missing;
+    },
+    memMechanisms() {
+      const root = fsRoot();
+      if (root === null) return { known: false, reason: `${method === 'dump' ? 'an lspci dump' : 'an NCCL topology XML'} holds no device nodes` };
+      return readCapturedMemMechanisms(root, live);
     },
   };
   return source;

@@ -9,12 +9,18 @@ export interface ShowOptions extends SourceOptions {
 
 /** Loads the fabric, resolves the name (alias, kernel name, full or short BDF) and prints its details. */
 export async function runShow(opts: ShowOptions, io: CommandIO): Promise<number> {
-  const { loadFabric } = await import('../access/load.js');
+  const { openSource } = await import('../access/source.js');
   const { resolveDevice } = await import('../model/lookup.js');
   const { describeDevice } = await import('../model/details.js');
-  const fabric = await loadFabric(opts);
+  const { decodeMemMechanisms } = await import('../model/mem-mechanisms.js');
+  const source = openSource(opts);
+  const fabric = await source.fabric();
   const device = resolveDevice(fabric, String(opts.device));
   const details = describeDevice(device, { source: fabric.source.method, host: fabric.host });
+  // The mechanisms behind this function (dax, RDMA, V4L2, dma-buf importer, CXL memdev, KFD node): absent when none.
+  const mem = source.memMechanisms();
+  const mine = mem.known ? decodeMemMechanisms(mem.value).mechanisms.filter((m) => m.pci === device.bdf) : [];
+  if (mine.length) details.memory = mine;
   if (opts.json) {
     io.out(JSON.stringify(details, null, 2) + '\n');
   } else {

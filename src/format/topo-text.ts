@@ -3,16 +3,22 @@ import type { Device, Fabric } from '../model/types.js';
 import { isDowntrained, isLinkDown } from '../model/link-math.js';
 import { formatBytes } from '../model/units.js';
 import { formatSpeed, makeStyle, type Style } from './style.js';
+import { mechanismText } from '../model/aliases.js';
+import type { MemMechanism } from '../model/mem-mechanisms.js';
 
 export interface TopoTextOptions {
   color: boolean;
+  /** Device-memory mechanisms by BDF (model/mem-mechanisms.ts mechanismsByPci): one line each under the function. */
+  memory?: ReadonlyMap<string, readonly MemMechanism[]>;
+  /** Mechanisms with no PCI function (vivid, rxe, HMM test driver): listed after the tree. */
+  memoryElsewhere?: readonly MemMechanism[];
   /** Show every function, including host-bridge internals; by default all are shown too (kept for symmetry with filters). */
   verbose?: boolean;
 }
 
 /** A device kind's word in tree lines (topo and the TUI tree); '' for plain endpoints. */
 export const KIND_LABEL: Record<string, string> = {
-  gpu: 'GPU', nvme: 'NVMe', nic: 'NIC', accelerator: 'accel', storage: 'storage', 'root-port': 'root port',
+  gpu: 'GPU', nvme: 'NVMe', nic: 'NIC', accelerator: 'accel', storage: 'storage', capture: 'capture', 'root-port': 'root port',
   'switch-upstream': 'switch', 'switch-downstream': 'port', bridge: 'bridge', 'host-bridge': 'host bridge', endpoint: '',
 };
 
@@ -75,13 +81,19 @@ export function renderTopoText(f: Fabric, opts: TopoTextOptions): string {
   for (const [hb, roots] of byHost) {
     const numa = [...new Set(roots.map((r) => r.numaNode).filter((n): n is number => n !== null && n >= 0))];
     out.push(s.heading(hb) + (numa.length ? s.dim(`  numa ${numa.join(',')}`) : ''));
-    roots.forEach((r, i) => renderNode(f, r, '', i === roots.length - 1, out, s));
+    roots.forEach((r, i) => renderNode(f, r, '', i === roots.length - 1, out, s, '', opts.memory));
+  }
+  if (opts.memoryElsewhere?.length) {
+    out.push(s.heading('device memory with no PCI function'));
+    for (const m of opts.memoryElsewhere) out.push('   ' + s.dim('▸ ') + mechanismText(m));
   }
   for (const w of f.warnings) out.push(s.warn(`warning: ${w}`));
   return out.join('\n') + '\n';
 }
 
-function renderNode(f: Fabric, d: Device, prefix: string, last: boolean, out: string[], s: Style, lead = ''): void {
+type MemoryMap = TopoTextOptions['memory'];
+
+function renderNode(f: Fabric, d: Device, prefix: string, last: boolean, out: string[], s: Style, lead = '', mem?: MemoryMap): void {
   const branch = last ? '└─ ' : '├─ ';
   const childPrefix = prefix + (last ? '   ' : '│  ');
   if (d.kind === 'switch-upstream') {
@@ -95,15 +107,17 @@ function renderNode(f: Fabric, d: Device, prefix: string, last: boolean, out: st
       const portHead = s.dim(`port ${p.bdf.slice(5)}${portLink ? ' ' + portLink : ''}`);
       if (p.kind === 'switch-downstream' && below.length === 1) {
         // A port and its single child share one line, as lspci -t draws them.
-        renderNode(f, below[0], childPrefix, lastPort, out, s, portHead + s.dim(' → '));
+        renderNode(f, below[0], childPrefix, lastPort, out, s, portHead + s.dim(' → '), mem);
       } else if (p.kind === 'switch-downstream' && below.length === 0) {
         out.push(childPrefix + (lastPort ? '└─ ' : '├─ ') + portHead + s.dim(' (empty)'));
       } else {
-        renderNode(f, p, childPrefix, lastPort, out, s);
+        renderNode(f, p, childPrefix, lastPort, out, s, '', mem);
       }
     });
     return;
   }
   out.push(prefix + branch + lead + deviceLine(d, s));
-  d.children.forEach((c, i) => renderNode(f, f.byBdf.get(c)!, childPrefix, i === d.children.length - 1, out, s));
+  // The function's device-memory mechanisms, one line each, drawn inside its branch.
+  for (const m of mem?.get(d.bdf) ?? []) out.push(childPrefix + (d.children.length ? '│  ' : '   ') + s.dim('▸ ') + mechanismText(m));
+  d.children.forEach((c, i) => renderNode(f, f.byBdf.get(c)!, childPrefix, i === d.children.length - 1, out, s, '', mem));
 }
