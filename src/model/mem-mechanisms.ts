@@ -233,8 +233,9 @@ function pciOf(devicePath: string | null): string | null {
   return devicePath ? bdfsInPath(devicePath).at(-1) ?? null : null;
 }
 
-function bytes(text: string | null): number | undefined {
-  if (text === null || !/^\d+$/.test(text)) return undefined;
+/** A size attribute: decimal (dax size) or 0x hex (CXL's ram/size, pmem/size). */
+export function bytes(text: string | null | undefined): number | undefined {
+  if (text === null || text === undefined || !/^(\d+|0x[0-9a-f]+)$/i.test(text)) return undefined;
   return Number(text);
 }
 

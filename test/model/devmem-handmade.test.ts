@@ -91,3 +91,19 @@ test('a snapshot keeps bufinfo, iomem, KFD, amdgpu VRAM files, CXL devices and d
   writeSnapshot(out, { root });
   assert.deepEqual(readMemMechanisms(sourceRoot(out).root), readMemMechanisms(root));
 });
+
+test('the lab guest\'s snapshot (real 6.12 kernel output, test/fixtures/devmem/lab-12-devmem.tar.gz) replays every detection', async () => {
+  const { sourceRoot } = await import('../../src/access/snapshot.js');
+  const snap = path.resolve(here, '../../../test/fixtures/devmem/lab-12-devmem.tar.gz');
+  const raw = readMemMechanisms(sourceRoot(snap).root);
+  const ms = decodeMemMechanisms(raw).mechanisms;
+  const by = new Map(ms.map((m) => [m.node, m]));
+  assert.equal(by.get('/dev/dax1.0')!.sizeBytes, 262144000);
+  assert.deepEqual([by.get('mem0')!.pci, by.get('mem0')!.detail], ['0000:35:00.0', ['ram 0 B', 'pmem 256 MiB', 'serial 0x0']]);
+  assert.deepEqual(['rxe0', 'siw0'].map((n) => by.get(n)!.detail[0]), ['netdev veth0', 'netdev veth1']);
+  assert.deepEqual(parseBufinfo(raw.dmabuf!.bufinfo.text!).map((b) => [b.exporter, b.size, b.attached.length]), [['udmabuf', 1048576, 0]]);
+  assert.deepEqual(raw.dmabuf!.heaps, ['system']);
+  const io = deviceMemoryRanges(raw.iomem!.text!);
+  assert.equal(io.addressesHidden, false, 'captured as root');
+  assert.ok(io.ranges.some((r) => r.name === 'CXL Window 0'), io.ranges.map((r) => r.name).join(', '));
+});

@@ -4,7 +4,7 @@
 // is one, the PCI function behind it. Pure.
 import { KERNEL_BDF } from '../bdf.js';
 import {
-  decodeMemMechanisms, describeRange, deviceMemoryRanges, parseBufinfo, type MechanismKind, type MemMechanism, type RawMemMechanisms,
+  bytes, decodeMemMechanisms, describeRange, deviceMemoryRanges, parseBufinfo, type MechanismKind, type MemMechanism, type RawMemMechanisms,
 } from '../mem-mechanisms.js';
 import { formatBytes } from '../units.js';
 import type { CheckDef, DoctorInput, Finding, Status } from './types.js';
@@ -20,7 +20,6 @@ function withKind(input: DoctorInput, kinds: MechanismKind[], none: string, judg
   return judge(ms);
 }
 
-const bytes = (t: string | null | undefined) => (t && /^\d+$/.test(t) ? Number(t) : undefined);
 const where = (m: MemMechanism) => (m.pci ? `PCI ${m.pci}` : 'no PCI device (platform/virtual)');
 const devicesOf = (ms: MemMechanism[]) => ms.flatMap((m) => (m.pci ? [m.pci] : []));
 
