@@ -8,7 +8,7 @@ import { UserError } from '../errors.js';
 import { known, unknown, type AerCounters, type DoctorInput, type EnvFacts, type Fact, type ODirectProbe } from '../model/doctor/types.js';
 import { openSource, type SourceOptions } from './source.js';
 import { sourceRoot } from './snapshot.js';
-import { MECHANISM_CLASS_DIRS, readMemMechanisms, type RawMemMechanisms } from './mem-mechanisms.js';
+import { readCapturedMemMechanisms, type RawMemMechanisms } from './mem-mechanisms.js';
 import { parseKmsg, readKmsgRecords } from './kmsg.js';
 import { gatherGpuFacts } from './gpu-facts.js';
 import { HOST_FILE } from './sysfs-files.js';
@@ -246,14 +246,9 @@ export function gatherDoctorFacts(opts: DoctorFactOptions): EnvFacts {
   };
 }
 
-// An offline tree without any of these directories did not capture them (an older snapshot, a partial tree): unknown, not "none".
-const MECHANISM_DIRS = MECHANISM_CLASS_DIRS.map((c) => c.dir);
-
 function memMechanismsFact(root: string, live: boolean, source: string): Fact<RawMemMechanisms> {
-  if (!live && !MECHANISM_DIRS.some((d) => isDir(path.join(root, d)))) {
-    return unknown(`the source has none of ${MECHANISM_DIRS.join(', ')} (not captured, or the kernel has none of these classes)`);
-  }
-  return known(readMemMechanisms(root), source);
+  const r = readCapturedMemMechanisms(root, live);
+  return r.known ? known(r.value, source) : unknown(r.reason);
 }
 
 /** Everything `runDoctorChecks` needs from one source: the fabric and the environment facts. */

@@ -18,7 +18,10 @@ import { MANIFEST_NAME, SNAPSHOT_FORMAT_VERSION, type SnapshotManifest } from '.
 import { openSource } from './source.js';
 import { writeOutputFile } from './output-file.js';
 import { CLASS_DIRS, FUNCTION_LINKS, HOST_FILE, SNAPSHOT_FUNCTION_FILES, SNAPSHOT_HOST_FILES } from './sysfs-files.js';
-import { MECHANISM_CLASS_DIRS, MECHANISM_DEV_PREFIXES, RDMA_PORT_NETDEV } from './mem-mechanisms.js';
+import {
+  AMDGPU_DRIVER_DIR, AMDGPU_VRAM_FILES, KFD_NODES, MECHANISM_CLASS_DIRS, MECHANISM_DEV_DIRS, MECHANISM_DEV_PREFIXES, MECHANISM_FILES,
+  PEER_MODULES, RDMA_PORT_NETDEV,
+} from './mem-mechanisms.js';
 
 
 
@@ -285,6 +288,21 @@ function captureMemMechanisms(c: Capturer): void {
   }
   for (const n of c.list('dev')) {
     if (MECHANISM_DEV_PREFIXES.some((p) => n.startsWith(p))) c.addPlaceholder(`dev/${n}`);
+  }
+  for (const d of MECHANISM_DEV_DIRS) for (const n of c.list(d)) c.addPlaceholder(`${d}/${n}`);
+  // Whole files: bufinfo (root-only debugfs), /proc/iomem (zeros as non-root, kept as read), nvidia-fs.
+  for (const f of Object.values(MECHANISM_FILES)) c.addFile(f, 16 << 20);
+  for (const m of PEER_MODULES) if (c.isDir(`sys/module/${m}`)) c.addDir(`sys/module/${m}`);
+  for (const n of c.list(KFD_NODES)) {
+    const node = `${KFD_NODES}/${n}`;
+    c.addFile(`${node}/properties`, ATTR_CAP);
+    for (const sub of ['io_links', 'p2p_links']) for (const l of c.list(`${node}/${sub}`)) c.addFile(`${node}/${sub}/${l}/properties`, ATTR_CAP);
+  }
+  for (const bdf of c.list(AMDGPU_DRIVER_DIR)) {
+    if (!BDF_RE.test(bdf)) continue;
+    c.addLink(`${AMDGPU_DRIVER_DIR}/${bdf}`);
+    const dir = c.addLink(`sys/bus/pci/devices/${bdf}`) ?? `sys/bus/pci/devices/${bdf}`;
+    for (const f of AMDGPU_VRAM_FILES) c.addFile(`${dir}/${f}`, ATTR_CAP);
   }
 }
 

@@ -15,6 +15,7 @@ import { fetchMoreConfig, fillSysfsDevices, readSysfsFabricFromOutline, readSysf
 import { readSysfsDirWithFs } from './sysfs-dir-reader.js';
 import { isSnapshotPath, readSnapshotFabric, sourceRoot, type SnapshotManifest } from './snapshot.js';
 import { isNcclXmlPath } from './nccl-xml-path.js';
+import { readCapturedMemMechanisms, type RawMemMechanisms } from './mem-mechanisms.js';
 
 /** --root, --dump and --pci-ids as the commands pass them. */
 export interface SourceOptions {
@@ -51,6 +52,12 @@ export interface Source {
   fill(fabric: Fabric, fields: number): Promise<void>;
   /** For `devices`, the config registers `p2p show` decodes (header, every capability) where the fabric was read on demand. */
   fillConfig(fabric: Fabric, devices: readonly Device[]): Promise<void>;
+  /**
+   * Device-memory mechanisms (device-DAX, RDMA, V4L2/DVB, HMM, dma-buf, CXL, KFD) under the source's root, read
+   * when called: the explicit fact `topo`, `show` and `doctor` ask for. Unknown (with why) for a dump, an NCCL XML,
+   * or an offline tree that captured none of their directories.
+   */
+  memMechanisms(): { known: true; value: RawMemMechanisms } | { known: false; reason: string };
 }
 
 /** Where the options read from, decided once: the one liveness rule. */
@@ -125,6 +132,11 @@ export function openSource(opts: SourceOptions): Source {
       if (!live || method !== 'sysfs' || (fabric.filled ?? FILL_ALL) & FILL_CONFIG_FULL || root === null) return;
       fetchMoreConfig(root, devices.map((d) => d.raw), SHOW_CONFIG_NEEDS, (await nativeSysfsDirReader()) ?? readSysfsDirWithFs);
       for (const d of devices) d.config = d.raw.config;
+    },
+    memMechanisms() {
+      const root = fsRoot();
+      if (root === null) return { known: false, reason: `${method === 'dump' ? 'an lspci dump' : 'an NCCL topology XML'} holds no device nodes` };
+      return readCapturedMemMechanisms(root, live);
     },
   };
   return source;

@@ -8,7 +8,7 @@ import { setExitCode, withJsonOption, withKernelOption, withSourceOptions, type 
 
 export interface MatrixOptions extends SourceOptions {
   json?: boolean;
-  /** Kinds to show (gpu, nvme, nic, accelerator, storage, endpoint; comma lists allowed). `--only` is its alias. */
+  /** Kinds to show (gpu, nvme, nic, accelerator, storage, capture, endpoint; comma lists allowed). `--only` is its alias. */
   class?: string[] | string;
   /** Every endpoint, not only the DMA-capable kinds. */
   all?: boolean;
@@ -32,7 +32,7 @@ export async function parseClasses(value: MatrixOptions['class']): Promise<Devic
   const kinds: DeviceKind[] = [];
   for (const w of words) {
     const k = CLASS_ALIASES[w];
-    if (!k) throw new UserError(`unknown --class '${w}' (use: gpu, nvme, nic, accelerator, storage, endpoint)`);
+    if (!k) throw new UserError(`unknown --class '${w}' (use: gpu, nvme, nic, accelerator, storage, capture, endpoint)`);
     if (!kinds.includes(k)) kinds.push(k);
   }
   return kinds;
@@ -76,7 +76,7 @@ export const matrixCommand: CommandModule<object, MatrixOptions> = {
   describe: 'P2P verdict for every pair of DMA endpoints: nvidia-smi legend and the kernel P2PDMA rules',
   builder: (y) =>
     withJsonOption(withKernelOption(withSourceOptions(y)))
-      .option('class', { alias: 'only', type: 'string', array: true, describe: 'Only these kinds: gpu, nvme, nic, accelerator, storage, endpoint (comma list allowed)' })
+      .option('class', { alias: 'only', type: 'string', array: true, describe: 'Only these kinds: gpu, nvme, nic, accelerator, storage, capture, endpoint (comma list allowed)' })
       .option('all', { type: 'boolean', default: false, describe: 'Every endpoint, not only GPUs, NVMe, NICs, accelerators and p2pmem providers' })
       .option('vfs', { type: 'boolean', default: false, describe: 'One row per SR-IOV VF (by default VFs fold into their PF)' }) as never,
   handler: async (argv) => {

@@ -13,12 +13,17 @@ export async function runShow(opts: ShowOptions, io: CommandIO): Promise<number>
   const { FILL_ALL, FILL_CONFIG_FULL } = await import('../model/raw.js');
   const { resolveDevice } = await import('../model/lookup.js');
   const { describeDevice } = await import('../model/details.js');
+  const { decodeMemMechanisms } = await import('../model/mem-mechanisms.js');
   // Config on demand: the scan's registers for every function, then all that show decodes of this one.
   const source = openSource(opts);
   const fabric = await source.fabric(FILL_ALL & ~FILL_CONFIG_FULL);
   const device = resolveDevice(fabric, String(opts.device));
   await source.fillConfig(fabric, [device]);
   const details = describeDevice(device, { source: fabric.source.method, host: fabric.host });
+  // The mechanisms behind this function (dax, RDMA, V4L2, dma-buf importer, CXL memdev, KFD node): absent when none.
+  const mem = source.memMechanisms();
+  const mine = mem.known ? decodeMemMechanisms(mem.value).mechanisms.filter((m) => m.pci === device.bdf) : [];
+  if (mine.length) details.memory = mine;
   if (opts.json) {
     io.out(JSON.stringify(details, null, 2) + '\n');
   } else {

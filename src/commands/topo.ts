@@ -13,7 +13,12 @@ export async function runTopo(opts: TopoOptions, io: CommandIO): Promise<number>
   const { openSource } = await import('../access/source.js');
   const { FILL_NONE } = await import('../model/raw.js');
   // The tree shows no BARs, CPU lists, kernel config or IOMMU types: none is read.
-  const fabric = await openSource(opts).fabric(FILL_NONE);
+  const source = openSource(opts);
+  const fabric = await source.fabric(FILL_NONE);
+  // Device-memory mechanisms (dax, RDMA, V4L2, dma-buf importers, CXL, KFD) behind each function: a few directory reads.
+  const mem = source.memMechanisms();
+  const { decodeMemMechanisms, placeMechanisms } = await import('../model/mem-mechanisms.js');
+  const memory = mem.known ? placeMechanisms(decodeMemMechanisms(mem.value), new Set(fabric.devices.map((d) => d.bdf))) : undefined;
   if (opts.svg !== undefined) {
     const { fabricToJson } = await import('../format/topo-json.js');
     const { renderTopoSvg } = await import('../format/topo-svg.js');
@@ -22,10 +27,10 @@ export async function runTopo(opts: TopoOptions, io: CommandIO): Promise<number>
     else (await import('../access/output-file.js')).writeOutputFile(opts.svg, '<?xml version="1.0" encoding="UTF-8"?>\n' + svg);
   } else if (opts.json) {
     const { fabricToJson } = await import('../format/topo-json.js');
-    io.out(JSON.stringify(fabricToJson(fabric), null, 2) + '\n');
+    io.out(JSON.stringify(fabricToJson(fabric, memory), null, 2) + '\n');
   } else {
     const { renderTopoText } = await import('../format/topo-text.js');
-    io.out(renderTopoText(fabric, { color: io.color }));
+    io.out(renderTopoText(fabric, { color: io.color, memory: memory?.byPci, memoryElsewhere: memory?.elsewhere }));
   }
   return 0;
 }

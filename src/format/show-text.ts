@@ -1,4 +1,5 @@
 // Text view of `p2p show`: one function's DeviceDetails as readable sections, in the spirit of lspci -vvv.
+import { mechanismText } from '../model/aliases.js';
 import type { DecodedCapability } from '../model/caps/index.js';
 import type { Flags } from '../model/caps/bits.js';
 import { isUnknown, type DeviceDetails, type Known } from '../model/details.js';
@@ -282,6 +283,7 @@ export function buildShowDocument(d: DeviceDetails): ShowDocument {
   section(sections, 'AER', d.aer, aerRows);
   section(sections, 'SR-IOV', d.sriov, sriovRows);
   if (d.p2pmem) sections.push({ heading: 'p2pmem', rows: p2pmemRows(d.p2pmem) });
+  if (d.memory?.length) sections.push({ heading: 'Device memory', rows: d.memory.map((m) => line(mechanismText(m))) });
   section(sections, 'Capabilities', d.capabilities, capabilityRows);
   const otherNotes = d.notes.filter((n) => n !== d.config.limitation && !n.startsWith('capability list: '));
   if (otherNotes.length) sections.push({ heading: 'Notes', rows: otherNotes.map((n) => line(n)) });

@@ -1,6 +1,7 @@
 // The stable JSON shape of `p2p topo --json` (documented in docs/topo-json.md); bump schemaVersion on breaking change.
 import type { AcsBitName, Device, Fabric } from '../model/types.js';
 import { isDowntrained, isLinkDown } from '../model/link-math.js';
+import type { MemMechanism } from '../model/mem-mechanisms.js';
 
 export const TOPO_SCHEMA_VERSION = 1;
 
@@ -37,6 +38,27 @@ export interface TopoDeviceJson {
   configBytes: number;
   /** SR-IOV: the PF's BDF when this function is a VF. */
   physfn: string | null;
+  /** Device-memory mechanisms behind this function (docs/topo-json.md); absent when it has none. */
+  memory?: MemoryJson[];
+}
+
+/** One device-memory mechanism: kind (dax, rdma, capture, dvb, hmm, dmabuf, cxl, kfd, vram), node, facts. */
+export interface MemoryJson {
+  kind: string;
+  node: string;
+  pci: string | null;
+  detail: string[];
+  sizeBytes: number | null;
+}
+
+function memoryJson(m: MemMechanism): MemoryJson {
+  return { kind: m.kind, node: m.node, pci: m.pci, detail: m.detail, sizeBytes: m.sizeBytes ?? null };
+}
+
+/** What fabricToJson adds when the source's mechanisms were read: the report decoded from them. */
+export interface TopoMemory {
+  byPci: ReadonlyMap<string, readonly MemMechanism[]>;
+  elsewhere: readonly MemMechanism[];
 }
 
 export interface TopoJson {
@@ -44,6 +66,8 @@ export interface TopoJson {
   source: { method: string; location: string };
   host: { cpuVendor: string | null; cpuFamily: number | null; kernelRelease: string | null; numaNodes: number[] | null; iommuEnabled: boolean | null };
   devices: TopoDeviceJson[];
+  /** Mechanisms with no PCI function (platform or virtual: vivid, rxe0, /dev/hmm_dmirror0); absent when none. */
+  memory?: MemoryJson[];
   warnings: string[];
 }
 
@@ -83,7 +107,20 @@ export function deviceToJson(d: Device): TopoDeviceJson {
   };
 }
 
-export function fabricToJson(f: Fabric): TopoJson {
+export function fabricToJson(f: Fabric, mem?: TopoMemory): TopoJson {
+  const json = fabricJson(f);
+  if (!mem) return json;
+  // Added only where there is something: a fabric without mechanisms prints as before, byte for byte.
+  for (const d of json.devices) {
+    const ms = mem.byPci.get(d.bdf);
+    if (ms?.length) d.memory = ms.map(memoryJson);
+  }
+  if (!mem.elsewhere.length) return json;
+  const { warnings, ...rest } = json;
+  return { ...rest, memory: mem.elsewhere.map(memoryJson), warnings };
+}
+
+function fabricJson(f: Fabric): TopoJson {
   return {
     schemaVersion: TOPO_SCHEMA_VERSION,
     source: f.source,

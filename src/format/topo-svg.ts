@@ -24,6 +24,7 @@ export const SVG_CSS = `
 .p2p-topo .node.k-nvme>rect{fill:#e8f0fc;stroke:#3a6fc4}
 .p2p-topo .node.k-nic>rect{fill:#fdf1e3;stroke:#c27a22}
 .p2p-topo .node.k-accelerator>rect{fill:#f3e9fb;stroke:#8a4fc1}
+.p2p-topo .node.k-capture>rect{fill:#fdeef4;stroke:#b8477a}
 .p2p-topo .node.switch>rect{fill:#e9ecf2;stroke:#39445a;stroke-width:1.6}
 .p2p-topo .node.fold>rect{fill:#fafafa;stroke-dasharray:4 2}
 .p2p-topo .node.complex>rect{fill:#dde3ec}

@@ -1,14 +1,19 @@
 // `p2p topo` as text: the fabric tree, switches drawn as one unit, one line per function.
 import type { Device, Fabric } from '../model/types.js';
-import { buildTree, layoutTree, type TreeNode } from '../model/tree.js';
+import { buildTree, layoutTree, type TreeNode, type TreeRow } from '../model/tree.js';
 import { compactLink, isDowntrained, isLinkDown } from '../model/link-math.js';
 import { formatBytes } from '../model/units.js';
 import { makeStyle, type Style } from './style.js';
-import { shortName } from '../model/aliases.js';
+import { mechanismText, shortName } from '../model/aliases.js';
+import type { MemMechanism } from '../model/mem-mechanisms.js';
 import { KIND_LABEL } from '../model/classify.js';
 
 export interface TopoTextOptions {
   color: boolean;
+  /** Device-memory mechanisms by BDF (model/mem-mechanisms.ts mechanismsByPci): one line each under the function. */
+  memory?: ReadonlyMap<string, readonly MemMechanism[]>;
+  /** Mechanisms with no PCI function (vivid, rxe, HMM test driver): listed after the tree. */
+  memoryElsewhere?: readonly MemMechanism[];
   /** Show every function, including host-bridge internals; by default all are shown too (kept for symmetry with filters). */
   verbose?: boolean;
 }
@@ -56,9 +61,25 @@ export function renderTopoText(f: Fabric, opts: TopoTextOptions): string {
   }
 
   const tree = buildTree(f);
-  for (const row of layoutTree(tree)) out.push(row.prefix + nodeText(f, tree.nodes.get(row.id)!, s));
+  for (const row of layoutTree(tree)) {
+    const n = tree.nodes.get(row.id)!;
+    out.push(row.prefix + nodeText(f, n, s));
+    if (n.kind === 'device' && n.bdf) out.push(...memoryLines(row, opts.memory?.get(n.bdf), s));
+  }
+  if (opts.memoryElsewhere?.length) {
+    out.push(s.heading('device memory with no PCI function'));
+    for (const m of opts.memoryElsewhere) out.push('   ' + s.dim('▸ ') + mechanismText(m));
+  }
   for (const w of f.warnings) out.push(s.warn(`warning: ${w}`));
   return out.join('\n') + '\n';
+}
+
+/** A function's device-memory mechanisms, one line each, drawn inside its branch (below it, above its children). */
+function memoryLines(row: TreeRow, mechanisms: readonly MemMechanism[] | undefined, s: Style): string[] {
+  if (!mechanisms?.length) return [];
+  const rails = row.prefix.slice(0, row.prefix.length - row.connector.length) + (row.connector === '├─ ' ? '│  ' : '   ');
+  const lead = rails + (row.hasChildren ? '│  ' : '   ') + s.dim('▸ ');
+  return mechanisms.map((m) => lead + mechanismText(m));
 }
 
 /** One tree line's text after its prefix: a host bridge's heading, a switch, an empty port, or a function. */

@@ -1,8 +1,8 @@
-// Friendly names: the kernel's own (nvme0, enp1s0f0, mlx5_0) where known, else gpu0/nvme0/nic0/acc0 by BDF order.
+// Friendly names: the kernel's own (nvme0, enp1s0f0, mlx5_0, video0) where known, else gpu0/nvme0/nic0/acc0/cap0 by BDF order.
 import type { Device, DeviceKind } from './types.js';
 
 const PREFIX: Partial<Record<DeviceKind, string>> = {
-  gpu: 'gpu', nvme: 'nvme', nic: 'nic', accelerator: 'acc', storage: 'disk',
+  gpu: 'gpu', nvme: 'nvme', nic: 'nic', accelerator: 'acc', storage: 'disk', capture: 'cap',
 };
 
 /** Devices must be in BDF order. Sets `alias` in place. */
@@ -21,9 +21,14 @@ export function assignAliases(devices: Device[]): void {
     const nvme = d.names.find((n) => /^nvme\d+$/.test(n));
     const net = d.raw.classNames?.net?.[0];
     const rdma = d.raw.classNames?.infiniband?.[0];
+    const video = d.raw.classNames?.video4linux?.[0];
     if (d.kind === 'nvme' && nvme) d.alias = nvme;
     else if (d.kind === 'nic' && (net || rdma)) d.alias = net ?? rdma!;
-    else if (d.kind === 'gpu') d.alias = next('gpu');
+    else if (d.kind === 'capture' && video && !taken.has(video)) {
+      // A capture card is known by its first V4L2 node (/dev/video0), as a NIC by its netdev.
+      d.alias = video;
+      taken.add(video);
+    } else if (d.kind === 'gpu') d.alias = next('gpu');
     else {
       const prefix = PREFIX[d.kind];
       d.alias = prefix ? next(prefix) : null;
@@ -60,4 +65,14 @@ export function shortName(d: Pick<Device, 'deviceName' | 'vendorName' | 'classNa
   if (d.className) return d.className;
   if (d.vendorId && d.deviceId) return `[${d.vendorId}:${d.deviceId}]`;
   return 'unknown device';
+}
+
+/** A device-memory mechanism's word in topo and show lines (src/model/mem-mechanisms.ts kinds). */
+export const MECHANISM_LABEL: Readonly<Record<string, string>> = {
+  dax: 'device-DAX', rdma: 'RDMA', capture: 'V4L2', dvb: 'DVB', hmm: 'HMM', dmabuf: 'dma-buf', cxl: 'CXL memdev', kfd: 'KFD', vram: 'VRAM',
+};
+
+/** One mechanism as a line: "device-DAX /dev/dax0.0: size 250 MiB, align 2 MiB". */
+export function mechanismText(m: { kind: string; node: string; detail: readonly string[] }): string {
+  return `${MECHANISM_LABEL[m.kind] ?? m.kind} ${m.node}${m.detail.length ? `: ${m.detail.join(', ')}` : ''}`;
 }

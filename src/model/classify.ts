@@ -12,6 +12,8 @@ export interface ClassifyInput {
   onRootBus: boolean;
   parentKind: DeviceKind | null;
   hasChildren: boolean;
+  /** A V4L2 or DVB node sits under this function (sysfs class links): a capture card whatever its class code. */
+  hasCaptureNode?: boolean;
 }
 
 export function classifyEndpoint(classCode: string | null, vendorId: string | null): DeviceKind {
@@ -23,6 +25,8 @@ export function classifyEndpoint(classCode: string | null, vendorId: string | nu
   if (base === '02') return 'nic';
   if (base === '03') return vendorId && GPU_VENDORS.has(vendorId) ? 'gpu' : 'endpoint';
   if (sub === '0b40' || base === '12') return 'accelerator';
+  // Multimedia video (0x0400) and other multimedia (0x0480): capture and frame-grabber cards. Audio (0x0401, 0x0403) is not.
+  if (sub === '0400' || sub === '0480') return 'capture';
   if (sub === '0600') return 'host-bridge';
   return 'endpoint';
 }
@@ -32,7 +36,10 @@ export function isBridgeClass(classCode: string | null): boolean {
 }
 
 export function classify(input: ClassifyInput): DeviceKind {
-  if (!isBridgeClass(input.classCode)) return classifyEndpoint(input.classCode, input.vendorId);
+  if (!isBridgeClass(input.classCode)) {
+    const kind = classifyEndpoint(input.classCode, input.vendorId);
+    return input.hasCaptureNode && kind === 'endpoint' ? 'capture' : kind;
+  }
   switch (input.portType) {
     case 'root-port':
       return 'root-port';
@@ -60,6 +67,6 @@ export const BRIDGE_KINDS: ReadonlySet<DeviceKind> = new Set(['root-port', 'swit
 
 /** A device kind's word in tree lines and the diagram (topo, the TUI tree); '' for plain endpoints. */
 export const KIND_LABEL: Readonly<Record<string, string>> = {
-  gpu: 'GPU', nvme: 'NVMe', nic: 'NIC', accelerator: 'accel', storage: 'storage', 'root-port': 'root port',
+  gpu: 'GPU', nvme: 'NVMe', nic: 'NIC', accelerator: 'accel', storage: 'storage', capture: 'capture', 'root-port': 'root port',
   'switch-upstream': 'switch', 'switch-downstream': 'port', bridge: 'bridge', 'host-bridge': 'host bridge', endpoint: '',
 };

@@ -7,6 +7,7 @@
 //   - a section that might apply but could not be read is { "unknown": "<reason>" };
 //   - inside a section, a single field that could not be read is null.
 // Nothing unreadable is ever shown as zero or as "absent".
+import type { MemMechanism } from './mem-mechanisms.js';
 import type { HostInfo } from './raw.js';
 import type { ConfigSpace } from './config-space.js';
 import type { AcsBitName, CapabilityWalk, Device, Fabric, PortType } from './types.js';
@@ -181,6 +182,8 @@ export interface DeviceDetails {
   numa: { node: number | null; localCpus: string | null };
   /** Things worth knowing that fit no field: walk errors, why sections are unknown. */
   notes: string[];
+  /** Device-memory mechanisms behind this function (docs/show-json.md); absent when it has none or they were not read. */
+  memory?: MemMechanism[];
 }
 
 export interface DescribeContext {

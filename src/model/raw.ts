@@ -43,7 +43,7 @@ export interface RawDevice {
   resources?: RawResource[];
   p2pmem?: RawP2pmem | null;
   /** Names the kernel gave things bound to this function: nvme0, eth0/ens1f0, mlx5_0, card0... */
-  classNames?: { nvme?: string[]; block?: string[]; net?: string[]; infiniband?: string[]; drm?: string[] };
+  classNames?: { nvme?: string[]; block?: string[]; net?: string[]; infiniband?: string[]; drm?: string[]; video4linux?: string[]; dvb?: string[] };
   physfn?: string | null; // SR-IOV: BDF of the PF for a VF
   /** What an NCCL topology XML says of this function beyond PCI (GPU/NIC attributes, NVLinks). */
   nccl?: RawNcclFacts;

@@ -233,6 +233,7 @@ function classifyTree(roots: Device[], byBdf: Map<string, Device>): void {
       onRootBus: parent === null,
       parentKind: parent?.kind ?? null,
       hasChildren: d.children.length > 0 || (isBridgeClass(d.classCode) && d.secondaryBus !== null && d.subordinateBus !== null && d.subordinateBus > d.secondaryBus),
+      hasCaptureNode: (d.raw.classNames?.video4linux?.length ?? 0) + (d.raw.classNames?.dvb?.length ?? 0) > 0,
     });
     d.hostBridge = parent ? parent.hostBridge : d.raw.hostBridge ?? `pci${hex(d.domain, 4)}:${hex(d.bus, 2)}`;
   }

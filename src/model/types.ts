@@ -3,7 +3,7 @@ import type { ConfigSpace } from './config-space.js';
 import type { FabricSource, HostInfo, RawDevice } from './raw.js';
 
 export type DeviceKind =
-  | 'gpu' | 'nvme' | 'nic' | 'accelerator' | 'storage'
+  | 'gpu' | 'nvme' | 'nic' | 'accelerator' | 'storage' | 'capture'
   | 'root-port' | 'switch-upstream' | 'switch-downstream' | 'bridge' | 'host-bridge'
   | 'endpoint';
 

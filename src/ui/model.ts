@@ -25,7 +25,7 @@ export interface VisibleRow extends TreeRow {
   match: boolean;
 }
 
-export const CLASS_FILTERS = ['all', 'gpu', 'nvme', 'nic', 'accelerator', 'storage', 'bridge', 'other'] as const;
+export const CLASS_FILTERS = ['all', 'gpu', 'nvme', 'nic', 'accelerator', 'storage', 'capture', 'bridge', 'other'] as const;
 export type ClassFilter = (typeof CLASS_FILTERS)[number];
 
 export function kindMatches(kind: DeviceKind, filter: ClassFilter): boolean {

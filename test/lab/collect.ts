@@ -78,6 +78,27 @@ export interface GuestFacts {
   lspciVvv: string | null;
   commands: Record<string, CommandRun>;
   dmesg: string | null;
+  /** What the kernel itself showed of the device-memory mechanisms (init.sh's devmem-* files). */
+  devmem: GuestDevmem;
+}
+
+/** The kernel's own answers, read in the guest without p2p: the oracle for every devmem detection. */
+export interface GuestDevmem {
+  /** names under /dev (dax0.0, video1, hmm_dmirror0, udmabuf...). */
+  dev: string[];
+  dmaHeaps: string[];
+  /** names under /sys/bus/cxl/devices. */
+  cxl: string[];
+  /** "CLASS_ENTRY REALPATH" lines for video4linux, infiniband and cxl entries. */
+  paths: string[];
+  /** `daxctl list` JSON. */
+  daxctl: unknown;
+  /** `rdma link` text. */
+  rdmaLink: string | null;
+  bufinfo: string | null;
+  iomem: string | null;
+  ndctl: string | null;
+  udmabuf: string | null;
 }
 
 const read = (dir: string, f: string): string | null => {
@@ -219,5 +240,22 @@ export function collectGuest(dir: string, fnvByName: ReadonlyMap<string, string>
     lspciVvv: read(dir, 'lspci-vvv.txt'),
     commands,
     dmesg: read(dir, 'dmesg.txt'),
+    devmem: collectDevmem(dir),
+  };
+}
+
+function collectDevmem(dir: string): GuestDevmem {
+  const lines = (f: string): string[] => (read(dir, f) ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+  return {
+    dev: lines('devmem-dev.txt'),
+    dmaHeaps: lines('devmem-dma-heap.txt'),
+    cxl: lines('devmem-cxl.txt'),
+    paths: lines('devmem-paths.txt'),
+    daxctl: parseJson(read(dir, 'devmem-daxctl.json')),
+    rdmaLink: read(dir, 'devmem-rdma.txt'),
+    bufinfo: read(dir, 'devmem-bufinfo.txt'),
+    iomem: read(dir, 'devmem-iomem.txt'),
+    ndctl: read(dir, 'devmem-ndctl.txt'),
+    udmabuf: read(dir, 'devmem-udmabuf.txt'),
   };
 }

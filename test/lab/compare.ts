@@ -180,3 +180,58 @@ export function directVerify(doc: unknown): boolean | null {
   const v = (doc as { verified?: unknown } | null)?.verified;
   return typeof v === 'boolean' ? v : null;
 }
+
+/** A doctor finding's evidence, by id ('' when absent). */
+function evidenceOf(json: unknown, id: string): { status: string | null; text: string } {
+  const f = ((json as { findings?: { id?: string; status?: string; evidence?: string[] }[] }).findings ?? []).find((x) => x.id === id);
+  return { status: f?.status ?? null, text: (f?.evidence ?? []).join('\n') };
+}
+
+/**
+ * Every device-memory mechanism the kernel showed in the guest (init.sh's devmem-* files, read without
+ * p2p) against `p2p doctor --json` and `p2p topo --json` from the same guest: each DAX device with its
+ * daxctl size, each RDMA link, each V4L2 node, each CXL memdev (and its PCI function in topo), each
+ * dma-buf exporter in bufinfo, the udmabuf and heaps, the CXL window in /proc/iomem.
+ */
+export function devmemVsKernel(r: LabResult): Comparison {
+  const doc = commandJson(r, 'doctor');
+  if ('reason' in doc) return { available: false, reason: doc.reason };
+  if ('failed' in doc) return { available: true, checks: [doc.failed] };
+  const topo = commandJson(r, 'topo');
+  const topoJson = 'json' in topo ? (topo.json as { devices: { bdf: string; memory?: { node: string }[] }[]; memory?: { node: string; pci: string | null }[] }) : null;
+  const k = r.guest.devmem;
+  const checks: PairCheck[] = [];
+  const expectIn = (what: string, id: string, needle: string, detail: string): void => {
+    const e = evidenceOf(doc.json, id);
+    checks.push({ pair: what, expected: `${id} names ${needle}`, actual: e.text.includes(needle) ? `${id} names it` : `${id}: ${e.status ?? 'absent'}`, ok: e.text.includes(needle), detail: detail + (e.text.includes(needle) ? '' : `; evidence: ${e.text.slice(0, 300)}`) });
+  };
+  const daxctl = Array.isArray(k.daxctl) ? (k.daxctl as { chardev?: string; size?: number }[]) : [];
+  for (const d of k.dev.filter((n) => /^dax\d+\.\d+$/.test(n))) {
+    const size = daxctl.find((x) => x.chardev === d)?.size;
+    expectIn(`/dev/${d}`, 'dax.devices', `/dev/${d}`, `ls /dev shows it; daxctl size ${size ?? '?'}`);
+    if (size) {
+      const e = evidenceOf(doc.json, 'dax.devices').text.split('\n').find((l) => l.startsWith(`/dev/${d}:`)) ?? '';
+      const mib = size / 1048576;
+      const want = `size ${Number.isInteger(mib) ? mib : mib.toFixed(1)} MiB`;
+      checks.push({ pair: `/dev/${d} size`, expected: want, actual: e, ok: e.includes(want), detail: 'daxctl list' });
+    }
+  }
+  for (const m of (k.rdmaLink ?? '').matchAll(/^link (\S+)\/\d+ /gm)) expectIn(`RDMA ${m[1]}`, 'rdma.devices', `${m[1]}:`, `rdma link: ${m[0].trim()}`);
+  for (const v of k.dev.filter((n) => /^video\d+$/.test(n))) expectIn(`/dev/${v}`, 'capture.devices', `/dev/${v}:`, 'ls /dev shows it');
+  for (const h of k.dev.filter((n) => /^hmm_dmirror\d+$/.test(n))) expectIn(`/dev/${h}`, 'hmm.devices', `/dev/${h}:`, 'ls /dev shows it');
+  if (k.dev.includes('udmabuf')) expectIn('/dev/udmabuf', 'dmabuf.devices', '/dev/udmabuf', 'ls /dev shows it');
+  for (const h of k.dmaHeaps) expectIn(`/dev/dma_heap/${h}`, 'dmabuf.devices', `/dev/dma_heap/${h}`, 'ls /dev/dma_heap shows it');
+  for (const exp of new Set([...(k.bufinfo ?? '').matchAll(/^\d+\t[0-9a-f]+\t[0-9a-f]+\t\d+\t(\S+)\t/gm)].map((m) => m[1]))) {
+    expectIn(`dma-buf exporter ${exp}`, 'dmabuf.buffers', `exporter ${exp}:`, 'debugfs bufinfo lists its buffers');
+  }
+  for (const mem of k.cxl.filter((n) => /^mem\d+$/.test(n))) {
+    expectIn(`CXL ${mem}`, 'cxl.devices', `${mem}:`, 'ls /sys/bus/cxl/devices shows it');
+    const real = k.paths.find((l) => l.startsWith(`/sys/bus/cxl/devices/${mem} `))?.split(' ')[1] ?? '';
+    const bdf = real.match(/[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]/g)?.at(-1) ?? null;
+    const inTopo = topoJson?.devices.find((d) => d.bdf === bdf)?.memory?.some((x) => x.node === mem) ?? false;
+    checks.push({ pair: `CXL ${mem} in topo`, expected: `under ${bdf}`, actual: inTopo ? `under ${bdf}` : 'not under it', ok: bdf !== null && inTopo, detail: `its sysfs path ${real}` });
+  }
+  if (/CXL Window/.test(k.iomem ?? '')) expectIn('/proc/iomem CXL Window', 'cxl.iomem', 'CXL Window', 'the guest\'s /proc/iomem (read as root)');
+  if (checks.length === 0) return { available: false, reason: 'the guest showed no device-memory mechanism' };
+  return { available: true, checks };
+}

@@ -6,7 +6,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { benchVerified, doctorStatus, kernelVsSpec, matrixVsKernel, topoIdsVsLspci, topoVsLspci, type Comparison } from './compare.js';
+import { benchVerified, devmemVsKernel, doctorStatus, kernelVsSpec, matrixVsKernel, topoIdsVsLspci, topoVsLspci, type Comparison } from './compare.js';
 import { repoRoot } from './kernel.js';
 import { DEFAULT_JOBS, loadSpecs, prerequisites } from './run.js';
 import { fnv1a64, p2pCommands, runAll, timeoutFromEnv, type LabResult } from './runner.js';
@@ -162,6 +162,15 @@ else describe('P2P lab: emulated PCIe fabrics under the real kernel', { timeout:
         requireOk(r);
         assertComparison(t, benchVerified(r));
       });
+
+      if (spec.nvdimm || spec.cxl || spec.rdma || spec.udmabuf) {
+        test('device memory: every mechanism the kernel showed (ls /dev, daxctl, rdma link, /sys/bus/cxl, bufinfo, /proc/iomem) is in p2p doctor and topo', (t) => {
+          const r = result(spec.name);
+          requireOk(r);
+          assert.match(r.guest.devmem.ndctl ?? 'no ndctl run', spec.nvdimm ? /"dev":\s*"namespace\d+\.0"/ : /./, 'ndctl create-namespace');
+          assertComparison(t, devmemVsKernel(r));
+        });
+      }
 
       for (const [id, want] of Object.entries(spec.expectDoctor ?? {})) {
         test(`p2p doctor reports ${id}: ${want}`, (t) => {

@@ -1,7 +1,7 @@
 // The spec -> QEMU translation, checked without booting anything.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fabricArgs, kernelCmdline, qemuArgs, qemuEscape } from './qemu-args.js';
+import { CXL_LSA_MB, fabricArgs, kernelCmdline, memBackingFiles, qemuArgs, qemuEscape } from './qemu-args.js';
 import { drivesOf, validateSpec, type LabSpec } from './spec.js';
 
 function spec(extra: Record<string, unknown>): LabSpec {
@@ -141,4 +141,20 @@ test('a drive with SR-IOV VFs: a subsystem, the VF resources QEMU demands, its n
     '-device', 'nvme,id=nvme-v,serial=v,bus=rp1,subsys=subsys-v,sriov_max_vfs=3,sriov_vq_flexible=6,sriov_vi_flexible=3',
     '-device', 'nvme-ns,drive=drv-v,bus=nvme-v',
   ]);
+});
+
+test('device memory: an NVDIMM, a CXL type-3 behind pxb-cxl, and the machine and memory options they need', () => {
+  const s = spec({ nvdimm: { sizeMb: 256, mode: 'devdax' }, cxl: { sizeMb: 256 }, rdma: ['rxe', 'siw'], udmabuf: true });
+  const mem = new Map([['nvdimm', '/s/nvdimm.mem'], ['cxl-mem', '/s/cxl-mem.mem'], ['cxl-lsa', '/s/cxl-lsa.mem']]);
+  const args = qemuArgs(s, { ...plan(s), memFiles: mem });
+  assert.equal(args[args.indexOf('-machine') + 1], 'q35,nvdimm=on,cxl=on,cxl-fmw.0.targets.0=cxl.0,cxl-fmw.0.size=4G');
+  assert.equal(args[args.indexOf('-m') + 1], '1024M,slots=2,maxmem=2304M', 'an NVDIMM needs a memory slot and maxmem room');
+  const devs = devices(args);
+  assert.ok(devs.includes('nvdimm,memdev=nvdimm-mem,id=nv1'));
+  assert.deepEqual(devs.slice(-3), ['pxb-cxl,id=cxl.0,bus=pcie.0,bus_nr=52', 'cxl-rp,id=crp0,bus=cxl.0,chassis=0,slot=2', 'cxl-type3,bus=crp0,memdev=cxl-mem0,lsa=cxl-lsa0,id=cxl-pmem0']);
+  assert.ok(args.includes('memory-backend-file,id=nvdimm-mem,share=on,mem-path=/s/nvdimm.mem,size=256M'));
+  assert.deepEqual([...memBackingFiles(s)], [['nvdimm', 256], ['cxl-mem', 256], ['cxl-lsa', CXL_LSA_MB]]);
+  const plain = qemuArgs(spec({}), plan(spec({})));
+  assert.equal(plain[plain.indexOf('-machine') + 1], 'q35', 'no extras: the command line is as before');
+  assert.equal(plain[plain.indexOf('-m') + 1], '1024');
 });

@@ -12,6 +12,58 @@ export interface QemuPlan {
   driveFiles: ReadonlyMap<string, string>;
   /** Host directory the guest mounts as its root (default "/"). */
   hostRoot?: string;
+  /** Backing files of the device-memory extras (memBackingFiles keys: nvdimm, cxl-mem, cxl-lsa). */
+  memFiles?: ReadonlyMap<string, string>;
+}
+
+/** The CXL device's label storage area (QEMU 7.2's `lsa=`): small, it holds namespace labels only. */
+export const CXL_LSA_MB = 2;
+
+/** Backing files the extras need: name -> size in MiB (created sparse by the runner). */
+export function memBackingFiles(spec: Pick<LabSpec, 'nvdimm' | 'cxl'>): Map<string, number> {
+  const out = new Map<string, number>();
+  if (spec.nvdimm) out.set('nvdimm', spec.nvdimm.sizeMb);
+  if (spec.cxl) {
+    out.set('cxl-mem', spec.cxl.sizeMb);
+    out.set('cxl-lsa', CXL_LSA_MB);
+  }
+  return out;
+}
+
+/** `-machine` value: q35, with nvdimm=on and cxl=on (and its fixed memory window) as the spec asks. */
+export function machineArg(spec: Pick<LabSpec, 'nvdimm' | 'cxl'>): string {
+  let m = 'q35';
+  if (spec.nvdimm) m += ',nvdimm=on';
+  if (spec.cxl) m += ',cxl=on,cxl-fmw.0.targets.0=cxl.0,cxl-fmw.0.size=4G';
+  return m;
+}
+
+/** `-m` value: an NVDIMM is a memory device, so it needs a hotplug slot and room under maxmem. */
+export function memoryArg(spec: Pick<LabSpec, 'memoryMb' | 'nvdimm'>): string {
+  return spec.nvdimm ? `${spec.memoryMb}M,slots=2,maxmem=${spec.memoryMb + spec.nvdimm.sizeMb + 1024}M` : String(spec.memoryMb);
+}
+
+/** The NVDIMM and the CXL type-3 device (pxb-cxl -> cxl-rp -> cxl-type3), as docs/lab.md gives them. */
+export function devmemArgs(spec: Pick<LabSpec, 'nvdimm' | 'cxl'>, files: ReadonlyMap<string, string>): string[] {
+  const file = (k: string): string => {
+    const f = files.get(k);
+    if (!f) throw new Error(`no backing file for ${k}`);
+    return qemuEscape(f);
+  };
+  const out: string[] = [];
+  if (spec.nvdimm) {
+    out.push('-object', `memory-backend-file,id=nvdimm-mem,share=on,mem-path=${file('nvdimm')},size=${spec.nvdimm.sizeMb}M`);
+    out.push('-device', 'nvdimm,memdev=nvdimm-mem,id=nv1');
+  }
+  if (spec.cxl) {
+    out.push('-object', `memory-backend-file,id=cxl-mem0,share=on,mem-path=${file('cxl-mem')},size=${spec.cxl.sizeMb}M`);
+    out.push('-object', `memory-backend-file,id=cxl-lsa0,share=on,mem-path=${file('cxl-lsa')},size=${CXL_LSA_MB}M`);
+    out.push('-device', `pxb-cxl,id=cxl.0,bus=pcie.0,bus_nr=${spec.cxl.busNr ?? 52}`);
+    // port= left out: with port=0 the kernel's port probe failed (-16, non-unique port id).
+    out.push('-device', 'cxl-rp,id=crp0,bus=cxl.0,chassis=0,slot=2');
+    out.push('-device', 'cxl-type3,bus=crp0,memdev=cxl-mem0,lsa=cxl-lsa0,id=cxl-pmem0');
+  }
+  return out;
 }
 
 /** QEMU's CPU model for each spec CPU. intel: a named Intel model TCG can run; amd: EPYC (Zen, family 0x17). */
@@ -118,9 +170,9 @@ export function fabricArgs(spec: Pick<LabSpec, 'fabric'>, driveFiles: ReadonlyMa
 export function qemuArgs(spec: LabSpec, plan: QemuPlan): string[] {
   const hostRoot = plan.hostRoot ?? '/';
   const args = [
-    '-machine', 'q35',
+    '-machine', machineArg(spec),
     '-accel', 'tcg',
-    '-m', String(spec.memoryMb),
+    '-m', memoryArg(spec),
     '-smp', '1',
     '-nodefaults', '-no-user-config',
     '-display', 'none',
@@ -141,5 +193,6 @@ export function qemuArgs(spec: LabSpec, plan: QemuPlan): string[] {
     '-device', 'virtio-9p-pci,fsdev=results,mount_tag=results',
   );
   args.push(...fabricArgs(spec, plan.driveFiles));
+  args.push(...devmemArgs(spec, plan.memFiles ?? new Map()));
   return args;
 }

@@ -2,12 +2,12 @@
 // Every wait is bounded: QEMU is killed when the spec's timeoutSec passes and the result says so.
 import { spawn, spawnSync } from 'node:child_process';
 import { createCipheriv, createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { collectGuest, type GuestFacts } from './collect.js';
 import { findCompiler } from './kernel.js';
-import { qemuArgs } from './qemu-args.js';
+import { memBackingFiles, qemuArgs } from './qemu-args.js';
 import { drivesOf, type LabSpec } from './spec.js';
 
 export type RunStatus = 'ok' | 'guest-hung' | 'boot-failed' | 'guest-incomplete' | 'qemu-failed';
@@ -153,6 +153,11 @@ function killChild(child: ReturnType<typeof spawn>, sig: NodeJS.Signals): void {
 }
 
 let timeoutCommand: boolean | null = null;
+/** A Python the guest can run from the host root (a pyenv shim needs the host's HOME): the system one when there is one. */
+function pythonPath(): string {
+  return ['/usr/bin/python3', '/usr/local/bin/python3'].find((p) => existsSync(p)) ?? 'python3';
+}
+
 function hasTimeoutCommand(): boolean {
   timeoutCommand ??= spawnSync('timeout', ['--version'], { timeout: 5000 }).status === 0;
   return timeoutCommand;
@@ -214,10 +219,24 @@ async function runFabricOnce(specIn: LabSpec, opt: RunOptions): Promise<LabResul
     LEN: String(spec.readBytes),
     CMD_TIMEOUT: String(opt.commandTimeoutSec ?? 90),
     P2P_COMMANDS: GUEST_COMMANDS.filter((c) => opt.commands?.has(c)).join(' '),
+    // Device-memory extras init.sh sets up before p2p runs (empty: none).
+    NVDIMM_MODE: spec.nvdimm?.mode ?? '',
+    RDMA: (spec.rdma ?? []).join(' '),
+    UDMABUF: spec.udmabuf ? '1' : '',
+    PYTHON: spec.udmabuf ? pythonPath() : '',
   };
   writeFileSync(join(guestDir, 'guest.env'), Object.entries(env).map(([k, v]) => `${k}='${v.replace(/'/g, `'\\''`)}'`).join('\n') + '\n');
   const bench = opt.benchLines ?? (opt.commands?.has('bench') ? benchLines(spec) : []);
   if (bench.length) writeFileSync(join(guestDir, 'bench-args.txt'), bench.join('\n') + '\n');
+
+  // NVDIMM and CXL backing files: sparse, the guest's writes to them stay in the scratch directory.
+  const memFiles = new Map<string, string>();
+  for (const [k, mb] of memBackingFiles(spec)) {
+    const file = join(driveDir, `${k}.mem`);
+    writeFileSync(file, '');
+    truncateSync(file, mb * 1048576);
+    memFiles.set(k, file);
+  }
 
   let argv: string[];
   try {
@@ -226,6 +245,7 @@ async function runFabricOnce(specIn: LabSpec, opt: RunOptions): Promise<LabResul
       initScript: join(opt.root, 'test', 'lab', 'guest', 'init.sh'),
       resultsDir: guestDir,
       driveFiles,
+      memFiles,
     });
   } catch (e) {
     rmSync(driveDir, { recursive: true, force: true });

@@ -159,3 +159,14 @@ test('SR-IOV VFs: 1-4, and not on a drive with a CMB (QEMU allows no CMB with SR
     expect: [...base.expect, { client: 'v', provider: 'a', kernel: 'EREMOTEIO' }] });
   assert.equal((ok.fabric[1] as { child: { vfs?: number } }).child.vfs, 4);
 });
+
+test('device-memory fields: nvdimm, cxl, rdma, udmabuf are checked with their paths', () => {
+  const ok = validateSpec({ ...minimal(), nvdimm: { sizeMb: 256 }, cxl: { sizeMb: 128 }, rdma: ['siw'], udmabuf: true });
+  assert.deepEqual([ok.nvdimm, ok.cxl, ok.rdma, ok.udmabuf], [{ sizeMb: 256, mode: 'devdax' }, { sizeMb: 128, busNr: 52 }, ['siw'], true]);
+  const p = problems({ ...minimal(), nvdimm: { sizeMb: 100, mode: 'pmem' }, cxl: 'yes', rdma: ['rxe', 'rxe'], udmabuf: 1 });
+  for (const want of ['nvdimm.sizeMb', 'nvdimm.mode', 'cxl: must be an object', 'rdma: a list of distinct', 'udmabuf: must be true or false']) {
+    assert.ok(p.some((x) => x.includes(want)), `${want} in\n${p.join('\n')}`);
+  }
+  const plain = validateSpec(minimal());
+  assert.equal('nvdimm' in plain || 'cxl' in plain || 'rdma' in plain || 'udmabuf' in plain, false, 'absent fields stay absent');
+});

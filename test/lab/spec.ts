@@ -63,7 +63,34 @@ export interface PairExpectation {
 export type CpuModel = 'intel' | 'amd' | 'qemu64';
 export const CPU_MODELS: readonly CpuModel[] = ['intel', 'amd', 'qemu64'];
 
-export interface LabSpec {
+/** An emulated NVDIMM (`-M nvdimm=on`, `-device nvdimm`); the guest makes namespace0.0 in `mode` (ndctl). */
+export interface NvdimmSpec {
+  sizeMb: number;
+  mode: 'devdax' | 'fsdax' | 'raw';
+}
+export const NVDIMM_MODES: readonly NvdimmSpec['mode'][] = ['devdax', 'fsdax', 'raw'];
+
+/** A CXL type-3 memory device (persistent, with a label area) behind `pxb-cxl` and `cxl-rp`, with one fixed memory window. */
+export interface CxlSpec {
+  sizeMb: number;
+  /** The pxb-cxl host bridge's root bus number (default 52). */
+  busNr?: number;
+}
+
+/** Software RDMA devices the guest makes over a veth pair: rxe0 over veth0, siw0 over veth1. */
+export type RdmaProvider = 'rxe' | 'siw';
+export const RDMA_PROVIDERS: readonly RdmaProvider[] = ['rxe', 'siw'];
+
+/** Device-memory mechanisms the guest sets up beside the PCIe fabric (docs/lab.md, docs/devmem.md). */
+export interface DevmemSpecFields {
+  nvdimm?: NvdimmSpec;
+  cxl?: CxlSpec;
+  rdma?: RdmaProvider[];
+  /** The guest holds one 1 MiB udmabuf (memfd pages as a dma-buf) open while p2p runs. */
+  udmabuf?: boolean;
+}
+
+export interface LabSpec extends DevmemSpecFields {
   name: string;
   description: string;
   cpu: CpuModel;
@@ -94,7 +121,50 @@ export class SpecError extends Error {
 
 const NAME_RE = /^[a-z0-9][a-z0-9-]{0,19}$/;
 const SPEC_NAME_RE = /^[a-z0-9][a-z0-9-]{0,63}$/;
-const TOP_KEYS = ['name', 'description', 'cpu', 'iommu', 'kernelArgs', 'memoryMb', 'readBytes', 'timeoutSec', 'fabric', 'expect', 'expectDoctor', '$comment'];
+const TOP_KEYS = ['name', 'description', 'cpu', 'iommu', 'kernelArgs', 'memoryMb', 'readBytes', 'timeoutSec', 'fabric', 'expect', 'expectDoctor', 'nvdimm', 'cxl', 'rdma', 'udmabuf', '$comment'];
+
+/** The device-memory fields, checked; problems pushed onto `p` with their paths. */
+function validateDevmem(input: Record<string, unknown>, p: string[]): DevmemSpecFields {
+  const out: DevmemSpecFields = {};
+  const size = (at: string, v: unknown): number | null => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 16 || v > 4096 || v % 16 !== 0) {
+      p.push(`${at}: must be a multiple of 16 from 16 to 4096 (MiB), got ${describe(v)}`);
+      return null;
+    }
+    return v;
+  };
+  if (input.nvdimm !== undefined) {
+    const n = input.nvdimm;
+    if (!isObject(n)) p.push(`nvdimm: must be an object {"sizeMb": N, "mode": "devdax"}, got ${describe(n)}`);
+    else {
+      const s = size('nvdimm.sizeMb', n.sizeMb);
+      const mode = n.mode ?? 'devdax';
+      if (typeof mode !== 'string' || !(NVDIMM_MODES as readonly string[]).includes(mode)) p.push(`nvdimm.mode: one of ${NVDIMM_MODES.join(', ')}, got ${describe(mode)}`);
+      else if (s !== null) out.nvdimm = { sizeMb: s, mode: mode as NvdimmSpec['mode'] };
+    }
+  }
+  if (input.cxl !== undefined) {
+    const c = input.cxl;
+    if (!isObject(c)) p.push(`cxl: must be an object {"sizeMb": N}, got ${describe(c)}`);
+    else {
+      const s = size('cxl.sizeMb', c.sizeMb);
+      const bus = c.busNr ?? 52;
+      if (typeof bus !== 'number' || !Number.isInteger(bus) || bus < 1 || bus > 254) p.push(`cxl.busNr: an integer from 1 to 254, got ${describe(bus)}`);
+      else if (s !== null) out.cxl = { sizeMb: s, busNr: bus };
+    }
+  }
+  if (input.rdma !== undefined) {
+    const r = input.rdma;
+    if (!Array.isArray(r) || r.length === 0 || r.some((x) => !(RDMA_PROVIDERS as readonly unknown[]).includes(x)) || new Set(r).size !== r.length) {
+      p.push(`rdma: a list of distinct providers from ${RDMA_PROVIDERS.join(', ')}, got ${JSON.stringify(r)}`);
+    } else out.rdma = r as RdmaProvider[];
+  }
+  if (input.udmabuf !== undefined) {
+    if (typeof input.udmabuf !== 'boolean') p.push(`udmabuf: must be true or false, got ${describe(input.udmabuf)}`);
+    else if (input.udmabuf) out.udmabuf = true;
+  }
+  return out;
+}
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -304,6 +374,10 @@ export function validateSpec(input: unknown, source?: string): LabSpec {
     }
   }
 
+  const devmem = validateDevmem(input, p);
+  if (devmem.cxl && fabric.some((n) => n.kind === 'host-bridge' && Math.abs(n.busNr - devmem.cxl!.busNr!) < 2)) {
+    p.push(`cxl.busNr: ${devmem.cxl.busNr} collides with a host bridge's bus numbers in the fabric`);
+  }
   if (p.length) throw new SpecError(p, source);
   return {
     name: name as string,
@@ -317,6 +391,7 @@ export function validateSpec(input: unknown, source?: string): LabSpec {
     fabric,
     expect,
     ...(doctor ? { expectDoctor: doctor } : {}),
+    ...devmem,
   };
 }
 

@@ -11,7 +11,10 @@ import { acsCheck, iommuCheck, pairsCheck } from './checks-p2p.js';
 import { cufileCheck, driverBoundCheck, ioUringCheck, nvidiaModulesCheck, odirectCheck } from './checks-sw.js';
 import { privilegesCheck } from './checks-priv.js';
 import { bar1Check, gdscheckCheck, gdsModeCheck } from './checks-gpu.js';
-import { captureDevicesCheck, daxDevicesCheck, hmmDevicesCheck, rdmaDevicesCheck } from './checks-devmem.js';
+import {
+  captureDevicesCheck, cxlDevicesCheck, cxlIomemCheck, daxDevicesCheck, dmabufAmdgpuCheck, dmabufBuffersCheck, dmabufConfigCheck,
+  dmabufDevicesCheck, hmmDevicesCheck, rdmaDevicesCheck, rdmaPeerModulesCheck,
+} from './checks-devmem.js';
 import type {
   CheckDef, CheckGroup, DoctorContext, DoctorInput, DoctorReport, DoctorSelection, Finding, PairVerdict,
 } from './types.js';
@@ -53,7 +56,14 @@ export const CHECKS: readonly CheckDef[] = [
   daxDevicesCheck,
   hmmDevicesCheck,
   rdmaDevicesCheck,
+  rdmaPeerModulesCheck,
   captureDevicesCheck,
+  dmabufDevicesCheck,
+  dmabufBuffersCheck,
+  dmabufConfigCheck,
+  dmabufAmdgpuCheck,
+  cxlDevicesCheck,
+  cxlIomemCheck,
 ];
 
 export const GROUP_TITLES: Record<CheckGroup, string> = {
@@ -72,6 +82,8 @@ export const GROUP_TITLES: Record<CheckGroup, string> = {
   hmm: 'HMM device memory',
   rdma: 'RDMA',
   capture: 'Capture devices',
+  dmabuf: 'dma-buf',
+  cxl: 'CXL and device memory ranges',
 };
 
 export const CHECK_IDS: readonly string[] = CHECKS.map((c) => c.id);

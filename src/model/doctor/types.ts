@@ -90,7 +90,7 @@ export interface DoctorInput {
   env: EnvFacts;
 }
 
-export type CheckGroup = 'kernel' | 'iommu' | 'acs' | 'link' | 'mem' | 'numa' | 'driver' | 'sw' | 'priv' | 'p2p' | 'gpu' | 'dax' | 'hmm' | 'rdma' | 'capture';
+export type CheckGroup = 'kernel' | 'iommu' | 'acs' | 'link' | 'mem' | 'numa' | 'driver' | 'sw' | 'priv' | 'p2p' | 'gpu' | 'dax' | 'hmm' | 'rdma' | 'capture' | 'dmabuf' | 'cxl';
 
 export interface Finding {
   /** Stable check id ("acs.redirect"); the group is the part before the dot. */

@@ -10,8 +10,8 @@ import { friendlyName } from '../aliases.js';
 import { bindCell, matrixCells, type PairCell } from './classes.js';
 
 /** Kinds shown by default: what does DMA to peers. Any p2pmem provider is shown too. */
-export const DEFAULT_MATRIX_KINDS: readonly DeviceKind[] = ['gpu', 'accelerator', 'nvme', 'nic'];
-export const ENDPOINT_KINDS: readonly DeviceKind[] = ['gpu', 'accelerator', 'nvme', 'storage', 'nic', 'endpoint'];
+export const DEFAULT_MATRIX_KINDS: readonly DeviceKind[] = ['gpu', 'accelerator', 'nvme', 'nic', 'capture'];
+export const ENDPOINT_KINDS: readonly DeviceKind[] = ['gpu', 'accelerator', 'nvme', 'storage', 'nic', 'capture', 'endpoint'];
 /** Names accepted by --class (a kind, or an alias for one). */
 export const CLASS_ALIASES: Record<string, DeviceKind> = {
   gpu: 'gpu', gpus: 'gpu',
@@ -19,6 +19,7 @@ export const CLASS_ALIASES: Record<string, DeviceKind> = {
   nic: 'nic', nics: 'nic', net: 'nic', rdma: 'nic',
   accelerator: 'accelerator', accel: 'accelerator',
   storage: 'storage',
+  capture: 'capture', video: 'capture', v4l2: 'capture', dvb: 'capture',
   endpoint: 'endpoint', other: 'endpoint',
 };
 
@@ -134,7 +135,7 @@ export function labelDevices(devs: readonly Device[]): Map<string, string> {
   for (const d of devs) {
     let label = friendlyName(d);
     if (!label || used.has(label)) {
-      const prefix = d.kind === 'endpoint' ? 'DEV' : d.kind === 'accelerator' ? 'ACC' : d.kind.toUpperCase();
+      const prefix = d.kind === 'endpoint' ? 'DEV' : d.kind === 'accelerator' ? 'ACC' : d.kind === 'capture' ? 'CAP' : d.kind.toUpperCase();
       let n = counters.get(prefix) ?? 0;
       while (used.has(`${prefix}${n}`)) n++;
       label = `${prefix}${n}`;

@@ -8,6 +8,8 @@
 #   REPO     checkout path (has bin/p2p.js)      NODE   node binary
 #   ORACLE   oracle binary (guest/oracle.c)       LEN    bytes per oracle read
 #   CMD_TIMEOUT  seconds per p2p command          P2P_COMMANDS  the commands p2p --help lists
+#   NVDIMM_MODE  ndctl mode for namespace0.0 (devdax...)  RDMA  rxe/siw devices to make over veth
+#   UDMABUF  1: hold a udmabuf open (PYTHON runs guest/udmabuf.py)   (all empty: nothing to set up)
 # and results/bench-args.txt (optional): benchmark runs, one per line (see below), run as bench-N.
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
@@ -61,6 +63,39 @@ for t in /sys/bus/pci/devices/*/sriov_totalvfs; do
 	if echo "$total" > "$d/sriov_numvfs" 2>/dev/null; then rc=ok; else rc=failed; fi
 	echo "${d##*/} $total $rc" >> "$R/sriov.txt"
 done
+
+# Device-memory mechanisms (docs/devmem.md): set up what the spec asks, then record what the kernel
+# itself shows, independently of p2p, for the host to compare with p2p's findings.
+mount -t debugfs none /sys/kernel/debug 2>/dev/null
+if [ -n "$NVDIMM_MODE" ]; then
+	# The NVDIMM's raw namespace: namespace0.0 alone, namespace1.0 when a CXL nvdimm bridge took bus 0.
+	ns=$(timeout 30 ndctl list -N -i 2>/dev/null | sed -n 's/.*"dev": *"\(namespace[0-9.]*\)".*/\1/p' | head -n 1)
+	timeout 60 ndctl create-namespace -f -e "${ns:-namespace0.0}" -m "$NVDIMM_MODE" -a 2M > "$R/devmem-ndctl.txt" 2>&1
+	echo $? > "$R/devmem-ndctl.rc"
+fi
+k=0
+for prov in $RDMA; do
+	ip link add "veth$k" type veth peer name "vpeer$k" 2>> "$R/devmem-rdma.err"
+	ip link set "veth$k" up; ip link set "vpeer$k" up
+	rdma link add "${prov}0" type "$prov" netdev "veth$k" 2>> "$R/devmem-rdma.err"
+	k=$((k + 1))
+done
+UDMABUF_PID=
+if [ "$UDMABUF" = 1 ]; then
+	"$PYTHON" "$REPO/test/lab/guest/udmabuf.py" "$R/devmem-udmabuf.txt" < /dev/null > /dev/null 2>&1 &
+	UDMABUF_PID=$!
+	n=0; while [ ! -s "$R/devmem-udmabuf.txt" ] && [ $n -lt 100 ]; do sleep 0.2; n=$((n + 1)); done
+fi
+ls -1 /dev > "$R/devmem-dev.txt" 2>/dev/null
+ls -1 /dev/dma_heap > "$R/devmem-dma-heap.txt" 2>/dev/null
+ls -1 /sys/bus/cxl/devices > "$R/devmem-cxl.txt" 2>/dev/null
+for v in /sys/class/video4linux/* /sys/class/infiniband/* /sys/bus/cxl/devices/*; do
+	[ -e "$v" ] && echo "$v $(readlink -f "$v")"
+done > "$R/devmem-paths.txt"
+timeout 30 daxctl list > "$R/devmem-daxctl.json" 2>/dev/null
+timeout 30 rdma link > "$R/devmem-rdma.txt" 2>> "$R/devmem-rdma.err"
+cat /sys/kernel/debug/dma_buf/bufinfo > "$R/devmem-bufinfo.txt" 2>/dev/null
+cat /proc/iomem > "$R/devmem-iomem.txt" 2>/dev/null
 
 # lspci's view (the tree the topology must equal, and the IDs it must show).
 timeout 30 lspci -nD > "$R/lspci-n.txt" 2> /dev/null
@@ -141,6 +176,7 @@ if [ -s "$R/bench-args.txt" ]; then
 	done < "$R/bench-args.txt"
 fi
 say "p2p commands done at $(cut -d' ' -f1 /proc/uptime)s"
+[ -n "$UDMABUF_PID" ] && kill "$UDMABUF_PID" 2>/dev/null
 
 dmesg > "$R/dmesg.txt"
 cut -d' ' -f1 /proc/uptime > "$R/uptime-end.txt"
