@@ -1,5 +1,5 @@
-// Config space on demand (pciutils' config_fetch, with its map of what was fetched): the 64-byte header,
-// then, round by round, the next registers a view's decoders read (their ConfigNeeds run over what is
+// Config space on demand (pciutils' config_fetch, with its map of what was fetched): the 64-byte header
+// when the scan read it (or nothing), then, round by round, the next registers a view's decoders read (their ConfigNeeds run over what is
 // here, and what they ask for and lack is fetched), never past what the config file holds. Many files go
 // through one range reader per round (the addon's batch pread, or plain fs). Bytes not fetched stay
 // unknown in the ConfigSpace's present map.
@@ -89,10 +89,14 @@ class FunctionFetch {
     if (n < length) this.stopAt(offset + n);
   }
 
-  /** The file ended before `end`: the extent is one past the last byte read below it. */
+  /**
+   * The file ended before `end`. Past the header, the end is one past the last byte read below it, and
+   * never below 64 (the kernel's cut for a reader without privilege): a header fetched on demand has
+   * holes, and they stay inside.
+   */
   private stopAt(end: number): void {
     let e = Math.min(end, this.extent);
-    while (e > 0 && !this.present[e - 1]) e--;
+    while (e > 64 && !this.present[e - 1]) e--;
     this.extent = e;
   }
 

@@ -25,7 +25,10 @@ function parseInt10(t: string | null): number | null {
 }
 
 /** "0x10de" -> "10de"; anything else is null. */
-function parseHex(t: string | null): string | null {
+function parseHex(t: string | null): string | null;
+function parseHex(t: string | null | undefined): string | null | undefined;
+function parseHex(t: string | null | undefined): string | null | undefined {
+  if (t === undefined) return undefined;
   return t !== null && HEX.test(t) ? t.slice(2).toLowerCase() : null;
 }
 
@@ -142,7 +145,7 @@ const MORE_FILES: readonly (readonly string[])[] = Array.from({ length: 16 }, (_
  * values, then pass 2's with the names it asked (no per-device Map: a scan makes thousands).
  */
 function attrText(o: Opened, name: string): string | null {
-  let i = (BASE_FILES as readonly string[]).indexOf(name);
+  let i = o.firstNames.indexOf(name);
   if (i >= 0) return o.baseFiles[i]?.trim() ?? null;
   i = MORE_FILES[o.needs].indexOf(name);
   return i >= 0 ? o.moreFiles?.[i]?.trim() ?? null : null;
@@ -177,6 +180,10 @@ interface Opened {
   dir: string;
   config: ConfigSpace;
   baseFiles: readonly (string | null)[];
+  /** The names pass 1 asked (BASE_FILES, with ID_FILES when the header is fetched on demand). */
+  firstNames: readonly string[];
+  /** The IDs came in pass 1 (header on demand): sysfs's are taken, the header's only where sysfs lacks one. */
+  idsInFirst: boolean;
   /** Pass 2's answers for MORE_FILES[needs]. */
   moreFiles?: readonly (string | null)[];
   links: readonly (string | null)[];
@@ -324,11 +331,16 @@ export function readSysfsFunctions(outline: SysfsOutline, functions: readonly Sy
   const warnings: string[] = [];
   const devices: RawDevice[] = [];
 
-  // Pass 1: every function's directory with the same names, in one batch (config whole, or its header
-  // when only what the decoders need is fetched after).
-  const configNeeds = configNeedsFor(outline.configNeeds, fill);
-  const firstRead = readDirs(functions.map((p) => p.dir), BASE_FILES, DEVICE_LINKS, configNeeds ? 64 : 4096);
-  const fetched = configNeeds ? fetchPastHeaders(functions, firstRead, configNeeds, readDir) : [];
+  // Pass 1: every function's directory with the same names, in one batch: config whole, its header when
+  // what the decoders need is fetched after, or none when the header too is fetched on demand (the IDs
+  // are then read from sysfs here, the kernel's own view).
+  const plan = configNeedsFor(outline.configNeeds, fill);
+  const configNeeds = plan?.needs ?? null;
+  const headerOnDemand = plan?.headerOnDemand ?? false;
+  const firstNames: readonly string[] = headerOnDemand ? [...BASE_FILES, ...ID_FILES] : BASE_FILES;
+  const firstRead = readDirs(functions.map((p) => p.dir), firstNames, DEVICE_LINKS, configNeeds ? (headerOnDemand ? 0 : 64) : 4096);
+  const fetched = configNeeds ? fetchPastHeaders(functions, firstRead, configNeeds, readDir, headerOnDemand ? firstNames : null) : [];
+  if (headerOnDemand) readUnfetchedConfigs(functions, firstRead, fetched, readDirs);
   const opened: (Opened & { fn: SysfsFunction })[] = [];
   functions.forEach((fn, i) => {
     const { bdf, dir } = fn;
@@ -338,21 +350,23 @@ export function readSysfsFunctions(outline: SysfsOutline, functions: readonly Sy
       return;
     }
     let config = ConfigSpace.empty();
-    if (r.config) {
+    if (fetched[i]) {
+      config = fetched[i]!;
+    } else if (r.config) {
       // A read error after some bytes keeps those bytes, without a warning.
-      config = fetched[i] ?? new ConfigSpace(r.config, r.configLength);
+      config = new ConfigSpace(r.config, r.configLength);
     } else if (r.configError !== undefined) {
       warnings.push(`${bdf}: cannot read config space (${r.configError.split(':')[0]})`);
     }
     // Link registers sit in the Express capability, past 64 bytes: non-root readers need sysfs for them.
     const linkFromSysfs = config.length < 256;
     // The header's IDs are in the first 64 bytes, which everyone can read; sysfs is needed only when
-    // config is missing. SR-IOV VFs read 0xffff for Vendor and Device ID (settled below).
-    const idsFromSysfs = config.length < 64;
+    // config is missing (or already read in pass 1). SR-IOV VFs read 0xffff for Vendor and Device ID (settled below).
+    const idsFromSysfs = config.length < 64 && !headerOnDemand;
     const [, , , p2pmemLink] = r.links;
     const p2pmemPresent = p2pmemLink !== null || (r.configError !== undefined && !r.config && listsP2pmem(dir));
     const needs = (linkFromSysfs ? NEEDS_LINK : 0) | (idsFromSysfs ? NEEDS_IDS : 0) | (p2pmemPresent ? NEEDS_P2PMEM : 0);
-    opened.push({ fn, bdf, dir, config, baseFiles: r.files, links: r.links, needs });
+    opened.push({ fn, bdf, dir, config, baseFiles: r.files, firstNames, idsInFirst: headerOnDemand, links: r.links, needs });
   });
 
   markVfIdNeeds(opened);
@@ -370,7 +384,7 @@ function markVfIdNeeds(opened: readonly Opened[]): void {
   const configByBdf = new Map(opened.map((o) => [o.bdf, o.config]));
   const pfHasIds = new Map<string, boolean>();
   for (const o of opened) {
-    if (o.needs & NEEDS_IDS || o.config.u16(0) !== 0xffff) continue;
+    if (o.needs & NEEDS_IDS || (o.idsInFirst && attrText(o, 'vendor') !== null) || o.config.u16(0) !== 0xffff) continue;
     const pf = linkBase(o.links[2]);
     let fromPf = false;
     if (pf !== null) {
@@ -404,9 +418,11 @@ function rawDeviceOf(o: Opened & { fn: SysfsFunction }, root: string, classNames
   const { bdf, dir, config, links, needs, fn } = o;
   const [driverLink, iommuLink, physfnLink] = links;
   const linkFromSysfs = (needs & NEEDS_LINK) !== 0;
-  const idsFromSysfs = (needs & NEEDS_IDS) !== 0;
+  const idsFromSysfs = (needs & NEEDS_IDS) !== 0 || o.idsInFirst;
   const vfIdsFromSysfs = idsFromSysfs || (needs & NEEDS_VF_IDS) !== 0;
+  // Read in pass 1 (header on demand): a file sysfs lacks leaves the value to the header.
   const text = (name: string) => attrText(o, name);
+  const idText = o.idsInFirst ? (name: string) => attrText(o, name) ?? undefined : text;
   const physfn = linkBase(physfnLink);
   let p2pmem: RawP2pmem | null = null;
   if (needs & NEEDS_P2PMEM) {
@@ -418,12 +434,12 @@ function rawDeviceOf(o: Opened & { fn: SysfsFunction }, root: string, classNames
     config,
     parentBdf: fn.parentBdf,
     hostBridge: fn.hostBridge,
-    vendorId: vfIdsFromSysfs ? parseHex(text('vendor')) : undefined,
-    deviceId: vfIdsFromSysfs ? parseHex(text('device')) : undefined,
-    classCode: idsFromSysfs ? parseHex(text('class'))?.padStart(6, '0') ?? null : undefined,
-    subsystemVendorId: idsFromSysfs ? parseHex(text('subsystem_vendor')) : undefined,
-    subsystemDeviceId: idsFromSysfs ? parseHex(text('subsystem_device')) : undefined,
-    revision: idsFromSysfs ? parseHex(text('revision')) : undefined,
+    vendorId: vfIdsFromSysfs ? parseHex(idText('vendor')) : undefined,
+    deviceId: vfIdsFromSysfs ? parseHex(idText('device')) : undefined,
+    classCode: idsFromSysfs ? parseHex(idText('class'))?.padStart(6, '0') ?? null : undefined,
+    subsystemVendorId: idsFromSysfs ? parseHex(idText('subsystem_vendor')) : undefined,
+    subsystemDeviceId: idsFromSysfs ? parseHex(idText('subsystem_device')) : undefined,
+    revision: idsFromSysfs ? parseHex(idText('revision')) : undefined,
     driver: linkBase(driverLink),
     numaNode: parseInt10(text('numa_node')),
     iommuGroup: linkBase(iommuLink),
@@ -438,10 +454,30 @@ function rawDeviceOf(o: Opened & { fn: SysfsFunction }, root: string, classNames
   };
 }
 
-/** What a read with the FILL_* bits `fill` fetches on demand: null reads whole spaces. */
-function configNeedsFor(base: ConfigNeeds | null, fill: number): ConfigNeeds | null {
+/**
+ * What a read with the FILL_* bits `fill` fetches on demand (null reads whole spaces), and whether the
+ * header too is fetched on demand: the fabric's views decode only some of it; doctor and show, which
+ * ask FILL_CONFIG_CHECKS, read it whole.
+ */
+function configNeedsFor(base: ConfigNeeds | null, fill: number): { needs: ConfigNeeds; headerOnDemand: boolean } | null {
   if (base === null || fill & FILL_CONFIG_FULL) return null;
-  return fill & FILL_CONFIG_CHECKS ? bothNeeds(base, CHECKS_CONFIG_NEEDS) : base;
+  return fill & FILL_CONFIG_CHECKS ? { needs: bothNeeds(base, CHECKS_CONFIG_NEEDS), headerOnDemand: false } : { needs: base, headerOnDemand: true };
+}
+
+/**
+ * The functions whose config the fetch could not open, read as pass 1 reads a header (for its error,
+ * or for no `config` at all), so they say what they said when the header came in pass 1.
+ */
+function readUnfetchedConfigs(functions: readonly SysfsFunction[], firstRead: SysfsDirResult[], fetched: readonly (ConfigSpace | undefined)[], readDirs: ReturnType<typeof batchOf>): void {
+  const left = functions.map((_, i) => i).filter((i) => !('error' in firstRead[i]) && !fetched[i]);
+  if (!left.length) return;
+  const again = readDirs(left.map((i) => functions[i].dir), [], [], 64);
+  left.forEach((i, k) => {
+    const r = again[k];
+    if ('error' in r) return;
+    const first = firstRead[i] as Exclude<SysfsDirResult, { error: string }>;
+    firstRead[i] = { ...first, config: r.config, configLength: r.configLength, ...(r.configError !== undefined ? { configError: r.configError } : {}) };
+  });
 }
 
 /**
@@ -451,11 +487,13 @@ function configNeedsFor(base: ConfigNeeds | null, fill: number): ConfigNeeds | n
  * so `configBytes` says what a whole read would have found. Entries stay undefined where the file would
  * not open again.
  */
-function fetchPastHeaders(functions: readonly SysfsFunction[], firstRead: readonly SysfsDirResult[], needs: ConfigNeeds, readDir: SysfsDirReader): (ConfigSpace | undefined)[] {
+function fetchPastHeaders(functions: readonly SysfsFunction[], firstRead: readonly SysfsDirResult[], needs: ConfigNeeds, readDir: SysfsDirReader, idNames: readonly string[] | null): (ConfigSpace | undefined)[] {
   const out: (ConfigSpace | undefined)[] = [];
-  const blankVfPfs = pfsOfBlankVfs(firstRead);
-  const asked = functions.map((fn, i) => ({ fn, i, r: firstRead[i] })).filter(({ r }) => !('error' in r) && r.config && r.configLength === 64);
-  const jobs = asked.map(({ fn, r }) => ({ file: `${fn.dir}/config`, header: (r as { config: Uint8Array }).config, ctx: { pfOfBlankVf: blankVfPfs.has(fn.bdf) } }));
+  // Header on demand (idNames: pass 1's file names): a function lacking an ID file takes the header's IDs.
+  const lacksIds = (r: SysfsDirResult) => idNames !== null && !('error' in r) && ID_FILES.some((n) => r.files[idNames.indexOf(n)] == null);
+  const blankVfPfs = idNames ? pfsOfVfsWithoutIds(firstRead, lacksIds) : pfsOfBlankVfs(firstRead);
+  const asked = functions.map((fn, i) => ({ fn, i, r: firstRead[i] })).filter(({ r }) => !('error' in r) && (idNames !== null || (r.config && r.configLength === 64)));
+  const jobs = asked.map(({ fn, r }) => ({ file: `${fn.dir}/config`, header: idNames ? undefined : (r as { config: Uint8Array }).config, ctx: { pfOfBlankVf: blankVfPfs.has(fn.bdf), headerIds: lacksIds(r) } }));
   const got = fetchConfigs(jobs, needs, configRangesOf(readDir));
   let pastHeader: boolean | null = null;
   const untried: number[] = [];
@@ -467,7 +505,18 @@ function fetchPastHeaders(functions: readonly SysfsFunction[], firstRead: readon
     else pastHeader ??= g.pastHeader;
   });
   if (pastHeader === null && untried.length) pastHeader = probePastHeader(`${functions[untried[0]].dir}/config`);
-  if (!pastHeader) for (const i of untried) out[i] = new ConfigSpace(out[i]!.bytes.subarray(0, 64), 64);
+  if (!pastHeader) for (const i of untried) out[i] = out[i]!.withLength(Math.min(64, out[i]!.length));
+  return out;
+}
+
+/** The PFs named by a VF (a function with a `physfn` link) whose IDs sysfs lacks: its header reads 0xffff. */
+function pfsOfVfsWithoutIds(firstRead: readonly SysfsDirResult[], lacksIds: (r: SysfsDirResult) => boolean): Set<string> {
+  const out = new Set<string>();
+  for (const r of firstRead) {
+    if ('error' in r || !lacksIds(r)) continue;
+    const pf = linkBase(r.links[2]);
+    if (pf !== null) out.add(pf);
+  }
   return out;
 }
 

@@ -51,6 +51,11 @@ export class ConfigSpace {
     return this.length >= 4096;
   }
 
+  /** The same bytes and holes with a shorter extent (a reader that stops at the header). */
+  withLength(length: number): ConfigSpace {
+    return new ConfigSpace(this.bytes, length, this.#present);
+  }
+
   static empty(): ConfigSpace {
     return new ConfigSpace(new Uint8Array(0), 0);
   }

@@ -142,8 +142,9 @@ function buildDevice(r: RawDevice, m: RegExpExecArray, ids: PciIds | null, vfIds
     vendorId,
     deviceId,
     classCode,
-    subsystemVendorId: ssv !== undefined ? hex(ssv, 4) : ssvid?.subsystemVendorId ?? r.subsystemVendorId ?? null,
-    subsystemDeviceId: ssd !== undefined ? hex(ssd, 4) : ssvid?.subsystemDeviceId ?? r.subsystemDeviceId ?? null,
+    // A bridge's come from its Subsystem capability only (sysfs says 0000 for a bridge without one).
+    subsystemVendorId: ssv !== undefined ? hex(ssv, 4) : ssvid?.subsystemVendorId ?? (isBridgeHeader ? null : r.subsystemVendorId) ?? null,
+    subsystemDeviceId: ssd !== undefined ? hex(ssd, 4) : ssvid?.subsystemDeviceId ?? (isBridgeHeader ? null : r.subsystemDeviceId) ?? null,
     revision,
     headerType,
     vendorName: vendorId && ids ? ids.vendorName(vendorId) : null,

@@ -19,18 +19,23 @@ export { EXPRESS_CAP_ID };
 export interface NeedsContext {
   /** An SR-IOV VF whose header reads 0xffff names this function as its PF: the fabric takes the VF's IDs from here. */
   pfOfBlankVf: boolean;
+  /** The IDs, class, revision and subsystem come from the header: sysfs lacks one of them (else its files are the kernel's view). */
+  headerIds?: boolean;
 }
 
 /** Runs a view's decoders over one function's config; what they try to read is what a source fetches. */
 export type ConfigNeeds = (cfg: ConfigSpace, fn: NeedsContext) => void;
 
 /**
- * What buildFabric decodes, so what topo, matrix and path read: the capability lists, the Express
- * summary (port type, link, MPS/MRRS), ACS, a bridge's Subsystem IDs, and a PF's VF Device ID when one
- * of its VFs needs it.
+ * What buildFabric decodes, so what topo, matrix and path read: of the header the capability list's
+ * registers, a bridge's bus numbers and, where sysfs lacks them, the IDs; the capability lists, the
+ * Express summary (port type, link, MPS/MRRS), ACS, a bridge's Subsystem IDs, and a PF's VF Device ID
+ * when one of its VFs needs it.
  */
 export const FABRIC_CONFIG_NEEDS: ConfigNeeds = (cfg, fn) => {
   const walk = walkCapabilities(cfg);
+  const type = cfg.u8(0x0e);
+  if (type !== undefined) headerNeeds(cfg, type & 0x7f, fn.headerIds ?? false);
   const express = findCapability(walk, EXPRESS_CAP_ID);
   if (express) decodeExpressSummary(cfg, express.offset);
   const acs = findCapability(walk, ACS_EXT_CAP_ID, true);
@@ -62,6 +67,22 @@ export const SHOW_CONFIG_NEEDS: ConfigNeeds = (cfg) => {
   decodeHeader(cfg);
   decodeCapabilities(cfg, walkCapabilities(cfg));
 };
+
+/** buildDevice's header reads past the capability list's: a bridge's bus numbers; the IDs when sysfs lacks them. */
+function headerNeeds(cfg: ConfigSpace, layout: number, ids: boolean): void {
+  if (layout === 1 || layout === 2) {
+    cfg.u8(0x19);
+    cfg.u8(0x1a);
+  }
+  if (!ids) return;
+  cfg.u16(0x00);
+  cfg.u16(0x02);
+  cfg.u32(0x08);
+  if (layout !== 1 && layout !== 2) {
+    cfg.u16(0x2c);
+    cfg.u16(0x2e);
+  }
+}
 
 /** The registers either set of needs reads, the first's first. */
 export function bothNeeds(a: ConfigNeeds, b: ConfigNeeds): ConfigNeeds {
