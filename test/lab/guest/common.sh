@@ -1,5 +1,6 @@
 # The start both lab guest inits share (init.sh, probe-init.sh source it as PID 1): PATH, say,
-# poweroff_now, the scratch mounts and the results share at $R, and the device-memory set-up steps.
+# poweroff_now, the scratch mounts and the results share at $R, the device-memory set-up steps and
+# the NVMe drive list.
 # The caller sets SAY_AS (its console prefix) first.
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
@@ -43,4 +44,19 @@ make_namespace() {
 veth_rdma() {
 	ip link add "$1" type veth peer name "$2" && ip link set "$1" up && ip link set "$2" up &&
 		timeout 30 rdma link add "${3}0" type "$3" netdev "$1"
+}
+
+# nvme_drives: one line per NVMe controller: name serial bdf block (- when it has no namespace).
+nvme_drives() {
+	for c in /sys/class/nvme/nvme*; do
+		[ -e "$c" ] || continue
+		n=${c##*/}
+		serial=$(tr -d ' ' < "$c/serial")
+		bdf=$(readlink -f "$c/device"); bdf=${bdf##*/}
+		blk=-
+		for b in "$c"/"$n"n*; do
+			[ -e "$b" ] && { blk=${b##*/}; break; }
+		done
+		echo "$n $serial $bdf $blk"
+	done
 }

@@ -82,18 +82,7 @@ timeout 30 lspci -tv > "$R/lspci-tv.txt" 2> "$R/lspci-tv.err"; echo $? > "$R/lsp
 timeout 30 lspci -t > "$R/lspci-t.txt" 2> /dev/null
 
 # NVMe controllers: name serial bdf block
-: > "$R/drives.txt"
-for c in /sys/class/nvme/nvme*; do
-	[ -e "$c" ] || continue
-	n=${c##*/}
-	serial=$(tr -d ' ' < "$c/serial")
-	bdf=$(readlink -f "$c/device"); bdf=${bdf##*/}
-	blk=-
-	for b in "$c"/"$n"n*; do
-		[ -e "$b" ] && { blk=${b##*/}; break; }
-	done
-	echo "$n $serial $bdf $blk" >> "$R/drives.txt"
-done
+nvme_drives > "$R/drives.txt"
 
 # p2pmem providers: bdf size available published
 : > "$R/providers.txt"

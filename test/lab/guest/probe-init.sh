@@ -16,17 +16,8 @@ export HOME=/run/tmp TMPDIR=/run/tmp NO_COLOR=1 TERM=dumb
 uname -r > "$R/uname.txt"
 
 # NVMe drives by serial: cmb (the p2pmem provider), disk (raw, --device), fs (ext4, --file), far
-# (another root port).
-: > "$R/drives.txt"
-for c in /sys/class/nvme/nvme*; do
-	[ -e "$c" ] || continue
-	n=${c##*/}
-	serial=$(tr -d ' ' < "$c/serial")
-	bdf=$(readlink -f "$c/device"); bdf=${bdf##*/}
-	blk=-
-	for b in "$c"/"$n"n*; do [ -e "$b" ] && { blk=${b##*/}; break; }; done
-	echo "$serial $bdf $blk" >> "$R/drives.txt"
-done
+# (another root port). Lines: serial bdf block.
+nvme_drives | cut -d' ' -f2- > "$R/drives.txt"
 field() { awk -v s="$1" -v f="$2" '$1 == s { print $f }' "$R/drives.txt"; }
 CMB=$(field cmb 2)
 DISK=/dev/$(field disk 3)
