@@ -27,7 +27,7 @@ describe('probe lab pieces', () => {
     const a = probeQemuArgs({ kernel: 'K', initScript: '/x/probe-init.sh', resultsDir: '/r', driveFiles: new Map([['cmb', '/c'], ['disk', '/d'], ['fs', '/f'], ['far', '/g']]), nvdimmFile: '/n,1' });
     assert.equal(a[a.indexOf('-machine') + 1], 'q35,nvdimm=on');
     assert.match(a[a.indexOf('-m') + 1], /^\d+M,slots=2,maxmem=\d+M$/);
-    assert.ok(a.includes('memory-backend-file,id=m1,share=on,mem-path=/n,,1,size=256M'));
+    assert.ok(a.includes('memory-backend-file,id=nvdimm-mem,share=on,mem-path=/n,,1,size=256M'));
     assert.ok(a.some((x) => x.includes('cmb_size_mb=16')));
     assert.match(a[a.indexOf('-append') + 1], /-- \/x\/probe-init.sh$/);
   });

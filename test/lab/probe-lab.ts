@@ -4,11 +4,11 @@
 // provider; compareProbe() holds p2p's answers against the oracle's, consumer by consumer.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { findCompiler } from './kernel.js';
-import { fabricArgs, kernelCmdline, qemuEscape } from './qemu-args.js';
-import { drivePattern } from './runner.js';
+import { qemuArgs } from './qemu-args.js';
+import { createMemFiles, drivePattern } from './runner.js';
 import { SPEC_DEFAULTS, type LabSpec, type TopNode } from './spec.js';
 
 /** The fabric: one switch holding the CMB drive, the raw disk and the ext4 disk (peers: P2PDMA allowed). */
@@ -26,8 +26,11 @@ export const PROBE_FABRIC: TopNode[] = [
 export const PROBE_PROVIDERS = ['p2pmem', 'dax', 'udmabuf', 'host', 'p2pmem-far'] as const;
 export const NVDIMM_MB = 256;
 
+// The nvdimm is declared the way a lab spec does it, so qemu-args.ts gives its machine, memory and device
+// options; probe-init.sh makes its devdax namespace itself.
 const SPEC: LabSpec = {
   ...SPEC_DEFAULTS, name: 'probe', description: 'p2p probe lab', kernelArgs: [], fabric: PROBE_FABRIC, expect: [], timeoutSec: 600,
+  nvdimm: { sizeMb: NVDIMM_MB, mode: 'devdax' },
 };
 
 export interface ProbePlan {
@@ -38,23 +41,10 @@ export interface ProbePlan {
   nvdimmFile: string;
 }
 
-/** The QEMU argument vector: the lab's usual machine with nvdimm=on, memory slots for the nvdimm, and the fabric. */
+/** The QEMU argument vector: the lab's usual one (qemu-args.ts) for the probe spec, the nvdimm backed by p.nvdimmFile. */
 export function probeQemuArgs(p: ProbePlan): string[] {
-  return [
-    '-machine', 'q35,nvdimm=on', '-accel', 'tcg',
-    '-m', `${SPEC.memoryMb}M,slots=2,maxmem=${SPEC.memoryMb + NVDIMM_MB + 256}M`,
-    '-smp', '1', '-nodefaults', '-no-user-config', '-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-no-reboot',
-    '-cpu', 'Nehalem',
-    '-kernel', p.kernel,
-    '-append', kernelCmdline(SPEC, p.initScript),
-    '-fsdev', 'local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap',
-    '-device', 'virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot',
-    '-fsdev', `local,id=results,path=${qemuEscape(p.resultsDir)},security_model=none`,
-    '-device', 'virtio-9p-pci,fsdev=results,mount_tag=results',
-    '-object', `memory-backend-file,id=m1,share=on,mem-path=${qemuEscape(p.nvdimmFile)},size=${NVDIMM_MB}M`,
-    '-device', 'nvdimm,memdev=m1,id=nv1',
-    ...fabricArgs(SPEC, p.driveFiles),
-  ];
+  const { nvdimmFile, ...plan } = p;
+  return qemuArgs(SPEC, { ...plan, memFiles: new Map([['nvdimm', nvdimmFile]]) });
 }
 
 /** guest/probe-oracle.c, compiled dynamically (it dlopens libibverbs), cached by source hash. */
@@ -96,10 +86,7 @@ export async function runProbeLab(o: { root: string; kernel: string; qemu: strin
     writeFileSync(f, drivePattern(name, mb << 20));
     driveFiles.set(name, f);
   }
-  const nvdimmFile = join(scratch, 'nvdimm.img');
-  const fd = openSync(nvdimmFile, 'w');
-  ftruncateSync(fd, NVDIMM_MB << 20);
-  closeSync(fd);
+  const nvdimmFile = createMemFiles(SPEC, scratch).get('nvdimm')!;
   const env = { REPO: o.root, NODE: process.execPath, ORACLE: oracle.path, SIZE: String(1 << 20), CMD_TIMEOUT: '120' };
   writeFileSync(join(guestDir, 'guest.env'), Object.entries(env).map(([k, v]) => `${k}='${v}'`).join('\n') + '\n');
   const argv = probeQemuArgs({ kernel: o.kernel, initScript: join(o.root, 'test/lab/guest/probe-init.sh'), resultsDir: guestDir, driveFiles, nvdimmFile });

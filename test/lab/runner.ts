@@ -64,6 +64,18 @@ export function fnv1a64(buf: Uint8Array): string {
   return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
 }
 
+/** The NVDIMM and CXL backing files (qemu-args.ts's memBackingFiles) in DIR: sparse, so the guest's writes to them stay there. */
+export function createMemFiles(spec: Pick<LabSpec, 'nvdimm' | 'cxl'>, dir: string): Map<string, string> {
+  const memFiles = new Map<string, string>();
+  for (const [k, mb] of memBackingFiles(spec)) {
+    const file = join(dir, `${k}.mem`);
+    writeFileSync(file, '');
+    truncateSync(file, mb * 1048576);
+    memFiles.set(k, file);
+  }
+  return memFiles;
+}
+
 /** The backing file's bytes: AES-CTR keystream seeded by the drive name, so every drive differs and runs repeat. */
 export function drivePattern(name: string, bytes: number): Buffer {
   const key = createHash('sha256').update(`p2p-lab drive ${name}`).digest().subarray(0, 16);
@@ -229,14 +241,7 @@ async function runFabricOnce(specIn: LabSpec, opt: RunOptions): Promise<LabResul
   const bench = opt.benchLines ?? (opt.commands?.has('bench') ? benchLines(spec) : []);
   if (bench.length) writeFileSync(join(guestDir, 'bench-args.txt'), bench.join('\n') + '\n');
 
-  // NVDIMM and CXL backing files: sparse, the guest's writes to them stay in the scratch directory.
-  const memFiles = new Map<string, string>();
-  for (const [k, mb] of memBackingFiles(spec)) {
-    const file = join(driveDir, `${k}.mem`);
-    writeFileSync(file, '');
-    truncateSync(file, mb * 1048576);
-    memFiles.set(k, file);
-  }
+  const memFiles = createMemFiles(spec, driveDir);
 
   let argv: string[];
   try {

@@ -11,30 +11,11 @@
 #   NVDIMM_MODE  ndctl mode for namespace0.0 (devdax...)  RDMA  rxe/siw devices to make over veth
 #   UDMABUF  1: hold a udmabuf open (PYTHON runs guest/udmabuf.py)   (all empty: nothing to set up)
 # and results/bench-args.txt (optional): benchmark runs, one per line (see below), run as bench-N.
-PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-export PATH
-
-say() { echo "p2p-lab: $*" > /dev/console 2>/dev/null || echo "p2p-lab: $*"; }
-poweroff_now() {
-	sync
-	echo o > /proc/sysrq-trigger
-	# Wait with builtins only: the 9p root goes away during power-off, so `sleep` could not be
-	# run, and PID 1 exiting would panic (harmless, but noisy). The host's timeout still bounds this.
-	while :; do :; done
-}
-
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev 2>/dev/null
-# Scratch space goes on /run, not /tmp: a checkout under the host's /tmp (CI clones land there)
-# must stay visible to the guest, and nothing under the host's /run is needed here.
-mount -t tmpfs tmpfs /run
-mkdir -p /run/res /run/tmp
-if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results /run/res; then
-	say "FATAL cannot mount the results share"
-	poweroff_now
-fi
-R=/run/res
+SAY_AS=p2p-lab
+# shellcheck source=common.sh
+. "${0%/*}/common.sh"
+# shellcheck disable=SC2119 # no scratch directories beyond res and tmp
+mount_lab
 say "init started at $(cut -d' ' -f1 /proc/uptime)s"
 echo started > "$R/stage"
 
@@ -70,14 +51,11 @@ mount -t debugfs none /sys/kernel/debug 2>/dev/null
 if [ -n "$NVDIMM_MODE" ]; then
 	# The NVDIMM's raw namespace: namespace0.0 alone, namespace1.0 when a CXL nvdimm bridge took bus 0.
 	ns=$(timeout 30 ndctl list -N -i 2>/dev/null | sed -n 's/.*"dev": *"\(namespace[0-9.]*\)".*/\1/p' | head -n 1)
-	timeout 60 ndctl create-namespace -f -e "${ns:-namespace0.0}" -m "$NVDIMM_MODE" -a 2M > "$R/devmem-ndctl.txt" 2>&1
-	echo $? > "$R/devmem-ndctl.rc"
+	make_namespace "${ns:-namespace0.0}" "$NVDIMM_MODE" 60 "$R/devmem-ndctl"
 fi
 k=0
 for prov in $RDMA; do
-	ip link add "veth$k" type veth peer name "vpeer$k" 2>> "$R/devmem-rdma.err"
-	ip link set "veth$k" up; ip link set "vpeer$k" up
-	rdma link add "${prov}0" type "$prov" netdev "veth$k" 2>> "$R/devmem-rdma.err"
+	veth_rdma "veth$k" "vpeer$k" "$prov" 2>> "$R/devmem-rdma.err"
 	k=$((k + 1))
 done
 UDMABUF_PID=
@@ -104,18 +82,7 @@ timeout 30 lspci -tv > "$R/lspci-tv.txt" 2> "$R/lspci-tv.err"; echo $? > "$R/lsp
 timeout 30 lspci -t > "$R/lspci-t.txt" 2> /dev/null
 
 # NVMe controllers: name serial bdf block
-: > "$R/drives.txt"
-for c in /sys/class/nvme/nvme*; do
-	[ -e "$c" ] || continue
-	n=${c##*/}
-	serial=$(tr -d ' ' < "$c/serial")
-	bdf=$(readlink -f "$c/device"); bdf=${bdf##*/}
-	blk=-
-	for b in "$c"/"$n"n*; do
-		[ -e "$b" ] && { blk=${b##*/}; break; }
-	done
-	echo "$n $serial $bdf $blk" >> "$R/drives.txt"
-done
+nvme_drives > "$R/drives.txt"
 
 # p2pmem providers: bdf size available published
 : > "$R/providers.txt"

@@ -6,43 +6,18 @@
 # Raw files only; test/lab/probe-lab.ts compares them. Every step is bounded by `timeout`.
 #
 # results/guest.env (written by the host): REPO NODE ORACLE SIZE CMD_TIMEOUT
-PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-export PATH
-
-say() { echo "p2p-probe-lab: $*" > /dev/console 2>/dev/null || echo "p2p-probe-lab: $*"; }
-poweroff_now() {
-	sync
-	echo o > /proc/sysrq-trigger
-	while :; do :; done
-}
-
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev 2>/dev/null
-mount -t tmpfs tmpfs /run
-mkdir -p /run/res /run/tmp /run/fs
-if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results /run/res; then
-	say "FATAL cannot mount the results share"
-	poweroff_now
-fi
-R=/run/res
+SAY_AS=p2p-probe-lab
+# shellcheck source=common.sh
+. "${0%/*}/common.sh"
+mount_lab /run/fs
 echo started > "$R/stage"
 . "$R/guest.env"
 export HOME=/run/tmp TMPDIR=/run/tmp NO_COLOR=1 TERM=dumb
 uname -r > "$R/uname.txt"
 
 # NVMe drives by serial: cmb (the p2pmem provider), disk (raw, --device), fs (ext4, --file), far
-# (another root port).
-: > "$R/drives.txt"
-for c in /sys/class/nvme/nvme*; do
-	[ -e "$c" ] || continue
-	n=${c##*/}
-	serial=$(tr -d ' ' < "$c/serial")
-	bdf=$(readlink -f "$c/device"); bdf=${bdf##*/}
-	blk=-
-	for b in "$c"/"$n"n*; do [ -e "$b" ] && { blk=${b##*/}; break; }; done
-	echo "$serial $bdf $blk" >> "$R/drives.txt"
-done
+# (another root port). Lines: serial bdf block.
+nvme_drives | cut -d' ' -f2- > "$R/drives.txt"
 field() { awk -v s="$1" -v f="$2" '$1 == s { print $f }' "$R/drives.txt"; }
 CMB=$(field cmb 2)
 DISK=/dev/$(field disk 3)
@@ -53,13 +28,11 @@ echo setup > "$R/stage"
 timeout 60 mkfs.ext4 -q -F "$FSDEV" > "$R/mkfs.txt" 2>&1 && mount -t ext4 "$FSDEV" /run/fs >> "$R/mkfs.txt" 2>&1
 echo $? > "$R/mkfs.rc"
 # device-DAX on the nvdimm (the recipe in the shared lab notes: no label-size, align 2M).
-timeout 120 ndctl create-namespace -f -e namespace0.0 -m devdax -a 2M > "$R/ndctl.txt" 2>&1
-echo $? > "$R/ndctl.rc"
+make_namespace namespace0.0 devdax 120 "$R/ndctl"
 ls -l /dev/dax* > "$R/dax.txt" 2>&1
 # rxe over a veth pair.
 {
-	ip link add veth0 type veth peer name veth1 && ip link set veth0 up && ip link set veth1 up &&
-		timeout 30 rdma link add rxe0 type rxe netdev veth0
+	veth_rdma veth0 veth1 rxe
 	echo "rc=$?"
 	timeout 30 ibv_devices
 } > "$R/rdma.txt" 2>&1
