@@ -55,11 +55,19 @@ function listDir(dir: string): string[] {
  *  so a PCI function's BDF is in it; null when the entry cannot be resolved inside root. */
 function entryRealPath(root: string, entryDir: string): string | null {
   try {
-    const rel = path.relative(fs.realpathSync(root), fs.realpathSync(entryDir));
+    const rel = path.relative(realRoot(root), fs.realpathSync(entryDir));
     return rel.startsWith('..') ? null : '/' + rel.split(path.sep).join('/');
   } catch {
     return null;
   }
+}
+
+/** The root's own real path, resolved once per root rather than once per class entry. */
+const realRoots = new Map<string, string>();
+function realRoot(root: string): string {
+  let r = realRoots.get(root);
+  if (r === undefined) realRoots.set(root, (r = fs.realpathSync(root)));
+  return r;
 }
 
 function classDevs(root: string, classDir: string): Array<RawClassDev & { dir: string }> {
