@@ -2,6 +2,7 @@
 // peer against staged), run them through the native engine, and summarise them as a typed GpuReport.
 import type { GpuBenchHandle, GpuBenchOptions, GpuBenchResult, GpuCaseName, GpuCaseResult } from '../native/addon.js';
 import type { GpuPlan, PairVerdictFacts } from './plan.js';
+import { awaitHandle } from './run.js';
 
 export type StartGpuBenchFn = (opts: GpuBenchOptions) => GpuBenchHandle;
 
@@ -109,12 +110,5 @@ export function gpuReport(plan: GpuPlan, r: GpuBenchResult): GpuReport {
 
 /** Run the plan's copies; setup failures reject with one line. */
 export async function runGpuPlan(plan: GpuPlan, start: StartGpuBenchFn, signal?: AbortSignal): Promise<GpuReport> {
-  const handle = start(gpuBenchOptions(plan));
-  const onAbort = () => handle.cancel();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    return gpuReport(plan, await handle.promise);
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-  }
+  return gpuReport(plan, await awaitHandle(start(gpuBenchOptions(plan)), signal));
 }

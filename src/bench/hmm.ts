@@ -5,6 +5,7 @@ import { statSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import type { HmmBenchHandle, HmmBenchOptions, HmmBenchResult, HmmRepResult, HmmVerify } from '../native/addon.js';
 import { int, size, type BenchOptions } from './settings.js';
+import { awaitHandle } from './run.js';
 
 export type StartHmmBenchFn = (opts: HmmBenchOptions) => HmmBenchHandle;
 
@@ -171,12 +172,5 @@ export function hmmFailures(r: HmmReport): string[] {
 
 /** Run the plan; setup failures (open, mmap) reject with one line. */
 export async function runHmmPlan(plan: HmmPlan, start: StartHmmBenchFn, signal?: AbortSignal): Promise<HmmReport> {
-  const handle = start({ device: plan.device, bytes: plan.bytes, reps: plan.reps, back: plan.back, seed: plan.seed });
-  const onAbort = () => handle.cancel();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    return hmmReport(plan, await handle.promise);
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-  }
+  return hmmReport(plan, await awaitHandle(start({ device: plan.device, bytes: plan.bytes, reps: plan.reps, back: plan.back, seed: plan.seed }), signal));
 }

@@ -65,13 +65,17 @@ export function nativeOptions(path: PathKind, dest: NativeDestination, t: Target
 /** One native run; cancels it when the signal aborts. */
 export async function runOnce(opts: NativeBenchOptions, hooks: RunHooks, tag: { path: PathKind; round: number }): Promise<NativeBenchResult> {
   if (hooks.signal?.aborted) throw new Error('bench cancelled');
-  const handle = hooks.start(opts, hooks.onProgress ? (p) => hooks.onProgress!({ ...p, ...tag }) : undefined);
+  return awaitHandle(hooks.start(opts, hooks.onProgress ? (p) => hooks.onProgress!({ ...p, ...tag }) : undefined), hooks.signal);
+}
+
+/** A native run's result, cancelling the run when `signal` aborts: the storage, GPU and HMM benches alike. */
+export async function awaitHandle<T>(handle: { promise: Promise<T>; cancel(): void }, signal?: AbortSignal): Promise<T> {
   const onAbort = () => handle.cancel();
-  hooks.signal?.addEventListener('abort', onAbort, { once: true });
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
     return await handle.promise;
   } finally {
-    hooks.signal?.removeEventListener('abort', onAbort);
+    signal?.removeEventListener('abort', onAbort);
   }
 }
 
