@@ -24,8 +24,10 @@ export const SNAPSHOT_FUNCTION_FILES: readonly string[] = [
   ...AER_COUNTER_FILES, ...AER_ROOTPORT_FILES, ...SNAPSHOT_EXTRA_FILES,
 ];
 
-/** Class directories whose links name the kernel devices bound to PCI functions (nvme0, nvme0n1, eth0, mlx5_0, card0). */
-// video4linux and dvb mark capture cards (model/classify.ts); they are not names a person types.
+/**
+ * Class directories whose links name the kernel devices bound to PCI functions (nvme0, nvme0n1, eth0,
+ * mlx5_0, card0); video4linux and dvb mark capture cards (model/classify.ts).
+ */
 export const CLASS_DIRS = ['nvme', 'block', 'net', 'infiniband', 'drm', 'video4linux', 'dvb'] as const;
 
 /** Machine-wide files the readers look at under a root (host-info.ts, doctor-facts.ts). */
